@@ -1,0 +1,318 @@
+"""Rubric versions (the tree, stored as rows), assessments, responses and answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from assessment.rubric import HORIZONS, ROLLUPS
+from organisations.models import Organisation
+
+
+class Rubric(models.Model):
+    """A rubric family: its versions share a key, so years can be compared."""
+
+    key = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RubricVersionQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> RubricVersionQuerySet:
+        # Rubrics are published models, readable by every signed-in user.
+        return self if getattr(user, "is_authenticated", False) else self.none()
+
+    def latest_of(self, key: str) -> RubricVersion | None:
+        return self.filter(rubric__key=key).order_by("-version").first()
+
+
+class RubricVersion(models.Model):
+    """One immutable version of a rubric. Once an assessment uses it, it is frozen."""
+
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    coverage_threshold = models.FloatField()
+    rollup = models.CharField(max_length=20, choices=[(r, r) for r in ROLLUPS])
+    scale = models.JSONField(help_text="Levels, ascending: [{value, name}, ...]")
+    thresholds = models.JSONField(help_text="Lower bounds of levels 2..n")
+    respondent_groups = models.JSONField(help_text="[{key, name}, ...]")
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the canonical document")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RubricVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["rubric__key", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["rubric", "version"], name="one_rubric_version_number"),
+            models.CheckConstraint(
+                condition=Q(coverage_threshold__gte=0) & Q(coverage_threshold__lte=1),
+                name="coverage_threshold_between_0_and_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rubric.key} v{self.version}"
+
+    @property
+    def is_frozen(self) -> bool:
+        """A version that an assessment uses can never change (PRODUCT.md: Rubric)."""
+        return self.assessments.exists()
+
+
+class AnswerSet(models.Model):
+    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.CASCADE, related_name="answer_sets")
+    key = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10, choices=[("scored", "Scored"), ("text", "Free text")])
+    not_applicable = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["rubric_version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["rubric_version", "key"], name="answer_set_key_unique_in_version")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class AnswerOption(models.Model):
+    answer_set = models.ForeignKey(AnswerSet, on_delete=models.CASCADE, related_name="options")
+    key = models.CharField(max_length=80)
+    label = models.CharField(max_length=500)
+    value = models.FloatField()
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["answer_set", "position"]
+        constraints = [models.UniqueConstraint(fields=["answer_set", "key"], name="option_key_unique_in_answer_set")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.value:g})"
+
+
+class Dimension(models.Model):
+    """A node of the rubric tree: a dimension when it has no parent, a sub-group of one otherwise."""
+
+    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.CASCADE, related_name="nodes")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    key = models.CharField(max_length=80)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    weight = models.FloatField()
+    rollup = models.CharField(max_length=20, choices=[(r, r) for r in ROLLUPS])
+    pass_mark = models.FloatField()
+    gate_level = models.IntegerField(null=True, blank=True)
+    level_descriptors = models.JSONField(default=list, blank=True, help_text="One per scale level, in order")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["rubric_version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["rubric_version", "key"], name="dimension_key_unique_in_version"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="dimension_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Criterion(models.Model):
+    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.CASCADE, related_name="criteria")
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="criteria")
+    key = models.CharField(max_length=80)
+    text = models.TextField()
+    description = models.TextField(blank=True)
+    weight = models.FloatField()
+    answer_set = models.ForeignKey(AnswerSet, on_delete=models.PROTECT, related_name="criteria")
+    audience = models.JSONField(default=list, blank=True, help_text="Respondent group keys; empty means all")
+    anchors = models.JSONField(default=list, blank=True, help_text="One statement per option")
+    gate_level = models.IntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["rubric_version", "position"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["rubric_version", "key"], name="criterion_key_unique_in_version"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="criterion_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Recommendation(models.Model):
+    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.CASCADE, related_name="recommendations")
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="recommendations")
+    key = models.CharField(max_length=80)
+    from_level = models.IntegerField()
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    effort = models.PositiveSmallIntegerField()
+    impact = models.PositiveSmallIntegerField()
+    owner_role = models.CharField(max_length=200, blank=True)
+    horizon = models.CharField(max_length=10, choices=[(h, h) for h in HORIZONS])
+    depends_on = models.JSONField(default=list, blank=True)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["rubric_version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["rubric_version", "key"], name="recommendation_key_unique_in_version"),
+            models.CheckConstraint(condition=Q(effort__gte=1) & Q(effort__lte=5), name="effort_between_1_and_5"),
+            models.CheckConstraint(condition=Q(impact__gte=1) & Q(impact__lte=5), name="impact_between_1_and_5"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- assessments ------------------------------------------------------------------
+
+
+class AssessmentState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> AssessmentQuerySet:
+        return self.filter(organisation__in=Organisation.objects.visible_to(user))
+
+    def open(self) -> AssessmentQuerySet:
+        return self.filter(state=AssessmentState.OPEN)
+
+    def closed(self) -> AssessmentQuerySet:
+        return self.filter(state=AssessmentState.CLOSED)
+
+
+class Assessment(models.Model):
+    """One organisation assessed once, for a period, against one rubric version."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="assessments")
+    period = models.CharField(max_length=40, help_text="A label that sorts in time order, e.g. FY2026")
+    title = models.CharField(max_length=200, blank=True)
+    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="assessments")
+    state = models.CharField(max_length=10, choices=AssessmentState.choices, default=AssessmentState.DRAFT)
+    respondent_groups = models.JSONField(default=list, help_text="Keys of the rubric's groups that take part")
+    group_weighting = models.BooleanField(
+        default=False, help_text="Weight each respondent group equally, so ten reps do not drown two leaders"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation", "period", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "period"], name="one_assessment_per_organisation_period"),
+            models.CheckConstraint(condition=Q(state__in=AssessmentState.values), name="assessment_state_is_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.period}"
+
+
+class Target(models.Model):
+    """The level an organisation aims for in one dimension by the end of the assessment's period."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="targets")
+    dimension_key = models.CharField(max_length=80)
+    level = models.IntegerField()
+
+    class Meta:
+        ordering = ["assessment", "id"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "dimension_key"], name="one_target_per_dimension")]
+
+    def __str__(self) -> str:
+        return f"{self.dimension_key} → {self.level}"
+
+
+class ResponseQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ResponseQuerySet:
+        return self.filter(assessment__in=Assessment.objects.visible_to(user))
+
+    def submitted(self) -> ResponseQuerySet:
+        return self.filter(submitted_at__isnull=False)
+
+    def counted(self) -> ResponseQuerySet:
+        """Submitted on time: the responses an assessment's scores are computed from."""
+        return self.submitted().filter(late=False)
+
+
+class Response(models.Model):
+    """One respondent's answers to one assessment; read-only once submitted."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
+    group = models.CharField(max_length=80)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Only for a leader's own self-assessment; invited respondents stay anonymous",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField(default=False, help_text="Submitted after the assessment closed; kept, not counted")
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(late=False) | Q(submitted_at__isnull=False), name="only_submitted_responses_are_late"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Response {self.pk} ({self.group})"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Answer(models.Model):
+    """One criterion's answer: an option, "not applicable / don't know", or free text; and a comment."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    option = models.ForeignKey(AnswerOption, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    not_applicable = models.BooleanField(default=False)
+    text = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["response", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "criterion"], name="one_answer_per_criterion"),
+            models.CheckConstraint(
+                condition=Q(option__isnull=True) | Q(not_applicable=False), name="answer_is_option_or_not_applicable"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.option_id or ('n/a' if self.not_applicable else '')}"

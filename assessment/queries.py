@@ -1,0 +1,210 @@
+"""Read-side assembly: a rubric version and an assessment's evidence, in a constant number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assessment import models
+from assessment.roadmap import Roadmap, build_roadmap
+from assessment.rubric import (
+    AnswerSet,
+    Criterion,
+    Level,
+    Node,
+    Option,
+    Recommendation,
+    RespondentGroup,
+    Rubric,
+)
+from assessment.scoring import AssessmentScores, ResponseAnswers, score_assessment
+from assessment.year_over_year import AssessmentSnapshot
+
+
+@dataclass(frozen=True)
+class LoadedRubric:
+    """A rubric version as the pure `Rubric`, with the row ids the answers refer to."""
+
+    rubric: Rubric
+    version_id: int
+    criterion_key_by_id: dict[int, str]
+    criterion_id_by_key: dict[str, int]
+    option_by_id: dict[int, tuple[str, str, float]]  # id → (criterion-independent) answer set key, option key, value
+    option_id_by_key: dict[tuple[str, str], int]  # (answer set key, option key) → id
+
+
+@dataclass(frozen=True)
+class Evidence:
+    loaded: LoadedRubric
+    responses: tuple[ResponseAnswers, ...]
+
+    @property
+    def rubric(self) -> Rubric:
+        return self.loaded.rubric
+
+
+def load_rubric(version: models.RubricVersion) -> LoadedRubric:
+    """Build the pure rubric of a version from its rows: five queries whatever its size."""
+    answer_set_rows = list(models.AnswerSet.objects.filter(rubric_version=version).prefetch_related("options"))
+    node_rows = list(models.Dimension.objects.filter(rubric_version=version).order_by("position"))
+    criterion_rows = list(models.Criterion.objects.filter(rubric_version=version).order_by("position"))
+    recommendation_rows = list(models.Recommendation.objects.filter(rubric_version=version).order_by("position"))
+
+    answer_sets = []
+    answer_set_key_by_id = {}
+    option_by_id = {}
+    option_id_by_key = {}
+    for row in answer_set_rows:
+        answer_set_key_by_id[row.id] = row.key
+        options = []
+        for opt in row.options.all():
+            options.append(Option(key=opt.key, label=opt.label, value=opt.value))
+            option_by_id[opt.id] = (row.key, opt.key, opt.value)
+            option_id_by_key[(row.key, opt.key)] = opt.id
+        answer_sets.append(
+            AnswerSet(key=row.key, kind=row.kind, options=tuple(options), not_applicable=row.not_applicable or None)
+        )
+
+    criteria_by_node = defaultdict(list)
+    for row in criterion_rows:
+        criteria_by_node[row.dimension_id].append(
+            Criterion(
+                key=row.key,
+                text=row.text,
+                description=row.description,
+                weight=row.weight,
+                answer_set=answer_set_key_by_id[row.answer_set_id],
+                audience=tuple(row.audience),
+                anchors=tuple(row.anchors),
+                level=row.gate_level,
+            )
+        )
+    node_key_by_id = {row.id: row.key for row in node_rows}
+    recommendations_by_node = defaultdict(list)
+    for row in recommendation_rows:
+        recommendations_by_node[row.dimension_id].append(
+            Recommendation(
+                key=row.key,
+                dimension=node_key_by_id[row.dimension_id],
+                from_level=row.from_level,
+                title=row.title,
+                description=row.description,
+                effort=row.effort,
+                impact=row.impact,
+                owner_role=row.owner_role,
+                horizon=row.horizon,
+                depends_on=tuple(row.depends_on),
+            )
+        )
+    children = defaultdict(list)
+    for row in node_rows:
+        children[row.parent_id].append(row)
+
+    def build(row: models.Dimension) -> Node:
+        return Node(
+            key=row.key,
+            name=row.name,
+            description=row.description,
+            weight=row.weight,
+            rollup=row.rollup,
+            pass_mark=row.pass_mark,
+            level=row.gate_level,
+            groups=tuple(build(child) for child in children[row.id]),
+            criteria=tuple(criteria_by_node[row.id]),
+            levels=tuple(row.level_descriptors),
+            recommendations=tuple(recommendations_by_node[row.id]),
+        )
+
+    rubric = Rubric(
+        key=version.rubric.key,
+        version=version.version,
+        name=version.name,
+        description=version.description,
+        coverage_threshold=version.coverage_threshold,
+        rollup=version.rollup,
+        scale=tuple(Level(value=s["value"], name=s["name"]) for s in version.scale),
+        thresholds=tuple(version.thresholds),
+        respondent_groups=tuple(RespondentGroup(key=g["key"], name=g["name"]) for g in version.respondent_groups),
+        answer_sets=tuple(answer_sets),
+        dimensions=tuple(build(row) for row in children[None]),
+    )
+    return LoadedRubric(
+        rubric=rubric,
+        version_id=version.id,
+        criterion_key_by_id={row.id: row.key for row in criterion_rows},
+        criterion_id_by_key={row.key: row.id for row in criterion_rows},
+        option_by_id=option_by_id,
+        option_id_by_key=option_id_by_key,
+    )
+
+
+def load_evidence(assessment: models.Assessment, *, groups: Sequence[str] | None = None) -> Evidence:
+    """The rubric and every counted (submitted, on time) response of an assessment.
+
+    A constant number of queries whatever the number of respondents: the rubric's five, the
+    responses, and the answers in one pass.
+    """
+    loaded = load_rubric(models.RubricVersion.objects.select_related("rubric").get(pk=assessment.rubric_version_id))
+    responses = models.Response.objects.filter(assessment=assessment).counted()
+    if groups is not None:
+        responses = responses.filter(group__in=list(groups))
+    group_by_response = dict(responses.values_list("id", "group"))
+    values: dict[int, dict[str, float | None]] = {rid: {} for rid in group_by_response}
+    key_of = loaded.criterion_key_by_id
+    option_value = {oid: value for oid, (_, _, value) in loaded.option_by_id.items()}
+    rows = (
+        models.Answer.objects.filter(response__in=responses)
+        .filter(criterion__answer_set__kind="scored")
+        .values_list("response_id", "criterion_id", "option_id", "not_applicable")
+    )
+    for response_id, criterion_id, option_id, not_applicable in rows.iterator(chunk_size=5000):
+        if option_id is not None:
+            values[response_id][key_of[criterion_id]] = option_value[option_id]
+        elif not_applicable:
+            values[response_id][key_of[criterion_id]] = None
+    return Evidence(
+        loaded=loaded,
+        responses=tuple(ResponseAnswers(group=group_by_response[rid], values=v) for rid, v in values.items()),
+    )
+
+
+def assessment_scores(assessment: models.Assessment) -> tuple[Rubric, AssessmentScores]:
+    """Load and score an assessment: the numbers every page, endpoint and report shows."""
+    evidence = load_evidence(assessment)
+    return evidence.rubric, score_assessment(
+        evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting
+    )
+
+
+def assessment_targets(assessment: models.Assessment) -> dict[str, int]:
+    return dict(assessment.targets.values_list("dimension_key", "level"))
+
+
+def assessment_roadmap(assessment: models.Assessment) -> tuple[Rubric, AssessmentScores, Roadmap]:
+    rubric, scores = assessment_scores(assessment)
+    levels = {k: (d.level.value if d.level else None) for k, d in scores.dimensions.items()}
+    return rubric, scores, build_roadmap(rubric, levels, assessment_targets(assessment))
+
+
+def snapshot(assessment: models.Assessment) -> AssessmentSnapshot:
+    rubric, scores = assessment_scores(assessment)
+    return AssessmentSnapshot(
+        assessment_id=assessment.id,
+        period=assessment.period,
+        rubric_key=rubric.key,
+        rubric_version=rubric.version,
+        overall=scores.overall.score,
+        dimensions={k: d.score for k, d in scores.dimensions.items()},
+        criteria={k: c.mean for k, c in scores.criteria.items()},
+    )
+
+
+def organisation_history(organisation_id: int) -> list[AssessmentSnapshot]:
+    """Snapshots of an organisation's assessments that have evidence (open or closed), by period."""
+    assessments = (
+        models.Assessment.objects.filter(organisation_id=organisation_id)
+        .exclude(state="draft")
+        .order_by("period", "id")
+    )
+    return [snapshot(a) for a in assessments]

@@ -1,0 +1,377 @@
+"""The scoring contract of PRODUCT.md, as pure functions over frozen dataclasses.
+
+No ORM, no settings, no clock: everything a score depends on is in the arguments, so every
+number in a report can be reproduced from the stored answers and the rubric version.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from assessment.rubric import Level, Node, Rubric
+
+# PRODUCT.md: group breakdowns with fewer respondents than this are hidden everywhere.
+MIN_GROUP_SIZE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseAnswers:
+    """One respondent's answers: criterion key → value, or None for "not applicable / don't know".
+
+    Criteria left unanswered are absent; text criteria never appear (they are unscored).
+    """
+
+    group: str
+    values: Mapping[str, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionScore:
+    key: str
+    score: float | None
+    level: Level | None
+    index: float | None
+    coverage: float
+    insufficient_evidence: bool
+    consensus: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OverallScore:
+    score: float | None
+    level: Level | None
+    index: float | None
+    coverage: float
+    insufficient_evidence: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RespondentScores:
+    dimensions: dict[str, DimensionScore]
+    overall: OverallScore
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionAggregate:
+    key: str
+    dimension: str
+    mean: float | None
+    sd: float | None
+    consensus: float | None
+    answered: int
+    not_applicable: int
+    addressed: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupScores:
+    """A respondent group's dimension scores; `hidden` (and no scores) below MIN_GROUP_SIZE."""
+
+    group: str
+    respondents: int
+    hidden: bool
+    dimensions: dict[str, float | None]
+    overall: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PerceptionGap:
+    """PRODUCT.md scoring 6: the spread of a dimension's score between respondent groups."""
+
+    dimension: str
+    spread: float
+    highest_group: str
+    lowest_group: str
+    significant: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentScores:
+    respondents: int
+    respondents_by_group: dict[str, int]
+    group_weighting: bool
+    criteria: dict[str, CriterionAggregate]
+    dimensions: dict[str, DimensionScore]
+    overall: OverallScore
+    groups: tuple[GroupScores, ...]
+    perception_gaps: tuple[PerceptionGap, ...]
+
+
+# --- roll-ups -------------------------------------------------------------------
+
+
+def node_value(rubric: Rubric, node: Node, values: Mapping[str, float | None]) -> float | None:
+    """A node's value from its children's, by the node's roll-up; None when nothing is answered.
+
+    weighted_mean: Σ wᵢxᵢ ÷ Σ wᵢ over answered children. sum: Σ wᵢxᵢ. gated: the highest
+    level L such that every answered child tagged with a level ≤ L is met (its value, normalised
+    over its own range, reaches the node's pass mark); the scale's lowest level otherwise.
+    """
+    items: list[tuple[float, float, Node | None, str, int | None]] = []
+    for group in node.groups:
+        value = node_value(rubric, group, values)
+        if value is not None:
+            items.append((group.weight, value, group, group.key, group.level))
+    for criterion in node.criteria:
+        value = values.get(criterion.key)
+        if value is not None and criterion.key in rubric.value_ranges:
+            items.append((criterion.weight, value, None, criterion.key, criterion.level))
+    if not items:
+        return None
+    if node.rollup == "sum":
+        return sum(w * x for w, x, *_ in items)
+    if node.rollup == "gated":
+        return _gated(rubric, node, items)
+    total = sum(w for w, *_ in items)
+    return sum(w * x for w, x, *_ in items) / total
+
+
+def _gated(rubric: Rubric, node: Node, items: list) -> float:
+    met_by_level: dict[int, bool] = {}
+    for _, value, _, key, level in items:
+        low, high = rubric.value_ranges[key]
+        met = high == low or (value - low) / (high - low) + 1e-9 >= node.pass_mark
+        met_by_level[level] = met_by_level.get(level, True) and met
+    achieved = rubric.scale_min
+    for level in sorted(met_by_level):
+        if not met_by_level[level]:
+            break
+        achieved = level
+    return float(achieved)
+
+
+def overall_value(rubric: Rubric, dimension_values: Mapping[str, float | None]) -> float | None:
+    """PRODUCT.md scoring 4: overall = the rubric's roll-up of the dimension scores."""
+    items = [(d.weight, dimension_values[d.key]) for d in rubric.dimensions if dimension_values.get(d.key) is not None]
+    if not items:
+        return None
+    if rubric.rollup == "sum":
+        return sum(w * x for w, x in items)  # type: ignore[operator]
+    return sum(w * x for w, x in items) / sum(w for w, _ in items)  # type: ignore[operator]
+
+
+def consensus_index(sd: float, low: float, high: float) -> float:
+    """1 − sd ÷ sd_max, where sd_max = (high − low) ÷ 2 is the largest spread the range allows.
+
+    1 means every respondent gave the same answer; 0 means they split between the extremes.
+    """
+    if high <= low:
+        return 1.0
+    return max(0.0, 1.0 - sd / ((high - low) / 2))
+
+
+def _dimension_score(
+    rubric: Rubric,
+    dimension: Node,
+    value: float | None,
+    coverage: float,
+    consensus: float | None = None,
+) -> DimensionScore:
+    insufficient = value is None or coverage + 1e-9 < rubric.coverage_threshold
+    score = None if insufficient else value
+    return DimensionScore(
+        key=dimension.key,
+        score=score,
+        level=rubric.level_for(score) if score is not None else None,
+        index=rubric.index(score) if score is not None else None,
+        coverage=coverage,
+        insufficient_evidence=insufficient,
+        consensus=consensus,
+    )
+
+
+def _overall(rubric: Rubric, dimensions: Mapping[str, DimensionScore]) -> OverallScore:
+    score = overall_value(rubric, {k: d.score for k, d in dimensions.items()})
+    total_weight = sum(d.weight for d in rubric.dimensions)
+    coverage = sum(d.weight * dimensions[d.key].coverage for d in rubric.dimensions) / total_weight
+    insufficient = score is None or coverage + 1e-9 < rubric.coverage_threshold
+    return OverallScore(
+        score=score,
+        level=rubric.level_for(score) if score is not None else None,
+        index=rubric.index(score) if score is not None else None,
+        coverage=coverage,
+        insufficient_evidence=insufficient,
+    )
+
+
+# --- one respondent ---------------------------------------------------------------
+
+
+def score_response(rubric: Rubric, answers: ResponseAnswers) -> RespondentScores:
+    """PRODUCT.md scoring 2: each dimension's roll-up of one respondent's answered criteria.
+
+    Coverage = answered weight ÷ the weight of the criteria addressed to the respondent's group.
+    """
+    dimensions = {}
+    for dimension in rubric.dimensions:
+        shares = rubric.criterion_shares[dimension.key]
+        addressed = answered = 0.0
+        for key, share in shares.items():
+            if rubric.criterion_by_key[key].addressed_to(answers.group):
+                addressed += share
+                if answers.values.get(key) is not None:
+                    answered += share
+        coverage = answered / addressed if addressed else 0.0
+        dimensions[dimension.key] = _dimension_score(
+            rubric, dimension, node_value(rubric, dimension, answers.values), coverage
+        )
+    return RespondentScores(dimensions=dimensions, overall=_overall(rubric, dimensions))
+
+
+# --- an assessment --------------------------------------------------------------------
+
+# Per (group, criterion): [answered, Σx, Σx², not applicable]
+_Accumulator = dict[str, dict[str, list]]
+
+
+def _accumulate(responses: Iterable[ResponseAnswers]) -> tuple[_Accumulator, dict[str, int]]:
+    per_group: _Accumulator = {}
+    counts: dict[str, int] = {}
+    for response in responses:
+        group = response.group
+        counts[group] = counts.get(group, 0) + 1
+        acc = per_group.get(group)
+        if acc is None:
+            acc = per_group[group] = {}
+        for key, value in response.values.items():
+            slot = acc.get(key)
+            if slot is None:
+                slot = acc[key] = [0, 0.0, 0.0, 0]
+            if value is None:
+                slot[3] += 1
+            else:
+                slot[0] += 1
+                slot[1] += value
+                slot[2] += value * value
+    return per_group, counts
+
+
+def _aggregate_criteria(
+    rubric: Rubric, per_group: _Accumulator, counts: Mapping[str, int], group_weighting: bool
+) -> dict[str, CriterionAggregate]:
+    result = {}
+    dimension_of = rubric.dimension_of_criterion
+    for criterion in rubric.scored_criteria:
+        key = criterion.key
+        slots = [(g, acc[key]) for g, acc in per_group.items() if key in acc]
+        answered = sum(s[0] for _, s in slots)
+        not_applicable = sum(s[3] for _, s in slots)
+        addressed = sum(n for g, n in counts.items() if criterion.addressed_to(g))
+        mean = sd = consensus = None
+        if answered:
+            if group_weighting:
+                answered_groups = [s for _, s in slots if s[0]]
+                mean = sum(s[1] / s[0] for s in answered_groups) / len(answered_groups)
+                second = sum(s[2] / s[0] for s in answered_groups) / len(answered_groups)
+            else:
+                mean = sum(s[1] for _, s in slots) / answered
+                second = sum(s[2] for _, s in slots) / answered
+            sd = math.sqrt(max(0.0, second - mean * mean))
+            consensus = consensus_index(sd, *rubric.value_ranges[key])
+        result[key] = CriterionAggregate(
+            key=key,
+            dimension=dimension_of[key],
+            mean=mean,
+            sd=sd,
+            consensus=consensus,
+            answered=answered,
+            not_applicable=not_applicable,
+            addressed=addressed,
+        )
+    return result
+
+
+def _dimensions_from_criteria(rubric: Rubric, criteria: Mapping[str, CriterionAggregate]) -> dict[str, DimensionScore]:
+    means = {k: c.mean for k, c in criteria.items()}
+    dimensions = {}
+    for dimension in rubric.dimensions:
+        shares = rubric.criterion_shares[dimension.key]
+        addressed = sum(share * criteria[k].addressed for k, share in shares.items())
+        answered = sum(share * criteria[k].answered for k, share in shares.items())
+        weighted = [(share, criteria[k].consensus) for k, share in shares.items() if criteria[k].consensus is not None]
+        consensus = (
+            sum(s * c for s, c in weighted) / sum(s for s, _ in weighted)  # type: ignore[operator]
+            if weighted
+            else None
+        )
+        dimensions[dimension.key] = _dimension_score(
+            rubric,
+            dimension,
+            node_value(rubric, dimension, means),
+            answered / addressed if addressed else 0.0,
+            consensus,
+        )
+    return dimensions
+
+
+def score_assessment(
+    rubric: Rubric, responses: Sequence[ResponseAnswers], *, group_weighting: bool = False
+) -> AssessmentScores:
+    """PRODUCT.md scoring 3–6 over the submitted responses of one assessment.
+
+    Criterion score = mean over responses (or the mean of group means when `group_weighting`),
+    with population standard deviation and consensus index; dimensions and overall roll up from
+    criterion scores; coverage = answered weight ÷ addressed weight over all responses.
+    """
+    per_group, counts = _accumulate(responses)
+    criteria = _aggregate_criteria(rubric, per_group, counts, group_weighting)
+    dimensions = _dimensions_from_criteria(rubric, criteria)
+
+    groups = []
+    for group in [g.key for g in rubric.respondent_groups] + sorted(
+        set(counts) - {g.key for g in rubric.respondent_groups}
+    ):
+        n = counts.get(group, 0)
+        if not n:
+            continue
+        if n < MIN_GROUP_SIZE:
+            groups.append(GroupScores(group=group, respondents=n, hidden=True, dimensions={}, overall=None))
+            continue
+        own = _aggregate_criteria(rubric, {group: per_group[group]}, {group: n}, False)
+        own_dimensions = _dimensions_from_criteria(rubric, own)
+        groups.append(
+            GroupScores(
+                group=group,
+                respondents=n,
+                hidden=False,
+                dimensions={k: d.score for k, d in own_dimensions.items()},
+                overall=_overall(rubric, own_dimensions).score,
+            )
+        )
+    return AssessmentScores(
+        respondents=sum(counts.values()),
+        respondents_by_group=counts,
+        group_weighting=group_weighting,
+        criteria=criteria,
+        dimensions=dimensions,
+        overall=_overall(rubric, dimensions),
+        groups=tuple(groups),
+        perception_gaps=perception_gaps(rubric, groups),
+    )
+
+
+def perception_gaps(rubric: Rubric, groups: Sequence[GroupScores]) -> tuple[PerceptionGap, ...]:
+    """Per dimension, max − min of the visible groups' scores; significant from one level step up."""
+    gaps = []
+    for dimension in rubric.dimensions:
+        scored = [
+            (g.dimensions[dimension.key], g.group)
+            for g in groups
+            if not g.hidden and g.dimensions.get(dimension.key) is not None
+        ]
+        if len(scored) < 2:
+            continue
+        high, low = max(scored), min(scored)
+        spread = high[0] - low[0]  # type: ignore[operator]
+        gaps.append(
+            PerceptionGap(
+                dimension=dimension.key,
+                spread=spread,
+                highest_group=high[1],
+                lowest_group=low[1],
+                significant=spread + 1e-9 >= rubric.level_step,
+            )
+        )
+    return tuple(gaps)

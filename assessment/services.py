@@ -1,0 +1,425 @@
+"""Workflows that change assessment data. Every interface (API, pages, admin, commands) calls these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assessment import models
+from assessment.models import AssessmentState
+from assessment.rubric import Node, Rubric, load_rubric_yaml, parse_rubric
+from organisations.models import Organisation
+
+MAX_COMMENT = 5000
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; `code` is stable, the message is for people."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+
+class InvalidInput(DomainError):
+    code = "invalid"
+
+
+class StateConflict(DomainError):
+    code = "conflict"
+
+
+class AlreadySubmitted(StateConflict):
+    code = "already_submitted"
+
+
+# --- rubrics --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    version: models.RubricVersion
+    created: bool
+
+
+@transaction.atomic
+def import_rubric(*, document: str | Mapping[str, Any]) -> ImportResult:
+    """Validate a rubric document (YAML text or a mapping) and store it as a version.
+
+    Content identical to a stored version returns that version; changed content always becomes
+    a new version (max + 1), so a version an assessment uses never changes. Raises RubricInvalid.
+    """
+    rubric = load_rubric_yaml(document) if isinstance(document, str) else parse_rubric(document)
+    family, _ = models.Rubric.objects.get_or_create(key=rubric.key, defaults={"name": rubric.name})
+    # Identity is the content without its version number.
+    checksum = _content_checksum(rubric)
+    existing = family.versions.filter(checksum=checksum).order_by("version").first()
+    if existing is not None:
+        return ImportResult(version=existing, created=False)
+    latest = family.versions.aggregate(n=Max("version"))["n"] or 0
+    number = rubric.version if rubric.version > latest else latest + 1
+    if family.name != rubric.name:
+        family.name = rubric.name
+        family.save(update_fields=["name"])
+    version = models.RubricVersion.objects.create(
+        rubric=family,
+        version=number,
+        name=rubric.name,
+        description=rubric.description,
+        coverage_threshold=rubric.coverage_threshold,
+        rollup=rubric.rollup,
+        scale=[{"value": level.value, "name": level.name} for level in rubric.scale],
+        thresholds=list(rubric.thresholds),
+        respondent_groups=[{"key": g.key, "name": g.name} for g in rubric.respondent_groups],
+        checksum=checksum,
+    )
+    _store_tree(version, rubric)
+    return ImportResult(version=version, created=True)
+
+
+def _content_checksum(rubric: Rubric) -> str:
+    from dataclasses import replace
+
+    return replace(rubric, version=1).checksum
+
+
+def _store_tree(version: models.RubricVersion, rubric: Rubric) -> None:
+    answer_sets = {}
+    for i, a in enumerate(rubric.answer_sets):
+        row = models.AnswerSet.objects.create(
+            rubric_version=version, key=a.key, kind=a.kind, not_applicable=a.not_applicable or "", position=i
+        )
+        models.AnswerOption.objects.bulk_create(
+            models.AnswerOption(answer_set=row, key=o.key, label=o.label, value=o.value, position=j)
+            for j, o in enumerate(a.options)
+        )
+        answer_sets[a.key] = row
+    counter = {"node": 0, "criterion": 0, "recommendation": 0}
+
+    def store(node: Node, parent: models.Dimension | None) -> None:
+        row = models.Dimension.objects.create(
+            rubric_version=version,
+            parent=parent,
+            key=node.key,
+            name=node.name,
+            description=node.description,
+            weight=node.weight,
+            rollup=node.rollup,
+            pass_mark=node.pass_mark,
+            gate_level=node.level,
+            level_descriptors=list(node.levels),
+            position=counter["node"],
+        )
+        counter["node"] += 1
+        for group in node.groups:
+            store(group, row)
+        criteria = []
+        for c in node.criteria:
+            criteria.append(
+                models.Criterion(
+                    rubric_version=version,
+                    dimension=row,
+                    key=c.key,
+                    text=c.text,
+                    description=c.description,
+                    weight=c.weight,
+                    answer_set=answer_sets[c.answer_set],
+                    audience=list(c.audience),
+                    anchors=list(c.anchors),
+                    gate_level=c.level,
+                    position=counter["criterion"],
+                )
+            )
+            counter["criterion"] += 1
+        models.Criterion.objects.bulk_create(criteria)
+        recommendations = []
+        for r in node.recommendations:
+            recommendations.append(
+                models.Recommendation(
+                    rubric_version=version,
+                    dimension=row,
+                    key=r.key,
+                    from_level=r.from_level,
+                    title=r.title,
+                    description=r.description,
+                    effort=r.effort,
+                    impact=r.impact,
+                    owner_role=r.owner_role,
+                    horizon=r.horizon,
+                    depends_on=list(r.depends_on),
+                    position=counter["recommendation"],
+                )
+            )
+            counter["recommendation"] += 1
+        models.Recommendation.objects.bulk_create(recommendations)
+
+    for dimension in rubric.dimensions:
+        store(dimension, None)
+
+
+# --- assessments ------------------------------------------------------------------------
+
+
+def _rubric_of(assessment: models.Assessment) -> Rubric:
+    from assessment.queries import load_rubric
+
+    return load_rubric(assessment.rubric_version).rubric
+
+
+def _check_groups(rubric_groups: Sequence[dict], groups: Sequence[str]) -> list[str]:
+    known = [g["key"] for g in rubric_groups]
+    unknown = [g for g in groups if g not in known]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown respondent group {unknown[0]!r}; this rubric has: {', '.join(known)}.", field="respondent_groups"
+        )
+    if len(set(groups)) != len(groups):
+        raise InvalidInput("A respondent group is listed twice.", field="respondent_groups")
+    return list(groups)
+
+
+def _check_targets(rubric: Rubric, targets: Mapping[str, Any]) -> dict[str, int]:
+    clean = {}
+    for key, level in targets.items():
+        if key not in rubric.dimension_by_key:
+            raise InvalidInput(f"{key!r} is not a dimension of this rubric.", field="targets")
+        if isinstance(level, bool) or not isinstance(level, int) or level not in {lv.value for lv in rubric.scale}:
+            raise InvalidInput(
+                f"The target for {key!r} must be a level from {rubric.scale_min} to {rubric.scale_max}.",
+                field="targets",
+            )
+        clean[key] = level
+    return clean
+
+
+@transaction.atomic
+def create_assessment(
+    *,
+    organisation: Organisation,
+    period: str,
+    rubric_version: models.RubricVersion,
+    respondent_groups: Sequence[str] | None = None,
+    targets: Mapping[str, int] | None = None,
+    title: str = "",
+    group_weighting: bool = False,
+    created_by: Any = None,
+) -> models.Assessment:
+    """Create a draft assessment; the rubric version it uses is frozen from now on."""
+    period = period.strip()
+    if not period or len(period) > 40:
+        raise InvalidInput("The period needs a label of 1 to 40 characters, such as FY2026.", field="period")
+    if models.Assessment.objects.filter(organisation=organisation, period=period).exists():
+        raise StateConflict(f"{organisation.name} already has an assessment for {period}.", field="period")
+    groups = (
+        respondent_groups if respondent_groups is not None else [g["key"] for g in rubric_version.respondent_groups]
+    )
+    assessment = models.Assessment.objects.create(
+        organisation=organisation,
+        period=period,
+        title=title,
+        rubric_version=rubric_version,
+        respondent_groups=_check_groups(rubric_version.respondent_groups, groups),
+        group_weighting=group_weighting,
+        created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
+    )
+    if targets:
+        set_targets(assessment=assessment, targets=targets)
+    return assessment
+
+
+def _require_state(assessment: models.Assessment, *states: str, action: str) -> None:
+    if assessment.state not in states:
+        raise StateConflict(f"Cannot {action}: the assessment is {assessment.state}.")
+
+
+@transaction.atomic
+def update_assessment(
+    *,
+    assessment: models.Assessment,
+    period: str | None = None,
+    title: str | None = None,
+    respondent_groups: Sequence[str] | None = None,
+    group_weighting: bool | None = None,
+) -> models.Assessment:
+    """Change a draft assessment's settings; an open or closed one keeps them."""
+    assessment = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
+    _require_state(assessment, AssessmentState.DRAFT, action="edit it")
+    if period is not None:
+        period = period.strip()
+        if not period or len(period) > 40:
+            raise InvalidInput("The period needs a label of 1 to 40 characters, such as FY2026.", field="period")
+        clash = models.Assessment.objects.filter(organisation_id=assessment.organisation_id, period=period)
+        if clash.exclude(pk=assessment.pk).exists():
+            raise StateConflict(f"This organisation already has an assessment for {period}.", field="period")
+        assessment.period = period
+    if title is not None:
+        assessment.title = title
+    if respondent_groups is not None:
+        assessment.respondent_groups = _check_groups(assessment.rubric_version.respondent_groups, respondent_groups)
+    if group_weighting is not None:
+        assessment.group_weighting = group_weighting
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def set_targets(*, assessment: models.Assessment, targets: Mapping[str, Any]) -> dict[str, int]:
+    """Set target levels per dimension (replacing those given); refused once the assessment is closed."""
+    _require_state(assessment, AssessmentState.DRAFT, AssessmentState.OPEN, action="change targets")
+    clean = _check_targets(_rubric_of(assessment), targets)
+    for key, level in clean.items():
+        models.Target.objects.update_or_create(assessment=assessment, dimension_key=key, defaults={"level": level})
+    return dict(assessment.targets.values_list("dimension_key", "level"))
+
+
+@transaction.atomic
+def open_assessment(*, assessment: models.Assessment) -> models.Assessment:
+    """draft → open: respondents can answer from now on."""
+    assessment = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
+    _require_state(assessment, AssessmentState.DRAFT, action="open it")
+    if not assessment.respondent_groups:
+        raise InvalidInput("Choose at least one respondent group before opening.", field="respondent_groups")
+    assessment.state = AssessmentState.OPEN
+    assessment.opened_at = timezone.now()
+    assessment.save(update_fields=["state", "opened_at"])
+    return assessment
+
+
+@transaction.atomic
+def close_assessment(*, assessment: models.Assessment) -> models.Assessment:
+    """open → closed: its scores are final; later submissions are kept and marked late."""
+    assessment = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
+    _require_state(assessment, AssessmentState.OPEN, action="close it")
+    assessment.state = AssessmentState.CLOSED
+    assessment.closed_at = timezone.now()
+    assessment.save(update_fields=["state", "closed_at"])
+    return assessment
+
+
+# --- responses and answers ------------------------------------------------------------
+
+
+def start_response(*, assessment: models.Assessment, group: str, user: Any = None) -> models.Response:
+    """A new, empty response of one respondent group to an open assessment."""
+    _require_state(assessment, AssessmentState.OPEN, action="start a response")
+    if group not in assessment.respondent_groups:
+        raise InvalidInput(f"{group!r} is not a respondent group of this assessment.", field="group")
+    return models.Response.objects.create(
+        assessment=assessment, group=group, user=user if getattr(user, "is_authenticated", False) else None
+    )
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer as an interface receives it: an option key, "not applicable", or free text."""
+
+    criterion: str
+    option: str | None = None
+    not_applicable: bool = False
+    text: str = ""
+    comment: str = ""
+
+
+def _answer_fields(rubric: Rubric, loaded: Any, response: models.Response, item: AnswerInput) -> dict[str, Any]:
+    criterion = rubric.criterion_by_key.get(item.criterion)
+    if criterion is None:
+        raise InvalidInput(f"{item.criterion!r} is not a criterion of this assessment's rubric.", field="criterion")
+    if not criterion.addressed_to(response.group):
+        raise InvalidInput(f"{item.criterion!r} is not asked of the {response.group!r} group.", field="criterion")
+    answer_set = rubric.answer_set_by_key[criterion.answer_set]
+    if len(item.comment) > MAX_COMMENT or len(item.text) > MAX_COMMENT:
+        raise InvalidInput(f"Comments are limited to {MAX_COMMENT} characters.", field="comment")
+    fields: dict[str, Any] = {"option_id": None, "not_applicable": False, "text": "", "comment": item.comment.strip()}
+    if answer_set.kind == "text":
+        if item.option is not None or item.not_applicable:
+            raise InvalidInput(f"{item.criterion!r} takes a text answer, not an option.", field="option")
+        fields["text"] = item.text.strip()
+    elif item.not_applicable:
+        if item.option is not None:
+            raise InvalidInput("Choose an option or 'not applicable', not both.", field="option")
+        if not answer_set.not_applicable:
+            raise InvalidInput(f"{item.criterion!r} has no 'not applicable' answer.", field="not_applicable")
+        fields["not_applicable"] = True
+    elif item.option is not None:
+        option_id = loaded.option_id_by_key.get((answer_set.key, str(item.option)))
+        if option_id is None:
+            allowed = ", ".join(o.key for o in answer_set.options)
+            raise InvalidInput(
+                f"{item.option!r} is not an answer to {item.criterion!r}; choose one of {allowed}.", field="option"
+            )
+        fields["option_id"] = option_id
+    elif item.text:
+        raise InvalidInput(f"{item.criterion!r} takes an option, not text.", field="text")
+    return fields
+
+
+@transaction.atomic
+def save_answers(*, response: models.Response, answers: Sequence[AnswerInput]) -> list[models.Answer]:
+    """Upsert answers of one response, all or none: saving the same answer twice changes nothing.
+
+    Refused once the response is submitted. Allowed after the assessment closed: the
+    response will be marked late when submitted.
+    """
+    from assessment.queries import load_rubric
+
+    response = models.Response.objects.select_for_update().select_related("assessment").get(pk=response.pk)
+    if response.is_submitted:
+        raise AlreadySubmitted("This response has been submitted and can no longer be changed.")
+    if response.assessment.state == AssessmentState.DRAFT:
+        raise StateConflict("The assessment is not open yet.")
+    if not answers:
+        raise InvalidInput("Send at least one answer.", field="answers")
+    loaded = load_rubric(response.assessment.rubric_version)
+    seen: set[str] = set()
+    planned = []
+    for item in answers:
+        if item.criterion in seen:
+            raise InvalidInput(f"{item.criterion!r} is answered twice in one request.", field="criterion")
+        seen.add(item.criterion)
+        planned.append(
+            (loaded.criterion_id_by_key.get(item.criterion), _answer_fields(loaded.rubric, loaded, response, item))
+        )
+    existing = {a.criterion_id: a for a in response.answers.filter(criterion_id__in=[cid for cid, _ in planned])}
+    result = []
+    changed = False
+    for criterion_id, fields in planned:
+        answer = existing.get(criterion_id)
+        if answer is None:
+            answer = models.Answer.objects.create(response=response, criterion_id=criterion_id, **fields)
+            changed = True
+        elif any(getattr(answer, k) != v for k, v in fields.items()):
+            for k, v in fields.items():
+                setattr(answer, k, v)
+            answer.save()
+            changed = True
+        result.append(answer)
+    if changed:
+        response.save(update_fields=["updated_at"])
+    return result
+
+
+def save_answer(*, response: models.Response, answer: AnswerInput) -> models.Answer:
+    """Upsert one answer (see save_answers)."""
+    return save_answers(response=response, answers=[answer])[0]
+
+
+@transaction.atomic
+def submit_response(*, response: models.Response) -> models.Response:
+    """Submit once; afterwards the response is read-only. Late if the assessment has closed."""
+    response = models.Response.objects.select_for_update().select_related("assessment").get(pk=response.pk)
+    if response.is_submitted:
+        raise AlreadySubmitted("This response has already been submitted.")
+    if response.assessment.state == AssessmentState.DRAFT:
+        raise StateConflict("The assessment is not open yet.")
+    response.submitted_at = timezone.now()
+    response.late = response.assessment.state == AssessmentState.CLOSED
+    response.save(update_fields=["submitted_at", "late", "updated_at"])
+    return response
