@@ -13,32 +13,10 @@ from django.utils import timezone
 from assessment import models
 from assessment.models import AssessmentState
 from assessment.rubric import Node, Rubric, load_rubric_yaml, parse_rubric
+from organisations.errors import AlreadySubmitted, InvalidInput, StateConflict
 from organisations.models import Organisation
 
 MAX_COMMENT = 5000
-
-
-class DomainError(Exception):
-    """A rule of the domain was broken; `code` is stable, the message is for people."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str | None = None):
-        self.message = message
-        self.field = field
-        super().__init__(message)
-
-
-class InvalidInput(DomainError):
-    code = "invalid"
-
-
-class StateConflict(DomainError):
-    code = "conflict"
-
-
-class AlreadySubmitted(StateConflict):
-    code = "already_submitted"
 
 
 # --- rubrics --------------------------------------------------------------------------
@@ -250,7 +228,8 @@ def update_assessment(
     group_weighting: bool | None = None,
 ) -> models.Assessment:
     """Change a draft assessment's settings; an open or closed one keeps them."""
-    assessment = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
+    models.Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+    assessment.refresh_from_db()
     _require_state(assessment, AssessmentState.DRAFT, action="edit it")
     if period is not None:
         period = period.strip()
@@ -283,24 +262,26 @@ def set_targets(*, assessment: models.Assessment, targets: Mapping[str, Any]) ->
 @transaction.atomic
 def open_assessment(*, assessment: models.Assessment) -> models.Assessment:
     """draft → open: respondents can answer from now on."""
-    assessment = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
-    _require_state(assessment, AssessmentState.DRAFT, action="open it")
-    if not assessment.respondent_groups:
+    locked = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
+    _require_state(locked, AssessmentState.DRAFT, action="open it")
+    if not locked.respondent_groups:
         raise InvalidInput("Choose at least one respondent group before opening.", field="respondent_groups")
-    assessment.state = AssessmentState.OPEN
-    assessment.opened_at = timezone.now()
-    assessment.save(update_fields=["state", "opened_at"])
+    locked.state = AssessmentState.OPEN
+    locked.opened_at = timezone.now()
+    locked.save(update_fields=["state", "opened_at"])
+    assessment.refresh_from_db()
     return assessment
 
 
 @transaction.atomic
 def close_assessment(*, assessment: models.Assessment) -> models.Assessment:
     """open → closed: its scores are final; later submissions are kept and marked late."""
-    assessment = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
-    _require_state(assessment, AssessmentState.OPEN, action="close it")
-    assessment.state = AssessmentState.CLOSED
-    assessment.closed_at = timezone.now()
-    assessment.save(update_fields=["state", "closed_at"])
+    locked = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
+    _require_state(locked, AssessmentState.OPEN, action="close it")
+    locked.state = AssessmentState.CLOSED
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["state", "closed_at"])
+    assessment.refresh_from_db()
     return assessment
 
 

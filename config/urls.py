@@ -1,6 +1,18 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The API: each app contributes its endpoints under /api/v1/.
+    path("api/v1/", include("organisations.api_urls")),
+    path("api/v1/", include("assessment.api_urls")),
+    path("api/v1/", include("surveys.api_urls")),
+    path("api/v1/", include("reports.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Web pages.
+    path("", include("organisations.urls")),
+    path("", include("surveys.urls")),
+    path("reports/", include("reports.urls")),
 ]

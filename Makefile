@@ -1,0 +1,44 @@
+# Waypoint: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs every test.
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+DEV := DEBUG=1
+
+.PHONY: run test setup migrate demo worker lint format bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+migrate: setup
+	$(DEV) $(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(DEV) $(PY) manage.py seed_demo
+
+run: demo
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+worker: setup
+	$(PY) -m celery -A config worker --queues default,reports --concurrency 2 --loglevel INFO
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: migrate
+	$(DEV) $(PY) bench/scoring.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles artifacts

@@ -1,0 +1,168 @@
+"""Demo data for `make run`: a consultant's two clients, three years of history, a self-assessment."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from assessment import services
+from assessment.models import Assessment, RubricVersion
+from assessment.queries import load_rubric
+from assessment.rubric import Rubric
+from organisations.models import Membership, Organisation, Role
+
+DEMO_PASSWORD = "waypoint-demo"
+DEFAULT_RUBRIC = Path(settings.BASE_DIR) / "assessment" / "rubrics" / "sales-transformation.yaml"
+
+# The organisation's "true" maturity per year: progress in process and technology,
+# slower in organisation design and marketing, and a decline in strategic leadership.
+HISTORY = {
+    "FY2024": {
+        "sales-process": 2.0,
+        "organisation-design": 2.3,
+        "technology": 1.7,
+        "marketing-alignment": 2.1,
+        "strategic-leadership": 3.0,
+    },
+    "FY2025": {
+        "sales-process": 2.7,
+        "organisation-design": 2.5,
+        "technology": 2.5,
+        "marketing-alignment": 2.3,
+        "strategic-leadership": 2.7,
+    },
+    "FY2026": {
+        "sales-process": 3.3,
+        "organisation-design": 2.9,
+        "technology": 3.3,
+        "marketing-alignment": 2.5,
+        "strategic-leadership": 2.3,
+    },
+}
+TARGETS = {
+    "sales-process": 4,
+    "organisation-design": 4,
+    "technology": 4,
+    "marketing-alignment": 3,
+    "strategic-leadership": 4,
+}
+# How each group tends to rate the same reality: leaders see it rosier than reps.
+GROUP_BIAS = {"sales-leadership": 0.5, "managers": 0.1, "reps": -0.4, "marketing": -0.2}
+GROUP_SIZES = {"FY2024": (3, 4, 6, 3), "FY2025": (3, 5, 8, 3), "FY2026": (4, 5, 8, 3)}
+COMMENTS = [
+    "Deals stall after the first demo because we never agree next steps with the buyer.",
+    "Marketing and sales still argue about what a qualified lead is.",
+    "Our managers spend their week in forecast calls instead of coaching.",
+    "The CRM is finally used by everyone, but the dashboards are not trusted yet.",
+    "We plan one quarter at a time; nobody owns the three-year picture.",
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo consultant, leader and viewer, two client organisations and their assessments."
+
+    def handle(self, *args, **options) -> None:
+        version = services.import_rubric(document=DEFAULT_RUBRIC.read_text()).version
+        with transaction.atomic():
+            created = seed(version)
+        if created:
+            self.stdout.write("Demo data created.")
+        else:
+            self.stdout.write("Demo data already present.")
+        self.stdout.write(
+            f"Demo logins (password '{DEMO_PASSWORD}'): consultant (consultant), "
+            "leader (sales leader, Globex), viewer (CEO, Acme)."
+        )
+
+
+def _user(username: str, first: str, last: str):
+    user, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return user
+
+
+def seed(version: RubricVersion) -> bool:
+    """Create the demo set once; returns False when it is already there."""
+    consultant = _user("consultant", "Casey", "Consultant")
+    leader = _user("leader", "Lee", "Morgan")
+    viewer = _user("viewer", "Vic", "Ashford")
+    if Organisation.objects.filter(name="Acme Robotics").exists():
+        return False
+    rng = random.Random(2026)
+    rubric = load_rubric(version).rubric
+
+    acme = Organisation.objects.create(name="Acme Robotics")
+    Membership.objects.create(user=consultant, organisation=acme, role=Role.CONSULTANT)
+    Membership.objects.create(user=viewer, organisation=acme, role=Role.VIEWER)
+    for period, truth in HISTORY.items():
+        assessment = services.create_assessment(
+            organisation=acme,
+            period=period,
+            title=f"Sales maturity {period}",
+            rubric_version=version,
+            targets=TARGETS,
+            created_by=consultant,
+        )
+        services.open_assessment(assessment=assessment)
+        groups = [g.key for g in rubric.respondent_groups]
+        for group, size in zip(groups, GROUP_SIZES[period], strict=True):
+            for _ in range(size):
+                _respond(rng, rubric, assessment, group, truth, submit=True)
+        services.close_assessment(assessment=assessment)
+
+    globex = Organisation.objects.create(name="Globex Software")
+    Membership.objects.create(user=consultant, organisation=globex, role=Role.CONSULTANT)
+    Membership.objects.create(user=leader, organisation=globex, role=Role.LEADER)
+    self_assessment = services.create_assessment(
+        organisation=globex,
+        period="FY2026",
+        title="Self-assessment",
+        rubric_version=version,
+        respondent_groups=["sales-leadership"],
+        created_by=leader,
+    )
+    services.open_assessment(assessment=self_assessment)
+    truth = dict.fromkeys(TARGETS, 2.6)
+    _respond(rng, rubric, self_assessment, "sales-leadership", truth, submit=False, user=leader, share=0.5)
+    return True
+
+
+def _respond(
+    rng: random.Random,
+    rubric: Rubric,
+    assessment: Assessment,
+    group: str,
+    truth: dict[str, float],
+    *,
+    submit: bool,
+    user=None,
+    share: float = 1.0,
+) -> None:
+    response = services.start_response(assessment=assessment, group=group, user=user)
+    answers = []
+    criteria = rubric.criteria_for_group(group)
+    for criterion in criteria[: max(1, int(len(criteria) * share))]:
+        answer_set = rubric.answer_set_by_key[criterion.answer_set]
+        if not answer_set.scored:
+            if rng.random() < 0.3:
+                answers.append(services.AnswerInput(criterion=criterion.key, text=rng.choice(COMMENTS)))
+            continue
+        if answer_set.not_applicable and rng.random() < 0.05:
+            answers.append(services.AnswerInput(criterion=criterion.key, not_applicable=True))
+            continue
+        base = truth[rubric.dimension_of_criterion[criterion.key]] + GROUP_BIAS.get(group, 0.0)
+        value = min(5, max(1, round(rng.gauss(base, 0.7))))
+        option = min(answer_set.options, key=lambda o: abs(o.value - value))
+        answers.append(services.AnswerInput(criterion=criterion.key, option=option.key))
+    services.save_answers(response=response, answers=answers)
+    if submit:
+        services.submit_response(response=response)

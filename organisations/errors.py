@@ -1,0 +1,36 @@
+"""Domain errors every service raises; the API's exception handler maps them to HTTP statuses."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; `code` is stable, the message is for people."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+
+class InvalidInput(DomainError):
+    """Bad input (400)."""
+
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    """Absent, or not the caller's (404): the two are never told apart."""
+
+    code = "not_found"
+
+
+class StateConflict(DomainError):
+    """The object's state forbids the action (409): submitting twice, editing a closed assessment."""
+
+    code = "conflict"
+
+
+class AlreadySubmitted(StateConflict):
+    code = "already_submitted"

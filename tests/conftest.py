@@ -1,0 +1,116 @@
+"""The cast: an organisation with a consultant, a leader and a viewer, and an outsider elsewhere."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from assessment import services
+from assessment.models import Assessment, RubricVersion
+from organisations.models import Organisation, Role
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+DEFAULT_RUBRIC = Path(settings.BASE_DIR) / "assessment" / "rubrics" / "sales-transformation.yaml"
+
+
+@pytest.fixture
+def default_rubric(db) -> RubricVersion:
+    """The default sales rubric, imported (an identical import returns the stored version)."""
+    return services.import_rubric(document=DEFAULT_RUBRIC.read_text()).version
+
+
+@pytest.fixture
+def organisation(db) -> Organisation:
+    return OrganisationFactory(name="Northwind Traders")
+
+
+@pytest.fixture
+def consultant(organisation):
+    return MembershipFactory(organisation=organisation, role=Role.CONSULTANT, user__username="consultant").user
+
+
+@pytest.fixture
+def leader(organisation):
+    return MembershipFactory(organisation=organisation, role=Role.LEADER, user__username="leader").user
+
+
+@pytest.fixture
+def viewer(organisation):
+    return MembershipFactory(organisation=organisation, role=Role.VIEWER, user__username="viewer").user
+
+
+@pytest.fixture
+def other_organisation(db) -> Organisation:
+    return OrganisationFactory(name="Contoso Rivals")
+
+
+@pytest.fixture
+def outsider(other_organisation):
+    """A consultant of another organisation, who must never see ours."""
+    return MembershipFactory(organisation=other_organisation, role=Role.CONSULTANT, user__username="outsider").user
+
+
+@pytest.fixture
+def draft_assessment(organisation, default_rubric, consultant) -> Assessment:
+    return services.create_assessment(
+        organisation=organisation,
+        period="FY2026",
+        rubric_version=default_rubric,
+        targets={"sales-process": 4, "technology": 3},
+        created_by=consultant,
+    )
+
+
+@pytest.fixture
+def open_assessment(draft_assessment) -> Assessment:
+    return services.open_assessment(assessment=draft_assessment)
+
+
+@pytest.fixture
+def user_factory(db):
+    return UserFactory
+
+
+# --- integration and browser tests --------------------------------------------------------
+# They run wherever their services are reachable; `make test` skips them where not, and
+# .ci/run sets WAYPOINT_REQUIRE_INTEGRATION=1 so that a missing service fails instead.
+
+BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _broker_reachable() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(BROKER_URL, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def _browser_available() -> bool:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return os.access(CHROMIUM, os.X_OK)
+
+
+def pytest_collection_modifyitems(config, items):
+    required = os.environ.get("WAYPOINT_REQUIRE_INTEGRATION") == "1"
+    checks = {"integration": _broker_reachable, "browser": _browser_available}
+    available: dict[str, bool] = {}
+    for item in items:
+        for marker, check in checks.items():
+            if marker not in item.keywords:
+                continue
+            if marker not in available:
+                available[marker] = check()
+            if not available[marker]:
+                reason = f"{marker} test: its service is not reachable here"
+                if required:
+                    raise pytest.UsageError(f"{item.nodeid}: {reason}, and .ci/run requires it")
+                item.add_marker(pytest.mark.skip(reason=reason))
