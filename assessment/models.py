@@ -316,3 +316,49 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion_id}: {self.option_id or ('n/a' if self.not_applicable else '')}"
+
+
+class InitiativeStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> InitiativeQuerySet:
+        return self.filter(assessment__in=Assessment.objects.visible_to(user))
+
+
+class Initiative(models.Model):
+    """A roadmap item the organisation tracks until the next assessment."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="initiatives")
+    recommendation_key = models.CharField(max_length=80, blank=True)
+    dimension_key = models.CharField(max_length=80)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    owner = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=InitiativeStatus.choices, default=InitiativeStatus.PLANNED)
+    due_date = models.DateField(null=True, blank=True)
+    horizon = models.CharField(max_length=10, choices=[(h, h) for h in HORIZONS])
+    effort = models.PositiveSmallIntegerField()
+    impact = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "recommendation_key"],
+                condition=~Q(recommendation_key=""),
+                name="one_initiative_per_recommendation",
+            ),
+            models.CheckConstraint(condition=Q(status__in=InitiativeStatus.values), name="initiative_status_is_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

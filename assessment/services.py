@@ -404,3 +404,67 @@ def submit_response(*, response: models.Response) -> models.Response:
     response.late = response.assessment.state == AssessmentState.CLOSED
     response.save(update_fields=["submitted_at", "late", "updated_at"])
     return response
+
+
+# --- initiatives --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_initiative(
+    *,
+    assessment: models.Assessment,
+    recommendation_key: str,
+    owner: str = "",
+    due_date: Any = None,
+    title: str | None = None,
+) -> models.Initiative:
+    """Turn one of the assessment's roadmap recommendations into a tracked initiative (once)."""
+    from assessment.queries import assessment_roadmap
+
+    _, _, roadmap = assessment_roadmap(assessment)
+    item = next((i for i in roadmap.items if i.recommendation.key == recommendation_key), None)
+    if item is None:
+        raise InvalidInput(f"{recommendation_key!r} is not on this assessment's roadmap.", field="recommendation_key")
+    if assessment.initiatives.filter(recommendation_key=recommendation_key).exists():
+        raise StateConflict(f"{recommendation_key!r} is already an initiative.", field="recommendation_key")
+    rec = item.recommendation
+    return models.Initiative.objects.create(
+        assessment=assessment,
+        recommendation_key=rec.key,
+        dimension_key=item.dimension,
+        title=(title or rec.title).strip()[:300],
+        description=rec.description,
+        owner=owner.strip()[:200],
+        due_date=due_date,
+        horizon=item.horizon,
+        effort=rec.effort,
+        impact=rec.impact,
+    )
+
+
+@transaction.atomic
+def update_initiative(
+    *,
+    initiative: models.Initiative,
+    owner: str | None = None,
+    status: str | None = None,
+    due_date: Any = ...,
+    title: str | None = None,
+) -> models.Initiative:
+    """Change an initiative's owner, status, due date or title through the year."""
+    if status is not None:
+        if status not in models.InitiativeStatus.values:
+            raise InvalidInput(
+                f"{status!r} is not a status; use one of {', '.join(models.InitiativeStatus.values)}.", field="status"
+            )
+        initiative.status = status
+    if owner is not None:
+        initiative.owner = owner.strip()[:200]
+    if title is not None:
+        if not title.strip():
+            raise InvalidInput("An initiative needs a title.", field="title")
+        initiative.title = title.strip()[:300]
+    if due_date is not ...:
+        initiative.due_date = due_date
+    initiative.save()
+    return initiative
