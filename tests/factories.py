@@ -33,3 +33,100 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Role.CONSULTANT
+
+
+def rubric_document(**overrides) -> dict:
+    """A small valid rubric document: two dimensions, a 1–5 scale, two groups.
+
+    `process` holds criteria p1 (weight 2) and p2 (weight 1, reps only); `people` holds a
+    sub-group `coaching` (c1, c2) and criterion q1. Pass top-level keys to override.
+    """
+    levels = {v: f"Level {v} looks like this." for v in range(1, 6)}
+    document = {
+        "key": "tiny",
+        "version": 1,
+        "name": "Tiny rubric",
+        "coverage_threshold": 0.5,
+        "scale": [
+            {"value": v, "name": n} for v, n in enumerate(["Ad hoc", "Emerging", "Defined", "Managed", "Optimising"], 1)
+        ],
+        "respondent_groups": [{"key": "leaders", "name": "Leaders"}, {"key": "reps", "name": "Reps"}],
+        "answer_sets": [
+            {
+                "key": "five",
+                "not_applicable": "Don't know",
+                "options": [{"key": str(v), "value": v, "label": f"Option {v}"} for v in range(1, 6)],
+            },
+            {"key": "note", "kind": "text", "options": []},
+        ],
+        "dimensions": [
+            {
+                "key": "process",
+                "name": "Process",
+                "weight": 2,
+                "levels": dict(levels),
+                "criteria": [
+                    {"key": "p1", "text": "Stages have exit criteria.", "weight": 2, "answer_set": "five"},
+                    {"key": "p2", "text": "Reps follow them.", "answer_set": "five", "audience": ["reps"]},
+                    {"key": "p-note", "text": "Anything else?", "answer_set": "note"},
+                ],
+                "recommendations": [
+                    {
+                        "key": "r1",
+                        "from_level": 1,
+                        "title": "Write stages",
+                        "effort": 1,
+                        "impact": 4,
+                        "horizon": "0-90d",
+                    },
+                    {
+                        "key": "r2",
+                        "from_level": 2,
+                        "title": "Exit criteria",
+                        "effort": 2,
+                        "impact": 4,
+                        "horizon": "0-90d",
+                        "depends_on": ["r1"],
+                    },
+                    {
+                        "key": "r3",
+                        "from_level": 3,
+                        "title": "Review data",
+                        "effort": 4,
+                        "impact": 2,
+                        "horizon": "6-12m",
+                    },
+                ],
+            },
+            {
+                "key": "people",
+                "name": "People",
+                "weight": 1,
+                "levels": dict(levels),
+                "groups": [
+                    {
+                        "key": "coaching",
+                        "name": "Coaching",
+                        "criteria": [
+                            {"key": "c1", "text": "Managers coach weekly.", "answer_set": "five"},
+                            {"key": "c2", "text": "Coaching is recorded.", "answer_set": "five"},
+                        ],
+                    }
+                ],
+                "criteria": [{"key": "q1", "text": "Ramp time is tracked.", "answer_set": "five"}],
+                "recommendations": [
+                    {
+                        "key": "s1",
+                        "from_level": 1,
+                        "title": "Coach weekly",
+                        "effort": 2,
+                        "impact": 5,
+                        "horizon": "3-6m",
+                        "depends_on": ["r2"],
+                    },
+                ],
+            },
+        ],
+    }
+    document.update(overrides)
+    return document

@@ -1,0 +1,50 @@
+"""Production refuses unsafe configuration; the checks Django ships are clean."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+SAFE_SECRET = "k" * 20 + "-a-long-random-production-secret-0123456789"
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "SECURE_SSL_REDIRECT"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ALLOWED_HOSTS": "waypoint.example.com"}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "change-me", "ALLOWED_HOSTS": "waypoint.example.com"}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "short-but-not-a-placeholder", "ALLOWED_HOSTS": "x.example.com"}, "at least 50 characters"),
+        ({"SECRET_KEY": SAFE_SECRET}, "ALLOWED_HOSTS must list"),
+    ],
+)
+def test_production_refuses_to_start_with_an_unsafe_configuration(env, message):
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_deployment_checklist_is_clean():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=SAFE_SECRET, ALLOWED_HOSTS="x.example.com"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_without_a_broker_tasks_run_eagerly_in_process():
+    assert settings.CELERY_TASK_ALWAYS_EAGER is True
