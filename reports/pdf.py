@@ -1,0 +1,75 @@
+"""The one entry point to WeasyPrint: HTML in, tagged PDF/UA bytes out, nothing fetched but our assets."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+ASSETS = (Path(__file__).resolve().parent / "static" / "reports").resolve()
+# Relative URLs in the roadmap's HTML and CSS (`roadmap.css`, `fonts/Inter-Regular.otf`) resolve here.
+BASE_URL = ASSETS.as_uri() + "/"
+PDF_VARIANT = "pdf/ua-1"
+
+logger = logging.getLogger(__name__)
+# WeasyPrint logs every layout step at INFO; a worker log needs only its warnings.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+class AssetFetcher(weasyprint.URLFetcher):
+    """Serves files under our static folder from disk and refuses every other URL.
+
+    No other `file://`, no network, no `data:`; the refused URLs are kept in `refused`, every URL
+    WeasyPrint asked for in `requested`, so a test can prove what was (not) fetched.
+    """
+
+    def __init__(self, assets: Path = ASSETS) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        self.assets = assets
+        self.requested: list[str] = []
+        self.served: list[Path] = []
+        self.refused: list[str] = []
+
+    def asset_path(self, url: str) -> Path | None:
+        """The file a URL names when it is one of our assets, else None."""
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_relative_to(self.assets) or not path.is_file():
+            return None
+        return path
+
+    def fetch(self, url: str, headers: object = None) -> weasyprint.urls.URLFetcherResponse:
+        self.requested.append(url)
+        path = self.asset_path(url)
+        if path is None:
+            self.refused.append(url)
+            logger.warning("Refused to fetch %.200s while rendering a PDF", url)
+            raise ValueError(f"Only the report's own assets can be fetched, not {url[:200]!r}")
+        self.served.append(path)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return weasyprint.urls.URLFetcherResponse(
+            path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+def html_to_pdf(html: str, *, fetcher: AssetFetcher | None = None) -> bytes:
+    """Render HTML (with `<html lang>` and `<title>`) to a tagged PDF/UA-1 document.
+
+    Relative URLs resolve against our static folder; attachments are never embedded.
+    """
+    fetcher = fetcher or AssetFetcher()
+    font_config = FontConfiguration()
+    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+        font_config=font_config, pdf_variant=PDF_VARIANT
+    )
+    # `<link rel="attachment">` and `<a rel="attachment">` would embed files: a report carries none.
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] != "attachment"]
+    return document.write_pdf(pdf_variant=PDF_VARIANT)
