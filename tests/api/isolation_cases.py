@@ -1,0 +1,115 @@
+"""The tenant-isolation registry: one case for every (path, method) of the OpenAPI schema.
+
+tests/api/test_isolation.py generates the schema with drf-spectacular and, for every operation,
+sends the request as a user of ANOTHER organisation (the "outsider", authenticated by an API
+token) against OUR organisation's objects (see tests/api/world.py), then checks:
+
+- the status the case expects (404 for our objects; 200 with none of ours for lists);
+- no marker of our organisation ("Northwind", our members' emails) appears in the body;
+- every row our organisation owns (whatever the app) is unchanged, none added, none removed.
+
+An operation in the schema without a case FAILS the test, and so does a case whose operation is
+no longer in the schema.
+
+How to add a case
+-----------------
+Add a call to `case(...)` next to your endpoint's tests: in this file for organisations and
+assessment, or in `tests/<your app>/isolation_cases.py` (any module with that name under tests/
+is imported by the test). `path` is the schema's path template exactly as /api/schema/ shows it
+(`/api/v1/reports/{id}/`), `method` upper case. The callables receive the `World`:
+
+    from tests.api.isolation_cases import NOT_FOUND, case
+
+    case(
+        "/api/v1/reports/{id}/", "GET", NOT_FOUND,
+        params=lambda w: {"id": ReportFactory(assessment=w.closed_assessment).pk},
+    )
+    case(
+        "/api/v1/reports/", "POST", NOT_FOUND,
+        body=lambda w: {"assessment": w.closed_assessment.pk},
+    )
+
+`params` fills the path's {placeholders} and may create the object of ours the request aims at
+(it runs before the "unchanged" snapshot); `query` adds query parameters; `body` is sent as JSON
+(send a body that would be valid for us, so a 404 is not just a 400 for shape).
+
+Expectations:
+- NOT_FOUND: the outsider gets 404, as if the object did not exist.
+- LIST: the outsider gets 200 and a list (paginated or not) with nothing of ours; give a `query`
+  that filters on our object (`{"organisation": w.organisation.pk}`) when the list has a filter.
+- UNSCOPED: the endpoint holds no organisation's data (sign-in, the shared rubric catalogue);
+  `statuses` lists what the outsider may get.
+- TOKEN_SCOPED: the respondent endpoints reached by an invitation token alone. The request is
+  anonymous; `params` gives the token of ANOTHER response (use `w.outsider_response`, which is
+  in the other organisation), `statuses` what that respondent may get. Our response must stay
+  unchanged and unseen. The test also sends a made-up token and expects 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.api.world import World
+
+NOT_FOUND = "not_found"
+LIST = "list"
+UNSCOPED = "unscoped"
+TOKEN_SCOPED = "token_scoped"
+EXPECTATIONS = (NOT_FOUND, LIST, UNSCOPED, TOKEN_SCOPED)
+
+
+def _nothing(world: World) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Case:
+    path: str
+    method: str
+    expect: str
+    params: Callable[[World], Mapping[str, Any]] = _nothing
+    query: Callable[[World], Mapping[str, Any]] = _nothing
+    body: Callable[[World], Any] | None = None
+    statuses: tuple[int, ...] = field(default=())
+
+
+CASES: dict[tuple[str, str], Case] = {}
+
+
+def case(
+    path: str,
+    method: str,
+    expect: str,
+    *,
+    params: Callable[[World], Mapping[str, Any]] = _nothing,
+    query: Callable[[World], Mapping[str, Any]] = _nothing,
+    body: Callable[[World], Any] | None = None,
+    statuses: tuple[int, ...] = (),
+) -> Case:
+    """Register the isolation case of one operation (see the module docstring)."""
+    method = method.upper()
+    if expect not in EXPECTATIONS:
+        raise ValueError(f"{expect!r} is not one of {EXPECTATIONS}")
+    if expect in (UNSCOPED, TOKEN_SCOPED) and not statuses:
+        raise ValueError(f"{method} {path}: an {expect} case lists the statuses it accepts")
+    if (path, method) in CASES:
+        raise ValueError(f"{method} {path} already has an isolation case")
+    registered = Case(path, method, expect, params, query, body, statuses)
+    CASES[(path, method)] = registered
+    return registered
+
+
+def missing_cases(operations: set[tuple[str, str]]) -> list[str]:
+    """Operations of the schema that have no case: each one fails the isolation test."""
+    return sorted(f"{method} {path}" for path, method in operations if (path, method) not in CASES)
+
+
+def stale_cases(operations: set[tuple[str, str]]) -> list[str]:
+    """Cases whose operation is no longer in the schema."""
+    return sorted(f"{method} {path}" for path, method in CASES if (path, method) not in operations)
+
+
+# --- organisations and assessment ---------------------------------------------------------
+# (cases are added here as the endpoints are built)
