@@ -37,8 +37,11 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: migrate
+# Benchmarks (run by hand; figures in the README). BENCH_DATABASE_URL names a PostgreSQL database to use.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/waypoint_bench
+bench: setup
 	$(DEV) $(PY) bench/scoring.py
+	$(DEV) $(PY) bench/scoring.py --database-url $(BENCH_DATABASE_URL)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles artifacts

@@ -153,12 +153,11 @@ def load_evidence(assessment: models.Assessment, *, groups: Sequence[str] | None
     values: dict[int, dict[str, float | None]] = {rid: {} for rid in group_by_response}
     key_of = loaded.criterion_key_by_id
     option_value = {oid: value for oid, (_, _, value) in loaded.option_by_id.items()}
-    rows = (
-        models.Answer.objects.filter(response__in=responses)
-        .filter(criterion__answer_set__kind="scored")
-        .values_list("response_id", "criterion_id", "option_id", "not_applicable")
+    rows = models.Answer.objects.filter(response__in=responses).values_list(
+        "response_id", "criterion_id", "option_id", "not_applicable"
     )
     for response_id, criterion_id, option_id, not_applicable in rows.iterator(chunk_size=5000):
+        # Free-text answers have neither an option nor "not applicable": they are never scored.
         if option_id is not None:
             values[response_id][key_of[criterion_id]] = option_value[option_id]
         elif not_applicable:
