@@ -204,6 +204,11 @@ def score_response(rubric: Rubric, answers: ResponseAnswers) -> RespondentScores
 
     Coverage = answered weight ÷ the weight of the criteria addressed to the respondent's group.
     """
+    values = {
+        k: v
+        for k, v in answers.values.items()
+        if k in rubric.criterion_by_key and rubric.criterion_by_key[k].addressed_to(answers.group)
+    }
     dimensions = {}
     for dimension in rubric.dimensions:
         shares = rubric.criterion_shares[dimension.key]
@@ -211,12 +216,10 @@ def score_response(rubric: Rubric, answers: ResponseAnswers) -> RespondentScores
         for key, share in shares.items():
             if rubric.criterion_by_key[key].addressed_to(answers.group):
                 addressed += share
-                if answers.values.get(key) is not None:
+                if values.get(key) is not None:
                     answered += share
         coverage = answered / addressed if addressed else 0.0
-        dimensions[dimension.key] = _dimension_score(
-            rubric, dimension, node_value(rubric, dimension, answers.values), coverage
-        )
+        dimensions[dimension.key] = _dimension_score(rubric, dimension, node_value(rubric, dimension, values), coverage)
     return RespondentScores(dimensions=dimensions, overall=_overall(rubric, dimensions))
 
 
@@ -255,7 +258,8 @@ def _aggregate_criteria(
     dimension_of = rubric.dimension_of_criterion
     for criterion in rubric.scored_criteria:
         key = criterion.key
-        slots = [(g, acc[key]) for g, acc in per_group.items() if key in acc]
+        # An answer to a question the respondent's group is not asked is ignored.
+        slots = [(g, acc[key]) for g, acc in per_group.items() if key in acc and criterion.addressed_to(g)]
         answered = sum(s[0] for _, s in slots)
         not_applicable = sum(s[3] for _, s in slots)
         addressed = sum(n for g, n in counts.items() if criterion.addressed_to(g))

@@ -253,3 +253,11 @@ def test_a_gated_score_is_always_a_level_of_the_scale(batch):
     rubric = gated_rubric()
     scores = score_assessment(rubric, batch)
     assert scores.dimensions["people"].score in {1, 2, 3, 4, 5}
+
+
+def test_an_answer_to_a_question_the_group_is_not_asked_is_ignored():
+    # p2 is for reps; a leader's stray answer must neither score nor inflate coverage.
+    stray = ResponseAnswers("leaders", {"p1": 1, "p2": 5})
+    assert score_response(TINY, stray).dimensions["process"].score == 1
+    process = score_assessment(TINY, [stray]).dimensions["process"]
+    assert (process.score, process.coverage) == (1, 1.0)
