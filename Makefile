@@ -31,7 +31,7 @@ worker: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy
+	$(DEV) $(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -25,7 +25,7 @@ class Rubric(models.Model):
         return self.name
 
 
-class RubricVersionQuerySet(models.QuerySet):
+class RubricVersionQuerySet(models.QuerySet["RubricVersion"]):
     def visible_to(self, user: Any) -> RubricVersionQuerySet:
         # Rubrics are published models, readable by every signed-in user.
         return self if getattr(user, "is_authenticated", False) else self.none()

@@ -55,18 +55,23 @@ def load_rubric(version: models.RubricVersion) -> LoadedRubric:
     answer_set_key_by_id = {}
     option_by_id = {}
     option_id_by_key = {}
-    for row in answer_set_rows:
-        answer_set_key_by_id[row.id] = row.key
+    for set_row in answer_set_rows:
+        answer_set_key_by_id[set_row.id] = set_row.key
         options = []
-        for opt in row.options.all():
+        for opt in set_row.options.all():
             options.append(Option(key=opt.key, label=opt.label, value=opt.value))
-            option_by_id[opt.id] = (row.key, opt.key, opt.value)
-            option_id_by_key[(row.key, opt.key)] = opt.id
+            option_by_id[opt.id] = (set_row.key, opt.key, opt.value)
+            option_id_by_key[(set_row.key, opt.key)] = opt.id
         answer_sets.append(
-            AnswerSet(key=row.key, kind=row.kind, options=tuple(options), not_applicable=row.not_applicable or None)
+            AnswerSet(
+                key=set_row.key,
+                kind=set_row.kind,
+                options=tuple(options),
+                not_applicable=set_row.not_applicable or None,
+            )
         )
 
-    criteria_by_node = defaultdict(list)
+    criteria_by_node: dict[int, list[Criterion]] = defaultdict(list)
     for row in criterion_rows:
         criteria_by_node[row.dimension_id].append(
             Criterion(
@@ -81,25 +86,25 @@ def load_rubric(version: models.RubricVersion) -> LoadedRubric:
             )
         )
     node_key_by_id = {row.id: row.key for row in node_rows}
-    recommendations_by_node = defaultdict(list)
-    for row in recommendation_rows:
-        recommendations_by_node[row.dimension_id].append(
+    recommendations_by_node: dict[int, list[Recommendation]] = defaultdict(list)
+    for rec in recommendation_rows:
+        recommendations_by_node[rec.dimension_id].append(
             Recommendation(
-                key=row.key,
-                dimension=node_key_by_id[row.dimension_id],
-                from_level=row.from_level,
-                title=row.title,
-                description=row.description,
-                effort=row.effort,
-                impact=row.impact,
-                owner_role=row.owner_role,
-                horizon=row.horizon,
-                depends_on=tuple(row.depends_on),
+                key=rec.key,
+                dimension=node_key_by_id[rec.dimension_id],
+                from_level=rec.from_level,
+                title=rec.title,
+                description=rec.description,
+                effort=rec.effort,
+                impact=rec.impact,
+                owner_role=rec.owner_role,
+                horizon=rec.horizon,
+                depends_on=tuple(rec.depends_on),
             )
         )
-    children = defaultdict(list)
-    for row in node_rows:
-        children[row.parent_id].append(row)
+    children: dict[int | None, list[models.Dimension]] = defaultdict(list)
+    for node_row in node_rows:
+        children[node_row.parent_id].append(node_row)
 
     def build(row: models.Dimension) -> Node:
         return Node(
@@ -127,7 +132,7 @@ def load_rubric(version: models.RubricVersion) -> LoadedRubric:
         thresholds=tuple(version.thresholds),
         respondent_groups=tuple(RespondentGroup(key=g["key"], name=g["name"]) for g in version.respondent_groups),
         answer_sets=tuple(answer_sets),
-        dimensions=tuple(build(row) for row in children[None]),
+        dimensions=tuple(build(top) for top in children[None]),
     )
     return LoadedRubric(
         rubric=rubric,

@@ -144,12 +144,16 @@ def _gated(rubric: Rubric, node: Node, items: list) -> float:
 
 def overall_value(rubric: Rubric, dimension_values: Mapping[str, float | None]) -> float | None:
     """PRODUCT.md scoring 4: overall = the rubric's roll-up of the dimension scores."""
-    items = [(d.weight, dimension_values[d.key]) for d in rubric.dimensions if dimension_values.get(d.key) is not None]
+    items: list[tuple[float, float]] = []
+    for d in rubric.dimensions:
+        value = dimension_values.get(d.key)
+        if value is not None:
+            items.append((d.weight, value))
     if not items:
         return None
     if rubric.rollup == "sum":
-        return sum(w * x for w, x in items)  # type: ignore[operator]
-    return sum(w * x for w, x in items) / sum(w for w, _ in items)  # type: ignore[operator]
+        return sum(w * x for w, x in items)
+    return sum(w * x for w, x in items) / sum(w for w, _ in items)
 
 
 def consensus_index(sd: float, low: float, high: float) -> float:
@@ -294,12 +298,8 @@ def _dimensions_from_criteria(rubric: Rubric, criteria: Mapping[str, CriterionAg
         shares = rubric.criterion_shares[dimension.key]
         addressed = sum(share * criteria[k].addressed for k, share in shares.items())
         answered = sum(share * criteria[k].answered for k, share in shares.items())
-        weighted = [(share, criteria[k].consensus) for k, share in shares.items() if criteria[k].consensus is not None]
-        consensus = (
-            sum(s * c for s, c in weighted) / sum(s for s, _ in weighted)  # type: ignore[operator]
-            if weighted
-            else None
-        )
+        weighted = [(share, c) for k, share in shares.items() if (c := criteria[k].consensus) is not None]
+        consensus = sum(s * c for s, c in weighted) / sum(s for s, _ in weighted) if weighted else None
         dimensions[dimension.key] = _dimension_score(
             rubric,
             dimension,

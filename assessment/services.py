@@ -365,9 +365,8 @@ def save_answers(*, response: models.Response, answers: Sequence[AnswerInput]) -
         if item.criterion in seen:
             raise InvalidInput(f"{item.criterion!r} is answered twice in one request.", field="criterion")
         seen.add(item.criterion)
-        planned.append(
-            (loaded.criterion_id_by_key.get(item.criterion), _answer_fields(loaded.rubric, loaded, response, item))
-        )
+        fields = _answer_fields(loaded.rubric, loaded, response, item)  # validates the criterion key
+        planned.append((loaded.criterion_id_by_key[item.criterion], fields))
     existing = {a.criterion_id: a for a in response.answers.filter(criterion_id__in=[cid for cid, _ in planned])}
     result = []
     changed = False
