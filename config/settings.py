@@ -156,6 +156,22 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
+# A task whose worker died unacknowledged goes back to the queue after this many seconds; keep it
+# above CELERY_TASK_TIME_LIMIT, or a slow task is handed to a second worker while it still runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Reports ------------------------------------------------------------------
+
+# The consultant's firm, on the cover of every PDF roadmap.
+WAYPOINT_FIRM_NAME = env.str("WAYPOINT_FIRM_NAME", default="Waypoint Advisory")
+WAYPOINT_FIRM_COLOUR = env.str("WAYPOINT_FIRM_COLOUR", default="#1d3557")
+if (
+    len(WAYPOINT_FIRM_COLOUR) != 7
+    or WAYPOINT_FIRM_COLOUR[0] != "#"
+    or WAYPOINT_FIRM_COLOUR[1:].strip("0123456789abcdefABCDEF")
+):
+    raise ImproperlyConfigured("WAYPOINT_FIRM_COLOUR must be a colour written #rrggbb.")
 
 # --- REST API -----------------------------------------------------------------
 
