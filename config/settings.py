@@ -110,6 +110,8 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# A JSON 429 in the API's error shape under /api/, a plain 429 page elsewhere.
+AXES_LOCKOUT_CALLABLE = "organisations.exceptions.lockout_response"
 
 # --- Internationalisation -----------------------------------------------------
 
@@ -176,21 +178,34 @@ if (
 # --- REST API -----------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous API call gets 401 with `WWW-Authenticate: Token`, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "organisations.openapi.ApiSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "organisations.exceptions.handle_exception",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Waypoint API",
-    "DESCRIPTION": "Sales transformation maturity assessments.",
+    "DESCRIPTION": (
+        "Sales transformation maturity assessments. Authenticate with `Authorization: Token <key>` "
+        "(POST /api/v1/auth/token/) or a signed-in session. Every error has the same shape: "
+        '`{"code": ..., "message": ..., "fields": {...}}`.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Ids are positive 64-bit integers in every database we support.
+    "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
 }
 
 # --- Security (production) ----------------------------------------------------

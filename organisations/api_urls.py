@@ -1,3 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from organisations import api
+
+urlpatterns = [
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("organisations/", api.OrganisationList.as_view(), name="api-organisations"),
+    path("organisations/<int:id>/", api.OrganisationDetail.as_view(), name="api-organisation"),
+    path("organisations/<int:organisation_id>/members/", api.MemberList.as_view(), name="api-members"),
+    path("organisations/<int:organisation_id>/members/<int:id>/", api.MemberDetail.as_view(), name="api-member"),
+]

@@ -113,3 +113,36 @@ def stale_cases(operations: set[tuple[str, str]]) -> list[str]:
 
 # --- organisations and assessment ---------------------------------------------------------
 # (cases are added here as the endpoints are built)
+
+case(
+    "/api/v1/auth/token/",
+    "POST",
+    UNSCOPED,
+    body=lambda w: {"username": "outsider", "password": "wrong"},
+    statuses=(401,),
+)
+case("/api/v1/auth/token/", "DELETE", UNSCOPED, statuses=(204,))
+case("/api/v1/organisations/", "GET", LIST, query=lambda w: {"name": w.organisation.name})
+case("/api/v1/organisations/", "POST", UNSCOPED, body=lambda w: {"name": "Contoso Subsidiary"}, statuses=(201,))
+case("/api/v1/organisations/{id}/", "GET", NOT_FOUND, params=lambda w: {"id": w.organisation.pk})
+case(
+    "/api/v1/organisations/{organisation_id}/members/",
+    "GET",
+    NOT_FOUND,
+    params=lambda w: {"organisation_id": w.organisation.pk},
+)
+case(
+    "/api/v1/organisations/{organisation_id}/members/",
+    "POST",
+    NOT_FOUND,
+    params=lambda w: {"organisation_id": w.organisation.pk},
+    body=lambda w: {"email": w.outsider.email, "role": "consultant"},
+)
+for _method, _body in (("GET", None), ("PATCH", lambda w: {"role": "consultant"}), ("DELETE", None)):
+    case(
+        "/api/v1/organisations/{organisation_id}/members/{id}/",
+        _method,
+        NOT_FOUND,
+        params=lambda w: {"organisation_id": w.organisation.pk, "id": w.viewer_membership.pk},
+        body=_body,
+    )

@@ -1,0 +1,166 @@
+"""The organisations API: sign-in tokens, organisations and their members. Thin: validate, call a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.helpers import get_cool_off
+from django.contrib.auth import authenticate
+from django.db.models import OuterRef, QuerySet, Subquery
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from organisations import services
+from organisations.exceptions import LockedOut, lockout_message
+from organisations.filters import MembershipFilter, OrganisationFilter
+from organisations.models import Membership, Organisation
+from organisations.permissions import MANAGE, READ, is_consultant, require_role, visible_object
+from organisations.serializers import (
+    MemberAddSerializer,
+    MemberRoleSerializer,
+    MembershipSerializer,
+    OrganisationCreateSerializer,
+    OrganisationSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+
+
+class InvalidCredentials(AuthenticationFailed):
+    default_detail = "The username or password is not right."
+    default_code = "invalid_credentials"
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (POST), or revoke yours (DELETE)."""
+
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer},
+        auth=[],
+        summary="Get an API token",
+        description="Repeated failures lock the (username, address) pair out for a while: 429 with a message.",
+    )
+    def post(self, request: Request) -> Response:
+        given = TokenRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        # django-axes watches authenticate(); it needs Django's request, where its middleware looks.
+        user = authenticate(request._request, **given.validated_data)
+        if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                raise LockedOut(lockout_message(get_cool_off(request._request)))
+            raise InvalidCredentials()
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+    @extend_schema(request=None, responses={204: None}, summary="Revoke your API token")
+    def delete(self, request: Request) -> Response:
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _with_role(queryset: QuerySet[Organisation], user: Any) -> QuerySet[Organisation]:
+    mine = Membership.objects.filter(organisation=OuterRef("pk"), user=user).values("role")[:1]
+    return queryset.annotate(role=Subquery(mine))
+
+
+class OrganisationList(generics.ListAPIView):
+    """The caller's organisations (GET); a consultant creates a client organisation (POST)."""
+
+    serializer_class = OrganisationSerializer
+    filterset_class = OrganisationFilter
+
+    def get_queryset(self) -> QuerySet[Organisation]:
+        if getattr(self, "swagger_fake_view", False):
+            return Organisation.objects.none()
+        return _with_role(Organisation.objects.visible_to(self.request.user), self.request.user).order_by("name", "id")
+
+    @extend_schema(request=OrganisationCreateSerializer, responses={201: OrganisationSerializer})
+    def post(self, request: Request) -> Response:
+        if not is_consultant(request.user):
+            raise PermissionDenied("Only consultants can create organisations.")
+        given = OrganisationCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        organisation = services.create_organisation(name=given.validated_data["name"], created_by=request.user)
+        created = _with_role(Organisation.objects.filter(pk=organisation.pk), request.user).get()
+        return Response(OrganisationSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class OrganisationDetail(generics.RetrieveAPIView):
+    serializer_class = OrganisationSerializer
+    queryset = Organisation.objects.all()
+
+    def get_object(self) -> Organisation:
+        queryset = _with_role(Organisation.objects.all(), self.request.user)
+        return visible_object(queryset, self.request.user, self.kwargs["id"], name="organisation")
+
+
+class MemberList(generics.ListAPIView):
+    """An organisation's members (GET); a consultant adds a person by email with a role (POST)."""
+
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+
+    def organisation(self) -> Organisation:
+        return visible_object(
+            Organisation.objects.all(), self.request.user, self.kwargs["organisation_id"], name="organisation"
+        )
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        if getattr(self, "swagger_fake_view", False):
+            return Membership.objects.none()
+        return Membership.objects.filter(organisation=self.organisation()).select_related("user").order_by("id")
+
+    @extend_schema(request=MemberAddSerializer, responses={201: MembershipSerializer})
+    def post(self, request: Request, organisation_id: int) -> Response:
+        organisation = self.organisation()
+        require_role(request.user, organisation, MANAGE, action="add members")
+        given = MemberAddSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        membership = services.add_member(organisation=organisation, **given.validated_data)
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetail(APIView):
+    """One member: read (GET), change role (PATCH), remove (DELETE); changes are for consultants."""
+
+    def membership(self, request: Request, organisation_id: int, id: int) -> Membership:
+        organisation = visible_object(Organisation.objects.all(), request.user, organisation_id, name="organisation")
+        membership = visible_object(
+            Membership.objects.filter(organisation=organisation).select_related("user"),
+            request.user,
+            id,
+            name="member",
+        )
+        return membership
+
+    @extend_schema(responses={200: MembershipSerializer})
+    def get(self, request: Request, organisation_id: int, id: int) -> Response:
+        membership = self.membership(request, organisation_id, id)
+        require_role(request.user, membership.organisation, READ, action="see members")
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(request=MemberRoleSerializer, responses={200: MembershipSerializer})
+    def patch(self, request: Request, organisation_id: int, id: int) -> Response:
+        membership = self.membership(request, organisation_id, id)
+        require_role(request.user, membership.organisation, MANAGE, action="change roles")
+        given = MemberRoleSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        changed = services.change_role(membership=membership, role=given.validated_data["role"])
+        return Response(MembershipSerializer(changed).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, organisation_id: int, id: int) -> Response:
+        membership = self.membership(request, organisation_id, id)
+        require_role(request.user, membership.organisation, MANAGE, action="remove members")
+        services.remove_member(membership=membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
