@@ -231,12 +231,19 @@ class Assessment(models.Model):
         return f"{self.organisation} · {self.period}"
 
 
+class TargetQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> TargetQuerySet:
+        return self.filter(assessment__in=Assessment.objects.visible_to(user))
+
+
 class Target(models.Model):
     """The level an organisation aims for in one dimension by the end of the assessment's period."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="targets")
     dimension_key = models.CharField(max_length=80)
     level = models.IntegerField()
+
+    objects = TargetQuerySet.as_manager()
 
     class Meta:
         ordering = ["assessment", "id"]
@@ -294,6 +301,11 @@ class Response(models.Model):
         return self.submitted_at is not None
 
 
+class AnswerQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> AnswerQuerySet:
+        return self.filter(response__in=Response.objects.visible_to(user))
+
+
 class Answer(models.Model):
     """One criterion's answer: an option, "not applicable / don't know", or free text; and a comment."""
 
@@ -304,6 +316,8 @@ class Answer(models.Model):
     text = models.TextField(blank=True)
     comment = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         ordering = ["response", "id"]
