@@ -146,3 +146,8 @@ class InitiativeAdmin(admin.ModelAdmin):
     list_display = ["title", "assessment", "dimension_key", "owner", "status", "due_date"]
     list_filter = ["status", "horizon"]
     search_fields = ["title", "owner"]
+
+
+@admin.register(models.Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "win_rate", "reps_at_quota", "forecast_accuracy", "ramp_months", "attrition"]

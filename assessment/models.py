@@ -376,3 +376,42 @@ class Initiative(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OutcomeQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> OutcomeQuerySet:
+        return self.filter(assessment__in=Assessment.objects.visible_to(user))
+
+
+class Outcome(models.Model):
+    """Business results the client reports for the assessment's period, shown beside maturity."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="outcome")
+    win_rate = models.FloatField(null=True, blank=True, help_text="% of forecast deals won")
+    reps_at_quota = models.FloatField(null=True, blank=True, help_text="% of reps at or above quota")
+    forecast_accuracy = models.FloatField(null=True, blank=True, help_text="% accuracy of the quarter's forecast")
+    ramp_months = models.FloatField(null=True, blank=True, help_text="Average months for a new rep to ramp")
+    attrition = models.FloatField(null=True, blank=True, help_text="% of sales staff who left in the year")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OutcomeQuerySet.as_manager()
+
+    PERCENT_FIELDS = ("win_rate", "reps_at_quota", "forecast_accuracy", "attrition")
+
+    class Meta:
+        constraints = [
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | (Q(**{f"{name}__gte": 0}) & Q(**{f"{name}__lte": 100})),
+                    name=f"outcome_{name}_is_a_percentage",
+                )
+                for name in ("win_rate", "reps_at_quota", "forecast_accuracy", "attrition")
+            ),
+            models.CheckConstraint(
+                condition=Q(ramp_months__isnull=True) | (Q(ramp_months__gte=0) & Q(ramp_months__lte=60)),
+                name="outcome_ramp_months_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Outcomes of {self.assessment}"

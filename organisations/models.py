@@ -21,14 +21,30 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(memberships__user=user).distinct()
 
 
+class SizeBand(models.TextChoices):
+    """Size by number of people in sales (quota-carrying and their managers)."""
+
+    SMALL = "1-20", "1–20 in sales"
+    MEDIUM = "21-100", "21–100 in sales"
+    LARGE = "101-500", "101–500 in sales"
+    ENTERPRISE = "500+", "More than 500 in sales"
+
+
 class Organisation(models.Model):
     name = models.CharField(max_length=200)
+    industry = models.CharField(max_length=100, blank=True, help_text="Free text, e.g. Software, Manufacturing")
+    size_band = models.CharField(max_length=10, choices=SizeBand.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size_band__in=[*SizeBand.values, ""]), name="organisation_size_band_is_known"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

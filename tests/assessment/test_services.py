@@ -197,3 +197,30 @@ def test_a_roadmap_recommendation_becomes_an_initiative_once(organisation, defau
         services.update_initiative(initiative=initiative, status="finished")
     initiative.refresh_from_db()
     assert initiative.status == "in_progress"
+
+
+def test_outcomes_are_recorded_and_cleared(draft_assessment):
+    outcome = services.set_outcomes(assessment=draft_assessment, values={"win_rate": "27.5", "ramp_months": 6})
+    assert (outcome.win_rate, outcome.ramp_months, outcome.attrition) == (27.5, 6.0, None)
+    services.set_outcomes(assessment=draft_assessment, values={"win_rate": None, "attrition": 12})
+    outcome.refresh_from_db()
+    assert (outcome.win_rate, outcome.ramp_months, outcome.attrition) == (None, 6.0, 12.0)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"win_rate": 101}, "Win rate must be a percentage from 0 to 100"),
+        ({"ramp_months": -1}, "Ramp months must be a number of months from 0 to 60"),
+        ({"attrition": "lots"}, "Attrition must be a percentage"),
+        ({"attrition": True}, "Attrition must be a percentage"),
+        ({"nps": 40}, "'nps' is not an outcome"),
+        ({"win_rate": 30, "forecast_accuracy": 1e308 * 10}, "Forecast accuracy must be a percentage"),
+    ],
+)
+def test_bad_outcomes_are_refused_and_change_nothing(draft_assessment, values, message):
+    services.set_outcomes(assessment=draft_assessment, values={"win_rate": 20})
+    with pytest.raises(InvalidInput, match=message):
+        services.set_outcomes(assessment=draft_assessment, values=values)
+    draft_assessment.outcome.refresh_from_db()
+    assert draft_assessment.outcome.win_rate == 20
