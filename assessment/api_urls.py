@@ -1,3 +1,20 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from assessment import api
+
+urlpatterns = [
+    path("rubrics/", api.RubricList.as_view(), name="api-rubrics"),
+    path("rubrics/<int:id>/", api.RubricDetail.as_view(), name="api-rubric"),
+    path("rubrics/<int:id>/export/", api.RubricExport.as_view(), name="api-rubric-export"),
+    path("assessments/", api.AssessmentList.as_view(), name="api-assessments"),
+    path("assessments/<int:id>/", api.AssessmentDetail.as_view(), name="api-assessment"),
+    path("assessments/<int:id>/open/", api.AssessmentOpen.as_view(), name="api-assessment-open"),
+    path("assessments/<int:id>/close/", api.AssessmentClose.as_view(), name="api-assessment-close"),
+    path("assessments/<int:id>/targets/", api.AssessmentTargets.as_view(), name="api-assessment-targets"),
+    path("assessments/<int:id>/progress/", api.AssessmentProgress.as_view(), name="api-assessment-progress"),
+    path("assessments/<int:id>/scores/", api.AssessmentScores.as_view(), name="api-assessment-scores"),
+    path("assessments/<int:id>/roadmap/", api.AssessmentRoadmap.as_view(), name="api-assessment-roadmap"),
+    path("initiatives/", api.InitiativeList.as_view(), name="api-initiatives"),
+    path("initiatives/<int:id>/", api.InitiativeDetail.as_view(), name="api-initiative"),
+    path("organisations/<int:id>/year-over-year/", api.YearOverYear.as_view(), name="api-year-over-year"),
+]

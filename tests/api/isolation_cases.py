@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.api.world import World
+from tests.conftest import DEFAULT_RUBRIC
 
 NOT_FOUND = "not_found"
 LIST = "list"
@@ -146,3 +147,59 @@ for _method, _body in (("GET", None), ("PATCH", lambda w: {"role": "consultant"}
         params=lambda w: {"organisation_id": w.organisation.pk, "id": w.viewer_membership.pk},
         body=_body,
     )
+
+# Rubrics are the shared, published catalogue: readable by everyone signed in, holding no tenant's data.
+case("/api/v1/rubrics/", "GET", UNSCOPED, statuses=(200,))
+case(
+    "/api/v1/rubrics/",
+    "POST",
+    UNSCOPED,
+    body=lambda w: {"document": DEFAULT_RUBRIC.read_text()},
+    statuses=(200,),
+)
+case("/api/v1/rubrics/{id}/", "GET", UNSCOPED, params=lambda w: {"id": w.rubric_version.pk}, statuses=(200,))
+case("/api/v1/rubrics/{id}/export/", "GET", UNSCOPED, params=lambda w: {"id": w.rubric_version.pk}, statuses=(200,))
+
+case("/api/v1/assessments/", "GET", LIST, query=lambda w: {"organisation": w.organisation.pk})
+case(
+    "/api/v1/assessments/",
+    "POST",
+    NOT_FOUND,
+    body=lambda w: {"organisation": w.organisation.pk, "period": "FY2030", "rubric": w.rubric_version.pk},
+)
+case("/api/v1/assessments/{id}/", "GET", NOT_FOUND, params=lambda w: {"id": w.open_assessment.pk})
+case(
+    "/api/v1/assessments/{id}/",
+    "PATCH",
+    NOT_FOUND,
+    params=lambda w: {"id": w.draft_assessment.pk},
+    body=lambda w: {"title": "Taken over"},
+)
+case("/api/v1/assessments/{id}/open/", "POST", NOT_FOUND, params=lambda w: {"id": w.draft_assessment.pk})
+case("/api/v1/assessments/{id}/close/", "POST", NOT_FOUND, params=lambda w: {"id": w.open_assessment.pk})
+for _path in ("targets", "progress", "scores", "roadmap"):
+    case(f"/api/v1/assessments/{{id}}/{_path}/", "GET", NOT_FOUND, params=lambda w: {"id": w.closed_assessment.pk})
+case(
+    "/api/v1/assessments/{id}/targets/",
+    "PATCH",
+    NOT_FOUND,
+    params=lambda w: {"id": w.open_assessment.pk},
+    body=lambda w: {"targets": {"technology": 1}},
+)
+
+case("/api/v1/initiatives/", "GET", LIST, query=lambda w: {"assessment": w.closed_assessment.pk})
+case(
+    "/api/v1/initiatives/",
+    "POST",
+    NOT_FOUND,
+    body=lambda w: {"assessment": w.closed_assessment.pk, "recommendation_key": "run-evidence-pipeline-reviews"},
+)
+case("/api/v1/initiatives/{id}/", "GET", NOT_FOUND, params=lambda w: {"id": w.initiative.pk})
+case(
+    "/api/v1/initiatives/{id}/",
+    "PATCH",
+    NOT_FOUND,
+    params=lambda w: {"id": w.initiative.pk},
+    body=lambda w: {"status": "dropped", "owner": "Someone else"},
+)
+case("/api/v1/organisations/{id}/year-over-year/", "GET", NOT_FOUND, params=lambda w: {"id": w.organisation.pk})

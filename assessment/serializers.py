@@ -1,0 +1,450 @@
+"""HTTP shapes of the assessment API: input (strict: unknown keys are refused) and output.
+
+Shape and field validation only; every rule of the domain lives in assessment/services.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from assessment.models import Assessment, AssessmentState, Initiative, InitiativeStatus, RubricVersion
+from organisations.permissions import MAX_ID
+from organisations.serializers import StrictSerializer
+
+# Level values of any rubric scale (docs/rubric-format.md bounds them to ±1000).
+LEVEL_BOUND = 1000
+MAX_KEYS = 200
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def key_list_field(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=80), max_length=MAX_KEYS, **kwargs)
+
+
+def targets_field(**kwargs: Any) -> serializers.DictField:
+    return serializers.DictField(
+        child=serializers.IntegerField(min_value=-LEVEL_BOUND, max_value=LEVEL_BOUND),
+        help_text="Dimension key → target level on the rubric's scale.",
+        **kwargs,
+    )
+
+
+def _check_size(value: dict) -> dict:
+    if len(value) > MAX_KEYS:
+        raise serializers.ValidationError(f"At most {MAX_KEYS} entries.")
+    for key in value:
+        if len(key) > 80:
+            raise serializers.ValidationError("Keys are at most 80 characters.")
+    return value
+
+
+# --- rubrics ------------------------------------------------------------------------------
+
+
+class LevelSerializer(serializers.Serializer):
+    value = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RespondentGroupSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+
+
+class RubricVersionSerializer(serializers.ModelSerializer):
+    key = serializers.CharField(source="rubric.key", read_only=True)
+    frozen = serializers.BooleanField(read_only=True, help_text="Used by an assessment: it can never change.")
+    scale = LevelSerializer(many=True, read_only=True)
+    respondent_groups = RespondentGroupSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RubricVersion
+        fields = ["id", "key", "version", "name", "description", "scale", "respondent_groups", "frozen", "imported_at"]
+
+
+class OptionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.FloatField()
+
+
+class AnswerSetSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["scored", "text"])
+    not_applicable = serializers.CharField(allow_null=True, help_text="The 'not applicable' label, if offered.")
+    options = OptionSerializer(many=True)
+
+
+class CriterionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    text = serializers.CharField()
+    description = serializers.CharField()
+    weight = serializers.FloatField()
+    answer_set = serializers.CharField()
+    audience = serializers.ListField(child=serializers.CharField(), help_text="Respondent groups; empty: everyone.")
+    anchors = serializers.ListField(child=serializers.CharField(), help_text="One statement per option.")
+    level = serializers.IntegerField(allow_null=True, help_text="The gate level inside a gated node.")
+
+
+class RecommendationSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    from_level = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    effort = serializers.IntegerField()
+    impact = serializers.IntegerField()
+    owner_role = serializers.CharField()
+    horizon = serializers.CharField()
+    depends_on = serializers.ListField(child=serializers.CharField())
+
+
+class NodeSerializer(serializers.Serializer):
+    """A dimension or one of its sub-groups; `groups` nests the same shape."""
+
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    weight = serializers.FloatField()
+    rollup = serializers.CharField()
+    pass_mark = serializers.FloatField()
+    level = serializers.IntegerField(allow_null=True)
+    levels = serializers.ListField(child=serializers.CharField(), help_text="A descriptor per scale level.")
+    criteria = CriterionSerializer(many=True)
+    recommendations = RecommendationSerializer(many=True)
+
+
+# The tree is recursive: a node's groups are nodes (fields are built lazily, so this terminates).
+NodeSerializer._declared_fields["groups"] = NodeSerializer(many=True)
+
+
+class RubricTreeSerializer(serializers.Serializer):
+    """A rubric version with its whole tree, from the pure `Rubric` of assessment/rubric.py."""
+
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    version = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    coverage_threshold = serializers.FloatField()
+    rollup = serializers.CharField()
+    scale = LevelSerializer(many=True)
+    thresholds = serializers.ListField(child=serializers.FloatField())
+    respondent_groups = RespondentGroupSerializer(many=True)
+    answer_sets = AnswerSetSerializer(many=True)
+    dimensions = NodeSerializer(many=True)
+    frozen = serializers.BooleanField()
+
+
+class RubricImportSerializer(StrictSerializer):
+    document = serializers.CharField(
+        max_length=2_000_000, trim_whitespace=False, help_text="The rubric as YAML text (docs/rubric-format.md)."
+    )
+
+
+class RubricImportResultSerializer(serializers.Serializer):
+    created = serializers.BooleanField(help_text="False when a stored version already holds this content.")
+    rubric = RubricVersionSerializer()
+
+
+# --- assessments ------------------------------------------------------------------------
+
+
+@extend_schema_field(targets_field())
+class TargetsOutField(serializers.Field):
+    """An assessment's targets as {dimension key: level}, from prefetched rows."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance: Assessment) -> Any:
+        return instance
+
+    def to_representation(self, assessment: Assessment) -> dict[str, int]:
+        return {t.dimension_key: t.level for t in assessment.targets.all()}
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    rubric = serializers.IntegerField(source="rubric_version_id", read_only=True, help_text="The rubric version id.")
+    rubric_key = serializers.CharField(source="rubric_version.rubric.key", read_only=True)
+    rubric_version = serializers.IntegerField(source="rubric_version.version", read_only=True)
+    respondent_groups = serializers.ListField(child=serializers.CharField(), read_only=True)
+    targets = TargetsOutField()
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "organisation",
+            "period",
+            "title",
+            "rubric",
+            "rubric_key",
+            "rubric_version",
+            "state",
+            "respondent_groups",
+            "group_weighting",
+            "targets",
+            "created_at",
+            "opened_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class AssessmentCreateSerializer(StrictSerializer):
+    organisation = id_field()
+    period = serializers.CharField(max_length=40, help_text="A label that sorts in time order, e.g. FY2026.")
+    title = serializers.CharField(max_length=200, allow_blank=True, default="")
+    rubric = id_field(required=False, help_text="A rubric version id; default: the latest default rubric.")
+    respondent_groups = key_list_field(required=False, help_text="Default: every group of the rubric.")
+    targets = targets_field(required=False, validators=[_check_size])
+    group_weighting = serializers.BooleanField(default=False)
+
+
+class AssessmentUpdateSerializer(StrictSerializer):
+    period = serializers.CharField(max_length=40, required=False)
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    respondent_groups = key_list_field(required=False)
+    group_weighting = serializers.BooleanField(required=False)
+
+
+class TargetsSerializer(StrictSerializer):
+    targets = targets_field(validators=[_check_size])
+
+
+class GroupProgressSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    name = serializers.CharField()
+    started = serializers.IntegerField(help_text="Responses begun (submitted or not).")
+    submitted = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=AssessmentState.choices)
+    started = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    groups = GroupProgressSerializer(many=True)
+
+
+# --- scores -------------------------------------------------------------------------------
+
+
+class OverallScoreSerializer(serializers.Serializer):
+    score = serializers.FloatField(allow_null=True)
+    level = LevelSerializer(allow_null=True)
+    index = serializers.FloatField(allow_null=True, help_text="The score rescaled to 0–100.")
+    coverage = serializers.FloatField()
+    insufficient_evidence = serializers.BooleanField()
+
+
+class DimensionScoreSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    weight = serializers.FloatField()
+    score = serializers.FloatField(allow_null=True, help_text="Null when the evidence is insufficient.")
+    level = LevelSerializer(allow_null=True)
+    index = serializers.FloatField(allow_null=True, help_text="The score rescaled to 0–100.")
+    coverage = serializers.FloatField(help_text="Answered weight ÷ addressed weight.")
+    insufficient_evidence = serializers.BooleanField(help_text="Coverage below the rubric's threshold.")
+    consensus = serializers.FloatField(allow_null=True, help_text="1 − sd ÷ sd_max, weighted over criteria.")
+    target_level = serializers.IntegerField(allow_null=True)
+    gap = serializers.IntegerField(allow_null=True, help_text="max(0, target − level); null without both.")
+    baseline_score = serializers.FloatField(allow_null=True, help_text="The score in the baseline assessment.")
+    progress_to_date = serializers.FloatField(
+        allow_null=True, help_text="(current − baseline) ÷ (target − baseline); null when undefined."
+    )
+
+
+class CriterionScoreSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    dimension = serializers.CharField()
+    text = serializers.CharField()
+    mean = serializers.FloatField(allow_null=True)
+    sd = serializers.FloatField(allow_null=True)
+    consensus = serializers.FloatField(allow_null=True)
+    answered = serializers.IntegerField()
+    not_applicable = serializers.IntegerField()
+    addressed = serializers.IntegerField()
+
+
+class GroupScoreSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    name = serializers.CharField()
+    respondents = serializers.IntegerField()
+    hidden = serializers.BooleanField(help_text="Fewer respondents than min_group_size: no scores shown.")
+    overall = serializers.FloatField(allow_null=True)
+    dimensions = serializers.DictField(child=serializers.FloatField(allow_null=True))
+
+
+class PerceptionGapSerializer(serializers.Serializer):
+    dimension = serializers.CharField()
+    spread = serializers.FloatField()
+    highest_group = serializers.CharField()
+    lowest_group = serializers.CharField()
+    significant = serializers.BooleanField(help_text="A spread of one level step or more.")
+
+
+class AssessmentRefSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    period = serializers.CharField()
+
+
+class ScoresSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    period = serializers.CharField()
+    state = serializers.ChoiceField(choices=AssessmentState.choices)
+    rubric_key = serializers.CharField()
+    rubric_version = serializers.IntegerField()
+    respondents = serializers.IntegerField(help_text="Submitted, on-time responses.")
+    group_weighting = serializers.BooleanField()
+    min_group_size = serializers.IntegerField()
+    overall = OverallScoreSerializer()
+    dimensions = DimensionScoreSerializer(many=True)
+    criteria = CriterionScoreSerializer(many=True)
+    groups = GroupScoreSerializer(many=True)
+    perception_gaps = PerceptionGapSerializer(many=True)
+    percent_to_target = serializers.FloatField(allow_null=True, help_text="1 − Σgap ÷ Σtarget.")
+    baseline = AssessmentRefSerializer(
+        allow_null=True, help_text="The organisation's previous assessment, the baseline of progress-to-date."
+    )
+
+
+# --- roadmap and initiatives --------------------------------------------------------------
+
+
+class RoadmapItemSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    recommendation_key = serializers.CharField()
+    dimension = serializers.CharField()
+    from_level = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    effort = serializers.IntegerField()
+    impact = serializers.IntegerField()
+    owner_role = serializers.CharField()
+    horizon = serializers.CharField()
+    gap = serializers.IntegerField()
+    priority = serializers.FloatField(help_text="gap × dimension weight × impact ÷ effort.")
+    depends_on = serializers.ListField(child=serializers.CharField())
+    initiative = serializers.IntegerField(allow_null=True, help_text="The initiative tracking this item, if any.")
+
+
+class HorizonSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    items = RoadmapItemSerializer(many=True)
+
+
+class RoadmapSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    horizons = HorizonSerializer(many=True)
+    skipped_dimensions = serializers.ListField(
+        child=serializers.CharField(), help_text="Dimensions with a target but insufficient evidence."
+    )
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    organisation = serializers.IntegerField(source="assessment.organisation_id", read_only=True)
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "id",
+            "assessment",
+            "organisation",
+            "recommendation_key",
+            "dimension_key",
+            "title",
+            "description",
+            "owner",
+            "status",
+            "due_date",
+            "horizon",
+            "effort",
+            "impact",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class InitiativeCreateSerializer(StrictSerializer):
+    assessment = id_field()
+    recommendation_key = serializers.CharField(max_length=80, help_text="A recommendation on the roadmap.")
+    owner = serializers.CharField(max_length=200, allow_blank=True, default="")
+    due_date = serializers.DateField(allow_null=True, default=None)
+    title = serializers.CharField(max_length=300, required=False, help_text="Default: the recommendation's title.")
+
+
+class InitiativeUpdateSerializer(StrictSerializer):
+    owner = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    status = serializers.ChoiceField(choices=InitiativeStatus.choices, required=False)
+    due_date = serializers.DateField(allow_null=True, required=False)
+    title = serializers.CharField(max_length=300, required=False)
+
+
+# --- year over year -----------------------------------------------------------------------
+
+
+class SnapshotSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    period = serializers.CharField()
+    rubric_key = serializers.CharField()
+    rubric_version = serializers.IntegerField()
+    overall = serializers.FloatField(allow_null=True)
+
+
+class DeltaSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    previous = serializers.FloatField(allow_null=True)
+    current = serializers.FloatField(allow_null=True)
+    change = serializers.FloatField(allow_null=True)
+
+
+class InitiativeOutcomeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    dimension_key = serializers.CharField()
+    owner = serializers.CharField()
+    status = serializers.ChoiceField(choices=InitiativeStatus.choices)
+    due_date = serializers.DateField(allow_null=True)
+
+
+class ComparisonSerializer(serializers.Serializer):
+    previous = SnapshotSerializer()
+    current = SnapshotSerializer()
+    rubric_changed = serializers.BooleanField()
+    rubric_change = serializers.CharField(allow_null=True, help_text="The rubric version change, in a sentence.")
+    overall = DeltaSerializer()
+    dimensions = DeltaSerializer(many=True)
+    criteria = DeltaSerializer(many=True)
+    only_in_previous = serializers.ListField(child=serializers.CharField(), help_text="Keys not compared.")
+    only_in_current = serializers.ListField(child=serializers.CharField(), help_text="Keys not compared.")
+    previous_initiatives = InitiativeOutcomeSerializer(
+        many=True, help_text="The previous assessment's initiatives and where they stand."
+    )
+
+
+class TrendPointSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+
+
+class TrendSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    points = TrendPointSerializer(many=True)
+
+
+class YearOverYearSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField()
+    assessments = SnapshotSerializer(many=True, help_text="Open and closed assessments, by period.")
+    comparisons = ComparisonSerializer(many=True, help_text="Each assessment against the one before it.")
+    trends = TrendSerializer(many=True)
