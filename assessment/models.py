@@ -217,6 +217,9 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Written once when the assessment closes; its scores can no longer change (late responses
+    # are not counted), so portfolio pages and benchmarks read this instead of re-scoring.
+    closing_scores = models.JSONField(null=True, blank=True, editable=False)
 
     objects = AssessmentQuerySet.as_manager()
 

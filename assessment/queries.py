@@ -181,6 +181,18 @@ def assessment_scores(assessment: models.Assessment) -> tuple[Rubric, Assessment
     )
 
 
+def closing_scores(rubric: Rubric, scores: AssessmentScores) -> dict:
+    """The headline numbers kept on a closed assessment (see Assessment.closing_scores)."""
+    return {
+        "rubric": rubric.key,
+        "rubric_version": rubric.version,
+        "respondents": scores.respondents,
+        "overall": scores.overall.score,
+        "overall_level": scores.overall.level.value if scores.overall.level else None,
+        "dimensions": {key: d.score for key, d in scores.dimensions.items()},
+    }
+
+
 def assessment_targets(assessment: models.Assessment) -> dict[str, int]:
     return dict(assessment.targets.values_list("dimension_key", "level"))
 

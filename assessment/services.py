@@ -278,9 +278,12 @@ def close_assessment(*, assessment: models.Assessment) -> models.Assessment:
     """open → closed: its scores are final; later submissions are kept and marked late."""
     locked = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
     _require_state(locked, AssessmentState.OPEN, action="close it")
+    from assessment.queries import assessment_scores, closing_scores
+
     locked.state = AssessmentState.CLOSED
     locked.closed_at = timezone.now()
-    locked.save(update_fields=["state", "closed_at"])
+    locked.closing_scores = closing_scores(*assessment_scores(locked))
+    locked.save(update_fields=["state", "closed_at", "closing_scores"])
     assessment.refresh_from_db()
     return assessment
 

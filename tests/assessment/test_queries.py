@@ -90,3 +90,21 @@ def test_the_assessments_group_weighting_is_applied(organisation, default_rubric
         respond(a, "reps", {"stage-exit-criteria": 1})
     _, scores = assessment_scores(a)
     assert scores.criteria["stage-exit-criteria"].mean == (3.0 if weighting else 2.0)
+
+
+def test_closing_keeps_the_headline_scores_that_live_scoring_gives(open_assessment):
+    rubric = load_rubric(open_assessment.rubric_version).rubric
+    process = [k for k in rubric.criterion_shares["sales-process"] if rubric.criterion_by_key[k].addressed_to("reps")]
+    respond(open_assessment, "reps", dict.fromkeys(process, 4))
+    respond(open_assessment, "managers", dict.fromkeys(process, 2))
+    late = respond(open_assessment, "reps", {"stage-exit-criteria": 1}, submit=False)
+    services.close_assessment(assessment=open_assessment)
+    services.submit_response(response=late)
+
+    rubric, scores = assessment_scores(open_assessment)
+    kept = open_assessment.closing_scores
+    assert kept["respondents"] == 2
+    assert kept["overall"] == scores.overall.score
+    assert kept["dimensions"] == {k: d.score for k, d in scores.dimensions.items()}
+    assert kept["dimensions"]["sales-process"] == 3.0 and kept["overall"] == 3.0
+    assert (kept["rubric"], kept["rubric_version"]) == (rubric.key, rubric.version)
