@@ -139,8 +139,22 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Email --------------------------------------------------------------------
 
+# EMAIL_URL: consolemail:// (default) or smtp+tls://user:password@host:587, parsed by django-environ.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Waypoint <waypoint@localhost>")
+# A slow mail server must not hold a worker for ever; the task retries instead.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+
+# --- Survey -------------------------------------------------------------------
+
+# Links in invitation emails are absolute; emails are sent by workers that have no request.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/") or (
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
+)
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=30)
+# Reminders go to invitations not yet submitted, this many days after the last email, at most N times.
+REMINDER_INTERVAL_DAYS = env.int("REMINDER_INTERVAL_DAYS", default=3)
+REMINDER_MAX = env.int("REMINDER_MAX", default=3)
 
 # --- Celery -------------------------------------------------------------------
 

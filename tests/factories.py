@@ -130,3 +130,36 @@ def rubric_document(**overrides) -> dict:
     }
     document.update(overrides)
     return document
+
+
+def _invitation_secret() -> str:
+    from surveys.tokens import new_secret
+
+    return new_secret()
+
+
+def _invitation_digest(secret: str) -> str:
+    from surveys.tokens import digest_of, token_for
+
+    return digest_of(token_for(secret))
+
+
+def _invitation_expiry():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.now() + timedelta(days=30)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation row (no email sent); its link token is surveys.tokens.token_for(invitation.secret)."""
+
+    class Meta:
+        model = "surveys.Invitation"
+
+    email = factory.Sequence(lambda n: f"respondent{n}@example.com")
+    group = "reps"
+    secret = factory.LazyFunction(_invitation_secret)
+    digest = factory.LazyAttribute(lambda o: _invitation_digest(o.secret))
+    expires_at = factory.LazyFunction(_invitation_expiry)

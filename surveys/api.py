@@ -1,0 +1,283 @@
+"""The survey API. Thin: validate, call one service, serialize.
+
+Respondent endpoints are reached by the invitation token alone (no account, no session):
+fetch the questionnaire of the respondent's group, save answers, submit. Invitation endpoints
+are for consultants and leaders of the assessment's organisation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessment import services as assessment_services
+from assessment.models import Assessment
+from organisations.permissions import RUN, require_role, visible_object
+from surveys import idempotency, services
+from surveys.forms import MAX_LIST_BYTES
+from surveys.models import Invitation
+from surveys.queries import survey_of
+from surveys.serializers import (
+    AnswersSerializer,
+    InvitationBatchSerializer,
+    InvitationCreateSerializer,
+    InvitationListSerializer,
+    InvitationSerializer,
+    PageSerializer,
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Replaying a key with the same body returns the first result; with another body, 409.",
+)
+
+SavedSerializer = inline_serializer(
+    "SavedAnswers",
+    {
+        "saved": serializers.ListField(child=serializers.DictField()),
+        "response_started": serializers.BooleanField(),
+    },
+)
+SubmittedSerializer = inline_serializer(
+    "SubmittedResponse", {"submitted_at": serializers.DateTimeField(), "late": serializers.BooleanField()}
+)
+QuestionnaireSerializer = inline_serializer(
+    "Questionnaire",
+    {
+        "organisation": serializers.CharField(),
+        "assessment": serializers.CharField(),
+        "state": serializers.CharField(),
+        "group": serializers.CharField(),
+        "group_name": serializers.CharField(),
+        "expires_at": serializers.DateTimeField(),
+        "submitted": serializers.BooleanField(),
+        "late": serializers.BooleanField(),
+        "answered": serializers.IntegerField(),
+        "required": serializers.IntegerField(),
+        "resume_page": serializers.IntegerField(allow_null=True),
+        "pages": PageSerializer(many=True),
+    },
+)
+
+
+class RespondentView(APIView):
+    """Authenticated by the invitation token in the path, and by nothing else."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def invitation(self, token: str) -> Invitation:
+        return services.find_invitation(token=token)
+
+    def idempotent(self, request: Request, invitation: Invitation, work: Any) -> Response:
+        """Run `work()` once per Idempotency-Key (when the client sends one)."""
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return work()
+        key = idempotency.check_key(key)
+        request_print = idempotency.fingerprint(request.method or "", request.path, request.data)
+        stored = idempotency.replay(invitation=invitation, key=key, fingerprint=request_print)
+        if stored is not None:
+            return Response(stored.body, status=stored.status_code, headers={"Idempotent-Replayed": "true"})
+        result = work()
+        if 200 <= result.status_code < 300:
+            idempotency.remember(
+                invitation=invitation,
+                key=key,
+                fingerprint=request_print,
+                status_code=result.status_code,
+                body=result.data,
+            )
+        return result
+
+
+class RespondentSurvey(RespondentView):
+    @extend_schema(
+        auth=[],
+        responses={200: QuestionnaireSerializer},
+        summary="The questionnaire of the respondent's group, with their saved answers",
+    )
+    def get(self, request: Request, token: str) -> Response:
+        invitation = self.invitation(token)
+        assessment = invitation.assessment
+        _, survey = survey_of(assessment.rubric_version, invitation.group, invitation.response)
+        names = {g["key"]: g["name"] for g in assessment.rubric_version.respondent_groups}
+        response = invitation.response
+        return Response(
+            {
+                "organisation": assessment.organisation.name,
+                "assessment": assessment.title or assessment.period,
+                "state": assessment.state,
+                "group": invitation.group,
+                "group_name": names.get(invitation.group, invitation.group),
+                "expires_at": invitation.expires_at,
+                "submitted": bool(response and response.is_submitted),
+                "late": bool(response and response.late),
+                "answered": survey.answered,
+                "required": survey.required,
+                "resume_page": survey.resume_page,
+                "pages": PageSerializer(survey.pages, many=True).data,
+            }
+        )
+
+
+class RespondentAnswers(RespondentView):
+    @extend_schema(
+        auth=[],
+        request=AnswersSerializer,
+        responses={200: SavedSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Save one answer, or several under 'answers' (an upsert: saving again changes nothing)",
+    )
+    def post(self, request: Request, token: str) -> Response:
+        invitation = self.invitation(token)
+        given = AnswersSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+
+        def work() -> Response:
+            started = invitation.response is None
+            answers = given.answer_inputs()
+            response = services.begin_response(invitation=invitation)
+            saved = assessment_services.save_answers(response=response, answers=answers)
+            body = {
+                "saved": [
+                    {
+                        "criterion": item.criterion,
+                        "option": item.option if answer.option_id else None,
+                        "not_applicable": answer.not_applicable,
+                        "text": answer.text,
+                        "comment": answer.comment,
+                    }
+                    for item, answer in zip(answers, saved, strict=True)
+                ],
+                "response_started": started,
+            }
+            return Response(body)
+
+        return self.idempotent(request, invitation, work)
+
+
+class RespondentSubmit(RespondentView):
+    @extend_schema(
+        auth=[],
+        request=None,
+        responses={200: SubmittedSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Submit the response, once; afterwards it is read-only (late if the assessment closed)",
+    )
+    def post(self, request: Request, token: str) -> Response:
+        invitation = self.invitation(token)
+
+        def work() -> Response:
+            response = services.begin_response(invitation=invitation)
+            submitted = assessment_services.submit_response(response=response)
+            return Response({"submitted_at": submitted.submitted_at, "late": submitted.late})
+
+        return self.idempotent(request, invitation, work)
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+def _assessment(request: Request, assessment_id: Any) -> Assessment:
+    assessment = visible_object(
+        Assessment.objects.select_related("organisation", "rubric_version"),
+        request.user,
+        assessment_id,
+        name="assessment",
+    )
+    require_role(request.user, assessment.organisation, RUN, action="invite respondents")
+    return assessment
+
+
+class InvitationList(generics.ListAPIView):
+    """Invitations of the assessments the caller may invite to (GET); invite one person (POST)."""
+
+    serializer_class = InvitationSerializer
+    filterset_fields = ["assessment", "group"]
+
+    def get_queryset(self) -> QuerySet[Invitation]:
+        if getattr(self, "swagger_fake_view", False):
+            return Invitation.objects.none()
+        return Invitation.objects.manageable_by(self.request.user).select_related("response").order_by("id")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer})
+    def post(self, request: Request) -> Response:
+        given = InvitationCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        assessment = _assessment(request, data.pop("assessment"))
+        invitation = services.invite(assessment=assessment, invited_by=request.user, **data)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationUpload(APIView):
+    """Invite a list: CSV lines of email, name, respondent group; all or nobody, problems by line."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(request=InvitationListSerializer, responses={201: InvitationBatchSerializer})
+    def post(self, request: Request) -> Response:
+        given = InvitationListSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        assessment = _assessment(request, given.validated_data["assessment"])
+        upload = given.validated_data.get("file")
+        if upload is not None:
+            if upload.size > MAX_LIST_BYTES:
+                raise serializers.ValidationError({"file": ["The file is larger than 1 MB; split the list."]})
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise serializers.ValidationError({"file": ["The file is not UTF-8 text (CSV)."]}) from None
+        else:
+            text = given.validated_data.get("csv", "")
+        batch = services.invite_many(assessment=assessment, csv_text=text, invited_by=request.user)
+        return Response(InvitationBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationView(APIView):
+    def invitation(self, request: Request, id: int) -> Invitation:
+        invitation = visible_object(
+            Invitation.objects.select_related("assessment__organisation", "response"),
+            request.user,
+            id,
+            name="invitation",
+        )
+        require_role(request.user, invitation.assessment.organisation, RUN, action="manage invitations")
+        return invitation
+
+
+class InvitationDetail(InvitationView):
+    @extend_schema(responses={200: InvitationSerializer})
+    def get(self, request: Request, id: int) -> Response:
+        return Response(InvitationSerializer(self.invitation(request, id)).data)
+
+
+class InvitationResend(InvitationView):
+    @extend_schema(request=None, responses={200: InvitationSerializer}, summary="Send the same link again")
+    def post(self, request: Request, id: int) -> Response:
+        invitation = services.resend_invitation(invitation=self.invitation(request, id))
+        return Response(InvitationSerializer(invitation).data)
+
+
+class InvitationRevoke(InvitationView):
+    @extend_schema(request=None, responses={200: InvitationSerializer}, summary="Make the link stop working")
+    def post(self, request: Request, id: int) -> Response:
+        invitation = services.revoke_invitation(invitation=self.invitation(request, id))
+        return Response(InvitationSerializer(invitation).data)

@@ -1,0 +1,140 @@
+"""API input and output shapes of the survey: answers, the questionnaire, invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from assessment.services import MAX_COMMENT, AnswerInput
+from surveys.models import Invitation
+
+MAX_ANSWERS = 500
+
+
+class AnswerSerializer(serializers.Serializer):
+    criterion = serializers.CharField(max_length=80)
+    option = serializers.CharField(max_length=80, required=False, allow_null=True, default=None)
+    not_applicable = serializers.BooleanField(required=False, default=False)
+    text = serializers.CharField(max_length=MAX_COMMENT, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=MAX_COMMENT, required=False, allow_blank=True, default="")
+
+
+class AnswersSerializer(serializers.Serializer):
+    """One answer, or several under "answers"; saved all or none."""
+
+    answers = AnswerSerializer(many=True, required=False)
+    criterion = serializers.CharField(max_length=80, required=False)
+    option = serializers.CharField(max_length=80, required=False, allow_null=True)
+    not_applicable = serializers.BooleanField(required=False)
+    text = serializers.CharField(max_length=MAX_COMMENT, required=False, allow_blank=True)
+    comment = serializers.CharField(max_length=MAX_COMMENT, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "answers" in attrs and "criterion" in attrs:
+            raise serializers.ValidationError("Send either one answer or a list under 'answers', not both.")
+        if "answers" not in attrs and "criterion" not in attrs:
+            raise serializers.ValidationError({"answers": ["Send at least one answer."]})
+        if "answers" in attrs:
+            if not attrs["answers"]:
+                raise serializers.ValidationError({"answers": ["Send at least one answer."]})
+            if len(attrs["answers"]) > MAX_ANSWERS:
+                raise serializers.ValidationError({"answers": [f"Send at most {MAX_ANSWERS} answers at once."]})
+        return attrs
+
+    def answer_inputs(self) -> list[AnswerInput]:
+        data = self.validated_data
+        items = data.get("answers", [data])
+        return [
+            AnswerInput(
+                criterion=item["criterion"],
+                option=item.get("option"),
+                not_applicable=item.get("not_applicable", False),
+                text=item.get("text", ""),
+                comment=item.get("comment", ""),
+            )
+            for item in items
+        ]
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """What inviters see of an invitation: how far the respondent got, never what they answered."""
+
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "assessment",
+            "email",
+            "name",
+            "group",
+            "status",
+            "created_at",
+            "expires_at",
+            "emails_sent",
+            "last_emailed_at",
+            "reminder_count",
+            "email_error",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, invitation: Invitation) -> str:
+        return invitation.status(self.context.get("now"))
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    email = serializers.CharField(max_length=254)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    group = serializers.CharField(max_length=200)
+
+
+class InvitationListSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    csv = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    file = serializers.FileField(required=False)
+
+
+class InvitationBatchSerializer(serializers.Serializer):
+    created = InvitationSerializer(many=True)
+    already_invited = serializers.ListField(child=serializers.EmailField())
+
+
+class QuestionOptionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    statement = serializers.CharField()
+
+
+class QuestionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    number = serializers.IntegerField()
+    text = serializers.CharField()
+    description = serializers.CharField()
+    kind = serializers.CharField()
+    required = serializers.BooleanField()
+    options = QuestionOptionSerializer(many=True)
+    not_applicable = serializers.CharField(allow_null=True)
+    answer = serializers.SerializerMethodField()
+
+    def get_answer(self, question: Any) -> dict[str, Any] | None:
+        a = question.answer
+        if a is None:
+            return None
+        return {"option": a.option, "not_applicable": a.not_applicable, "text": a.text, "comment": a.comment}
+
+
+class SectionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    questions = QuestionSerializer(many=True)
+
+
+class PageSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    sections = SectionSerializer(many=True)

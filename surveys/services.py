@@ -1,0 +1,444 @@
+"""The respondent's journey: invitations, reminders, the respondent's session, the leader's sign-up.
+
+Every interface (survey pages, API, management command, Celery task) calls these. Answers are
+saved and responses submitted by assessment.services, the same functions the API uses.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from assessment import services as assessment_services
+from assessment.models import Assessment, AssessmentState, Response, RubricVersion
+from organisations.errors import InvalidInput, NotFound, StateConflict
+from organisations.models import Membership, Organisation, Role
+from surveys import tokens
+from surveys.models import Invitation
+
+DEFAULT_RUBRIC_KEY = "sales-transformation"
+DEFAULT_RUBRIC_FILE = Path(settings.BASE_DIR) / "assessment" / "rubrics" / "sales-transformation.yaml"
+LEADER_GROUP = "sales-leadership"
+MAX_LIST_ROWS = 2000
+EMAIL_HEADERS = {"email", "e-mail", "email address", "e-mail address"}
+
+
+class InvitationExpired(StateConflict):
+    code = "invitation_expired"
+
+
+class InvitationRevoked(StateConflict):
+    code = "invitation_revoked"
+
+
+class AssessmentClosed(StateConflict):
+    code = "assessment_closed"
+
+
+class InvalidInvitationList(InvalidInput):
+    """A pasted or uploaded list has problems; `errors` names each one by its line."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        self.fields = {"csv": errors}
+        count = len(errors)
+        super().__init__(
+            f"{count} problem{'s' if count != 1 else ''} in the list; nobody was invited. " + " ".join(errors),
+            field="csv",
+        )
+
+
+# --- invitations --------------------------------------------------------------------------
+
+
+def invitation_link(invitation: Invitation) -> str:
+    """The absolute link of an invitation, as emails carry it."""
+    path = reverse("surveys:start", kwargs={"token": tokens.token_for(invitation.secret)})
+    return settings.SITE_URL + path
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(f"{email or 'An empty value'!r} is not a valid email address.", field="email") from None
+    return email
+
+
+def _group_key(assessment: Assessment, group: str) -> str:
+    """A respondent group of the assessment, given by key or by name (as a list may spell it)."""
+    wanted = (group or "").strip().lower()
+    for g in assessment.rubric_version.respondent_groups:
+        if g["key"] in assessment.respondent_groups and wanted in (g["key"].lower(), g["name"].lower()):
+            return g["key"]
+    names = ", ".join(
+        g["key"] for g in assessment.rubric_version.respondent_groups if g["key"] in assessment.respondent_groups
+    )
+    raise InvalidInput(
+        f"{group or 'An empty value'!r} is not a respondent group of this assessment; use one of: {names}.",
+        field="group",
+    )
+
+
+def _require_open(assessment: Assessment) -> None:
+    if assessment.state != AssessmentState.OPEN:
+        raise StateConflict(f"Invitations are sent only while an assessment is open; this one is {assessment.state}.")
+
+
+def _new_credentials() -> dict[str, Any]:
+    secret = tokens.new_secret()
+    return {
+        "secret": secret,
+        "digest": tokens.digest_of(tokens.token_for(secret)),
+        "expires_at": timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
+    }
+
+
+def _queue_email(invitation_id: int, kind: str) -> None:
+    from surveys.tasks import send_invitation_email_task
+
+    send_invitation_email_task.delay_on_commit(invitation_id, kind)
+
+
+@transaction.atomic
+def invite(*, assessment: Assessment, email: str, group: str, name: str = "", invited_by: Any = None) -> Invitation:
+    """Invite one respondent to an open assessment; the email goes out after commit.
+
+    An email already invited is refused (resend instead), unless that invitation was revoked:
+    then it is renewed with a new link, and the revoked link stays dead.
+    """
+    _require_open(assessment)
+    email = _clean_email(email)
+    group = _group_key(assessment, group)
+    name = (name or "").strip()
+    if len(name) > 200:
+        raise InvalidInput("A name is limited to 200 characters.", field="name")
+    existing = Invitation.objects.select_for_update().filter(assessment=assessment, email=email).first()
+    if existing is not None and existing.revoked_at is None:
+        raise StateConflict(
+            f"{email} is already invited to this assessment; resend the invitation instead.", field="email"
+        )
+    if existing is not None:
+        if existing.response_id is not None and group != existing.group:
+            raise StateConflict(f"{email} already started answering as {existing.group}.", field="group")
+        for key, value in _new_credentials().items():
+            setattr(existing, key, value)
+        existing.revoked_at = None
+        existing.name, existing.group, existing.reminder_count = name or existing.name, group, 0
+        existing.save()
+        invitation = existing
+    else:
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    assessment=assessment,
+                    email=email,
+                    name=name,
+                    group=group,
+                    invited_by=invited_by if getattr(invited_by, "is_authenticated", False) else None,
+                    **_new_credentials(),
+                )
+        except IntegrityError:
+            raise StateConflict(f"{email} is already invited to this assessment.", field="email") from None
+    _queue_email(invitation.pk, "invitation")
+    return invitation
+
+
+@dataclass(frozen=True)
+class InvitationBatch:
+    """The outcome of a list: who was invited, and who already was (left as they were)."""
+
+    created: tuple[Invitation, ...]
+    already_invited: tuple[str, ...]
+
+
+def _read_list(text: str) -> list[tuple[int, list[str]]]:
+    """The list's non-blank rows with their line numbers; comma, semicolon or tab separated."""
+    text = text.lstrip("\ufeff")
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = []
+    reader = csv.reader(io.StringIO(text), dialect)
+    for row in reader:
+        cells = [cell.strip() for cell in row]
+        if any(cells):
+            rows.append((reader.line_num, cells))
+    return rows
+
+
+@transaction.atomic
+def invite_many(*, assessment: Assessment, csv_text: str, invited_by: Any = None) -> InvitationBatch:
+    """Invite everyone on a list (CSV: email, name, respondent group), all or nobody.
+
+    Every problem is reported with its line number and nothing is stored; emails already
+    invited are left as they were and listed, so uploading the same list twice is harmless.
+    """
+    _require_open(assessment)
+    try:
+        rows = _read_list(csv_text or "")
+    except csv.Error as error:
+        raise InvalidInvitationList([f"The list could not be read as CSV: {error}."]) from None
+    if rows and rows[0][1][0].lower() in EMAIL_HEADERS:
+        rows = rows[1:]
+    if not rows:
+        raise InvalidInvitationList(["The list is empty: give one line per person: email, name, respondent group."])
+    if len(rows) > MAX_LIST_ROWS:
+        raise InvalidInvitationList([f"The list has {len(rows)} lines; send at most {MAX_LIST_ROWS} at a time."])
+    invited = set(
+        Invitation.objects.filter(assessment=assessment, revoked_at__isnull=True).values_list("email", flat=True)
+    )
+    errors: list[str] = []
+    first_line: dict[str, int] = {}
+    planned: list[tuple[str, str, str]] = []
+    already: list[str] = []
+    for line, cells in rows:
+        email, name, group = [*cells, "", "", ""][:3]
+        if len(cells) > 3 and any(cells[3:]):
+            errors.append(f"Line {line}: expected 3 columns (email, name, respondent group), found {len(cells)}.")
+            continue
+        try:
+            email = _clean_email(email)
+            group = _group_key(assessment, group)
+            if len(name) > 200:
+                raise InvalidInput("A name is limited to 200 characters.", field="name")
+        except InvalidInput as error:
+            errors.append(f"Line {line}: {error.message}")
+            continue
+        if email in first_line:
+            errors.append(f"Line {line}: {email} is already on line {first_line[email]}.")
+            continue
+        first_line[email] = line
+        if email in invited:
+            already.append(email)
+        else:
+            planned.append((email, name, group))
+    if errors:
+        raise InvalidInvitationList(errors)
+    created = [
+        invite(assessment=assessment, email=email, name=name, group=group, invited_by=invited_by)
+        for email, name, group in planned
+    ]
+    return InvitationBatch(created=tuple(created), already_invited=tuple(already))
+
+
+@transaction.atomic
+def resend_invitation(*, invitation: Invitation) -> Invitation:
+    """Send the same link again, its expiry renewed; refused once revoked or submitted."""
+    invitation = Invitation.objects.select_for_update().select_related("assessment", "response").get(pk=invitation.pk)
+    if invitation.revoked_at is not None:
+        raise StateConflict("This invitation was revoked; invite the person again to send a new link.")
+    if invitation.is_submitted:
+        raise StateConflict("This respondent has already submitted their answers.")
+    _require_open(invitation.assessment)
+    invitation.expires_at = max(invitation.expires_at, timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS))
+    invitation.save(update_fields=["expires_at"])
+    _queue_email(invitation.pk, "invitation")
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation) -> Invitation:
+    """Make the link stop working at once; answers already given stay uncounted unless submitted."""
+    invitation = Invitation.objects.select_for_update().select_related("response").get(pk=invitation.pk)
+    if invitation.is_submitted:
+        raise StateConflict("This respondent has already submitted; a submitted response cannot be withdrawn.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+EMAIL_SUBJECTS = {
+    "invitation": "{organisation}: your views on how we sell",
+    "reminder": "Reminder: {organisation} would still like your views",
+}
+
+
+def send_invitation_email(*, invitation: Invitation, kind: str) -> bool:
+    """Send an invitation or a reminder now and record the outcome on the invitation.
+
+    Nothing is sent (False) when the invitation was revoked or answered since it was queued.
+    A failure is recorded in `email_error` and raised again, so the task retries.
+    """
+    if kind not in EMAIL_SUBJECTS:
+        raise InvalidInput(f"{kind!r} is not an email kind.", field="kind")
+    invitation = Invitation.objects.select_related("assessment__organisation", "response").get(pk=invitation.pk)
+    if invitation.revoked_at is not None or invitation.is_submitted or invitation.is_expired():
+        return False
+    organisation = invitation.assessment.organisation.name
+    group_names = {g["key"]: g["name"] for g in invitation.assessment.rubric_version.respondent_groups}
+    context = {
+        "invitation": invitation,
+        "organisation": organisation,
+        "group_name": group_names.get(invitation.group, invitation.group),
+        "link": invitation_link(invitation),
+        "reminder": kind == "reminder",
+    }
+    message = EmailMessage(
+        subject=EMAIL_SUBJECTS[kind].format(organisation=organisation),
+        body=render_to_string("surveys/email/invitation.txt", context),
+        to=[invitation.email],
+    )
+    try:
+        message.send()
+    except Exception as error:
+        Invitation.objects.filter(pk=invitation.pk).update(email_error=f"{type(error).__name__}: {error}"[:1000])
+        raise
+    Invitation.objects.filter(pk=invitation.pk).update(
+        emails_sent=F("emails_sent") + 1, last_emailed_at=timezone.now(), email_error=""
+    )
+    return True
+
+
+@transaction.atomic
+def send_reminders(*, now: datetime | None = None) -> list[int]:
+    """Queue a reminder to every invitation of an open assessment not yet submitted.
+
+    Only those whose last email or reminder is REMINDER_INTERVAL_DAYS old, at most REMINDER_MAX
+    times each; claiming them here (not when the email goes) makes a second run harmless.
+    """
+    now = now or timezone.now()
+    due = (
+        Invitation.objects.pending()
+        .unexpired(now)
+        .filter(assessment__state=AssessmentState.OPEN, reminder_count__lt=settings.REMINDER_MAX)
+        .annotate(last_contact=Coalesce("reminded_at", "last_emailed_at", "created_at"))
+        .filter(last_contact__lte=now - timedelta(days=settings.REMINDER_INTERVAL_DAYS))
+    )
+    ids = list(
+        Invitation.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=list(due.values_list("pk", flat=True)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Invitation.objects.filter(pk__in=ids).update(reminder_count=F("reminder_count") + 1, reminded_at=now)
+    for pk in ids:
+        _queue_email(pk, "reminder")
+    return ids
+
+
+# --- the respondent's session --------------------------------------------------------------
+
+
+def find_invitation(*, token: str) -> Invitation:
+    """The invitation a link opens, or why it cannot be used: unknown, revoked or expired."""
+    if not tokens.looks_like_a_token(token):
+        raise NotFound("This link is not a valid invitation.")
+    invitation = (
+        Invitation.objects.select_related("assessment__organisation", "assessment__rubric_version", "response")
+        .filter(digest=tokens.digest_of(token))
+        .first()
+    )
+    if invitation is None:
+        raise NotFound("This link is not a valid invitation.")
+    if invitation.revoked_at is not None:
+        raise InvitationRevoked("This invitation has been withdrawn by the people who sent it.")
+    if invitation.is_expired():
+        raise InvitationExpired("This invitation has expired.")
+    return invitation
+
+
+@transaction.atomic
+def begin_response(*, invitation: Invitation) -> Response:
+    """The invitation's response, started at the first answer; the same one on any device after.
+
+    The response has no user: the respondent stays anonymous. After the assessment closed, a
+    response already started can still be finished (it is then marked late); a new one cannot.
+    """
+    locked = Invitation.objects.select_for_update().select_related("assessment", "response").get(pk=invitation.pk)
+    if locked.response is None:
+        if locked.assessment.state == AssessmentState.CLOSED:
+            raise AssessmentClosed("This assessment has closed; it no longer takes new responses.")
+        locked.response = assessment_services.start_response(assessment=locked.assessment, group=locked.group)
+        locked.save(update_fields=["response"])
+    invitation.response = locked.response
+    return locked.response
+
+
+# --- the sales leader's self-assessment ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SelfAssessment:
+    user: Any
+    organisation: Organisation
+    assessment: Assessment
+    response: Response
+
+
+def default_rubric_version() -> RubricVersion:
+    """The latest version of the default rubric, imported from the project's YAML if absent."""
+    version = RubricVersion.objects.latest_of(DEFAULT_RUBRIC_KEY)
+    if version is None:
+        version = assessment_services.import_rubric(document=DEFAULT_RUBRIC_FILE.read_text()).version
+    return version
+
+
+@transaction.atomic
+def sign_up_leader(
+    *, name: str, email: str, password: str, company: str, team_groups: Sequence[str] = ()
+) -> SelfAssessment:
+    """Create the leader's account, organisation and membership, and start their self-assessment.
+
+    The assessment uses the default rubric with the sales leadership group (plus the groups of
+    a team they will invite), is opened at once, and the leader's own response is started.
+    """
+    User = get_user_model()
+    email = _clean_email(email)
+    name, company = (name or "").strip(), (company or "").strip()
+    if not name or len(name) > 150:
+        raise InvalidInput("Give your name (up to 150 characters).", field="name")
+    if not company or len(company) > 200:
+        raise InvalidInput("Give your company's name (up to 200 characters).", field="company")
+    if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
+        raise StateConflict("An account with this email already exists; sign in instead.", field="email")
+    first, _, last = name.partition(" ")
+    user = User(username=email, email=email, first_name=first[:150], last_name=last.strip()[:150])
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), field="password") from None
+    user.set_password(password)
+    user.save()
+    organisation = Organisation.objects.create(name=company)
+    Membership.objects.create(user=user, organisation=organisation, role=Role.LEADER)
+    version = default_rubric_version()
+    known = [g["key"] for g in version.respondent_groups]
+    lead = LEADER_GROUP if LEADER_GROUP in known else known[0]
+    groups = [lead, *(g for g in known if g in set(team_groups) and g != lead)]
+    unknown = sorted(set(team_groups) - set(known))
+    if unknown:
+        raise InvalidInput(f"{unknown[0]!r} is not a respondent group of the rubric.", field="team_groups")
+    assessment = assessment_services.create_assessment(
+        organisation=organisation,
+        period=f"FY{timezone.now().year}",
+        title="Sales leader self-assessment",
+        rubric_version=version,
+        respondent_groups=groups,
+        created_by=user,
+    )
+    assessment_services.open_assessment(assessment=assessment)
+    response = assessment_services.start_response(assessment=assessment, group=lead, user=user)
+    return SelfAssessment(user=user, organisation=organisation, assessment=assessment, response=response)

@@ -1,0 +1,31 @@
+"""Background glue: each task takes ids, loads the row and calls one service."""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from surveys import services
+from surveys.models import Invitation
+
+
+@shared_task(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_invitation_email_task(invitation_id: int, kind: str) -> bool:
+    """Send one invitation or reminder email; the outcome is recorded on the invitation."""
+    invitation = Invitation.objects.filter(pk=invitation_id).first()
+    if invitation is None:
+        return False
+    return services.send_invitation_email(invitation=invitation, kind=kind)
+
+
+@shared_task
+def send_reminders_task() -> int:
+    """Queue the reminders that are due (see services.send_reminders)."""
+    return len(services.send_reminders())
