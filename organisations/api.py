@@ -90,7 +90,7 @@ class OrganisationList(generics.ListAPIView):
             raise PermissionDenied("Only consultants can create organisations.")
         given = OrganisationCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        organisation = services.create_organisation(name=given.validated_data["name"], created_by=request.user)
+        organisation = services.create_organisation(**given.validated_data, created_by=request.user)
         created = _with_role(Organisation.objects.filter(pk=organisation.pk), request.user).get()
         return Response(OrganisationSerializer(created).data, status=status.HTTP_201_CREATED)
 

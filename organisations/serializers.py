@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from organisations.models import Membership, Organisation, Role
+from organisations.models import Membership, Organisation, Role, SizeBand
 
 
 class StrictSerializer(serializers.Serializer):
@@ -55,11 +55,13 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "role", "created_at"]
+        fields = ["id", "name", "industry", "size_band", "role", "created_at"]
 
 
 class OrganisationCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
+    industry = serializers.CharField(max_length=100, allow_blank=True, default="")
+    size_band = serializers.ChoiceField(choices=SizeBand.choices, allow_blank=True, default="")
 
 
 class UserSummarySerializer(serializers.Serializer):

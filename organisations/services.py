@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from organisations.errors import InvalidInput, StateConflict
-from organisations.models import Membership, Organisation, Role
+from organisations.models import Membership, Organisation, Role, SizeBand
 
 
 def _check_role(role: str) -> str:
@@ -18,12 +18,16 @@ def _check_role(role: str) -> str:
 
 
 @transaction.atomic
-def create_organisation(*, name: str, created_by: Any) -> Organisation:
+def create_organisation(*, name: str, created_by: Any, industry: str = "", size_band: str = "") -> Organisation:
     """A new client organisation, with its creator as its first consultant."""
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("An organisation needs a name of 1 to 200 characters.", field="name")
-    organisation = Organisation.objects.create(name=name)
+    if size_band not in (*SizeBand.values, ""):
+        raise InvalidInput(
+            f"{size_band!r} is not a size band; use one of {', '.join(SizeBand.values)}.", field="size_band"
+        )
+    organisation = Organisation.objects.create(name=name, industry=industry.strip()[:100], size_band=size_band)
     Membership.objects.create(organisation=organisation, user=created_by, role=Role.CONSULTANT)
     return organisation
 
