@@ -30,6 +30,7 @@ from django.utils import timezone
 from assessment import services as assessment_services
 from assessment.models import Assessment, AssessmentState, Response, RubricVersion
 from organisations.errors import InvalidInput, NotFound, StateConflict
+from organisations.exceptions import FieldErrors
 from organisations.models import Membership, Organisation, Role
 from surveys import tokens
 from surveys.models import Invitation
@@ -53,16 +54,14 @@ class AssessmentClosed(StateConflict):
     code = "assessment_closed"
 
 
-class InvalidInvitationList(InvalidInput):
-    """A pasted or uploaded list has problems; `errors` names each one by its line."""
+class InvalidInvitationList(FieldErrors):
+    """A pasted or uploaded list has problems; `errors` names each one by its line (API: fields.csv)."""
 
     def __init__(self, errors: list[str]):
         self.errors = errors
-        self.fields = {"csv": errors}
         count = len(errors)
         super().__init__(
-            f"{count} problem{'s' if count != 1 else ''} in the list; nobody was invited. " + " ".join(errors),
-            field="csv",
+            f"{count} problem{'s' if count != 1 else ''} in the list; nobody was invited.", fields={"csv": errors}
         )
 
 

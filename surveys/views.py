@@ -28,6 +28,7 @@ from assessment.models import Assessment, AssessmentState, Response
 from assessment.queries import assessment_targets
 from assessment.scoring import score_response
 from organisations.errors import AlreadySubmitted, DomainError, InvalidInput, NotFound, StateConflict
+from organisations.exceptions import error_body
 from organisations.models import Role
 from surveys import services
 from surveys.forms import InvitationForm, InvitationListForm, SignUpForm, SurveyPageForm
@@ -117,11 +118,14 @@ def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         if "response_id" in kwargs and not request.user.is_authenticated:
             return redirect(f"{reverse('login')}?next={request.path}")
+        access = None
         try:
             access = _access(request, kwargs)
+            if access.response is None and access.assessment.state == AssessmentState.CLOSED:
+                raise services.AssessmentClosed("This assessment has closed; it no longer takes new responses.")
             result = view(request, access, **kwargs)
         except DomainError as error:
-            result = problem_page(request, error)
+            result = problem_page(request, error, back_url=access.url("start") if access else None)
         # The token is in the address: never pass it on to another site.
         result["Referrer-Policy"] = "no-referrer"
         return result
@@ -129,16 +133,13 @@ def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
-def problem_page(request: HttpRequest, error: DomainError) -> HttpResponse:
+def problem_page(request: HttpRequest, error: DomainError, *, back_url: str | None = None) -> HttpResponse:
     status = problem_status(error)
     if request.headers.get("Accept", "").startswith("application/json") or request.content_type == "application/json":
-        return JsonResponse(_error_body(error), status=status)
-    return render(request, "surveys/problem.html", {"error": error, "code": error.code}, status=status)
-
-
-def _error_body(error: DomainError) -> dict[str, Any]:
-    fields = getattr(error, "fields", None) or ({error.field: [error.message]} if error.field else {})
-    return {"code": error.code, "message": error.message, "fields": fields}
+        fields = getattr(error, "fields", None) or ({error.field: [error.message]} if error.field else None)
+        return JsonResponse(error_body(error.code, error.message, fields), status=status)
+    context = {"error": error, "code": error.code, "back_url": back_url}
+    return render(request, "surveys/problem.html", context, status=status)
 
 
 def _urls(access: Access, survey: Survey) -> dict[str, Any]:
@@ -191,7 +192,7 @@ def start(request: HttpRequest, access: Access) -> HttpResponse:
 @survey_view
 def page(request: HttpRequest, access: Access, number: int) -> HttpResponse:
     """One dimension's questions. Posted without JavaScript, it saves the page and moves on."""
-    if access.submitted:
+    if access.submitted and request.method == "GET":
         return redirect(access.url("start"))
     _, survey = survey_of(access.assessment.rubric_version, access.group, access.response)
     current = survey.page(number)
@@ -243,8 +244,7 @@ def save(request: HttpRequest, access: Access) -> HttpResponse:
     serializer = AnswersSerializer(data=payload)
     if not serializer.is_valid():
         return JsonResponse(
-            {"code": "invalid", "message": "Some answers are not in the expected shape.", "fields": serializer.errors},
-            status=400,
+            error_body("invalid", "Some answers are not in the expected shape.", serializer.errors), status=400
         )
     answers = serializer.answer_inputs()
     saved = assessment_services.save_answers(response=access.ensure_response(), answers=answers)
@@ -255,12 +255,13 @@ def save(request: HttpRequest, access: Access) -> HttpResponse:
 @survey_view
 def review(request: HttpRequest, access: Access) -> HttpResponse:
     """Unanswered questions, with links back to them; submitting from here."""
+    if request.method == "POST":
+        # Submitting twice is refused by the service (409), never a second response.
+        assessment_services.submit_response(response=access.ensure_response())
+        return redirect(access.url("thanks"))
     if access.submitted:
         return redirect(access.url("start"))
     _, survey = survey_of(access.assessment.rubric_version, access.group, access.response)
-    if request.method == "POST":
-        assessment_services.submit_response(response=access.ensure_response())
-        return redirect(access.url("thanks"))
     unanswered = [(p, q, f"{access.url('page', number=p.number)}#q-{q.key}") for p, q in survey.unanswered]
     return render(request, "surveys/review.html", _context(access, survey, unanswered=unanswered))
 
