@@ -220,6 +220,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Ids are positive 64-bit integers in every database we support.
     "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    # Several models have a "status" or "state": name these choice sets after their model.
+    "ENUM_NAME_OVERRIDES": {
+        "InitiativeStatusEnum": "assessment.models.InitiativeStatus",
+        "AssessmentStateEnum": "assessment.models.AssessmentState",
+    },
 }
 
 # --- Security (production) ----------------------------------------------------
