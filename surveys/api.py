@@ -7,6 +7,7 @@ are for consultants and leaders of the assessment's organisation.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db.models import QuerySet
@@ -16,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -94,12 +96,14 @@ class RespondentView(APIView):
             return Response(stored.body, status=stored.status_code, headers={"Idempotent-Replayed": "true"})
         result = work()
         if 200 <= result.status_code < 300:
+            # Stored as rendered, so a replay is byte for byte what the first request got.
+            rendered = json.loads(JSONRenderer().render(result.data))
             idempotency.remember(
                 invitation=invitation,
                 key=key,
                 fingerprint=request_print,
                 status_code=result.status_code,
-                body=result.data,
+                body=rendered,
             )
         return result
 
