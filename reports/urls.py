@@ -1,3 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("assessments/<int:assessment_id>/", views.assessment_reports, name="assessment-reports"),
+    path("<int:report_id>/download/", views.download, name="download"),
+]

@@ -1,0 +1,105 @@
+"""The reports API: request a render (202), follow its status, list, download. Members of the organisation only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, renderers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessment.models import Assessment
+from organisations.errors import StateConflict
+from organisations.models import Organisation
+from organisations.permissions import visible_object
+from reports import services
+from reports.models import Report
+from reports.serializers import ReportSerializer
+
+
+def _reports() -> QuerySet[Report]:
+    return Report.objects.select_related("assessment", "rubric_version__rubric", "requested_by")
+
+
+class PdfRenderer(renderers.BaseRenderer):
+    """Lets a client ask for application/pdf; errors still go out as JSON."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return renderers.JSONRenderer().render(data)
+
+
+class AssessmentReportList(generics.ListAPIView):
+    """An assessment's reports, newest first (GET); request a new one (POST: 202 with its status URL)."""
+
+    serializer_class = ReportSerializer
+
+    def assessment(self) -> Assessment:
+        return visible_object(
+            Assessment.objects.all(), self.request.user, self.kwargs["assessment_id"], name="assessment"
+        )
+
+    def get_queryset(self) -> QuerySet[Report]:
+        if getattr(self, "swagger_fake_view", False):
+            return Report.objects.none()
+        return _reports().filter(assessment=self.assessment())
+
+    @extend_schema(request=None, responses={202: ReportSerializer}, summary="Request a new report")
+    def post(self, request: Request, assessment_id: int) -> Response:
+        report = services.request_report(assessment=self.assessment(), requested_by=request.user)
+        report = _reports().get(pk=report.pk)
+        body = ReportSerializer(report, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class OrganisationReportList(generics.ListAPIView):
+    """Every report of an organisation's assessments, newest first."""
+
+    serializer_class = ReportSerializer
+
+    def get_queryset(self) -> QuerySet[Report]:
+        if getattr(self, "swagger_fake_view", False):
+            return Report.objects.none()
+        organisation = visible_object(
+            Organisation.objects.all(), self.request.user, self.kwargs["organisation_id"], name="organisation"
+        )
+        return _reports().filter(assessment__organisation=organisation)
+
+
+class ReportDetail(generics.RetrieveAPIView):
+    """One report's status: queued, rendering, ready (with its download URL) or failed (with the error)."""
+
+    serializer_class = ReportSerializer
+    queryset = Report.objects.none()
+
+    def get_object(self) -> Report:
+        return visible_object(_reports(), self.request.user, self.kwargs["id"], name="report")
+
+
+class ReportPdf(APIView):
+    """The report's PDF, exactly as it was delivered."""
+
+    renderer_classes = [renderers.JSONRenderer, PdfRenderer]
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF"),
+            409: OpenApiResponse(description="Not ready yet"),
+        },
+        summary="Download a ready report's PDF",
+    )
+    def get(self, request: Request, id: int) -> FileResponse:
+        report = visible_object(_reports(), request.user, id, name="report")
+        if not report.is_ready:
+            raise StateConflict(f"Report {report.pk} is {report.status}, not ready; its status URL says when it is.")
+        return FileResponse(
+            report.pdf.open("rb"), as_attachment=True, filename=report.filename, content_type="application/pdf"
+        )

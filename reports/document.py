@@ -1,0 +1,1230 @@
+"""The roadmap document: every number, sentence and ordering of the PDF, decided here and unit-tested.
+
+`build_roadmap_document(assessment)` loads what it needs and returns a tree of frozen
+dataclasses; the templates in reports/templates/reports/roadmap/ only lay it out, and
+`roadmap_html` adds the charts (assessment/charts.py) drawn from the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from assessment import charts, models
+from assessment.queries import assessment_scores, assessment_targets, load_rubric, organisation_history
+from assessment.roadmap import build_roadmap, percent_to_target, target_gaps
+from assessment.rubric import HORIZON_NAMES, HORIZONS, Node, Rubric
+from assessment.scoring import MIN_GROUP_SIZE, AssessmentScores, node_value
+from assessment.year_over_year import AssessmentSnapshot, compare, trends
+
+LANG = "en"
+DOCUMENT_TITLE = "Sales maturity roadmap"
+MINUS = "\u2212"
+# Single-line user text is cut to the column's length; a respondent's comment to a readable length.
+MAX_NAME = 200
+MAX_TITLE = 300
+MAX_COMMENT = 1500
+DEFAULT_FIRM_COLOUR = "#1d3557"
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Agreement labels for the consensus index (1 = everyone gave the same answer).
+AGREEMENT = ((0.8, "strong agreement"), (0.6, "broad agreement"), (0.4, "mixed views"), (0.0, "divided views"))
+
+
+# --- the tree ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Firm:
+    name: str
+    colour: str
+    text_colour: str
+
+
+@dataclass(frozen=True)
+class Cover:
+    organisation: str
+    header_organisation: str
+    title: str
+    assessment_title: str
+    period: str
+    issued_on: str
+    firm: Firm
+    interim_note: str
+    respondents: str
+
+
+@dataclass(frozen=True)
+class ContentsEntry:
+    anchor: str
+    title: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A strength or a gap: one criterion, its dimension and its score."""
+
+    criterion: str
+    dimension: str
+    score: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One dimension's change since the previous assessment, as a sentence and a signed delta."""
+
+    dimension: str
+    sentence: str
+    delta: str
+    direction: str  # up | down | flat | none
+
+
+@dataclass(frozen=True)
+class Priority:
+    title: str
+    dimension: str
+    horizon: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    headline: str
+    overall_score: str
+    overall_level: str
+    overall_index: str
+    overall_delta: str
+    overall_change: str
+    percent_to_target: str
+    target_sentence: str
+    respondents: str
+    strengths: tuple[Highlight, ...]
+    gaps: tuple[Highlight, ...]
+    previous_period: str
+    changes: tuple[Change, ...]
+    changes_note: str
+    priorities: tuple[Priority, ...]
+
+
+@dataclass(frozen=True)
+class RadarRow:
+    dimension: str
+    current: str
+    previous: str
+    target: str
+    change: str
+
+
+@dataclass(frozen=True)
+class RadarSection:
+    labels: tuple[str, ...]
+    series: tuple[charts.RadarSeries, ...]
+    levels: tuple[tuple[int, str], ...]
+    rows: tuple[RadarRow, ...]
+    legend: tuple[tuple[str, str], ...]  # (style, name)
+    intro: str
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    text: str
+    subgroup: str
+    mean: float | None
+    mean_text: str
+    consensus_text: str
+    answered_text: str
+
+
+@dataclass(frozen=True)
+class Subgroup:
+    name: str
+    score_text: str
+    rows: tuple[CriterionRow, ...]
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: str
+    respondents: int
+    score: float | None
+    score_text: str
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class DimensionPage:
+    key: str
+    anchor: str
+    name: str
+    description: str
+    score: float | None
+    score_text: str
+    level_text: str
+    index_text: str
+    coverage_text: str
+    consensus_text: str
+    insufficient: bool
+    target_text: str
+    change_text: str
+    descriptor_title: str
+    descriptor: str
+    next_descriptor_title: str
+    next_descriptor: str
+    subgroups: tuple[Subgroup, ...]
+    groups: tuple[GroupRow, ...]
+    gap_sentence: str
+    gap_significant: bool
+    hidden_groups_note: str
+    comments: tuple[str, ...]
+    comments_note: str
+
+
+@dataclass(frozen=True)
+class RoadmapEntry:
+    rank: int
+    title: str
+    description: str
+    dimension: str
+    horizon: str
+    owner: str
+    effort: int
+    impact: int
+    effort_text: str
+    impact_text: str
+    status: str
+    status_key: str
+    due: str
+
+
+@dataclass(frozen=True)
+class RoadmapHorizon:
+    key: str
+    name: str
+    entries: tuple[RoadmapEntry, ...]
+    empty_note: str
+
+
+@dataclass(frozen=True)
+class RoadmapSection:
+    source: str  # initiatives | recommendations
+    intro: str
+    horizons: tuple[RoadmapHorizon, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Trend:
+    key: str
+    dimension: str
+    periods: tuple[str, ...]
+    values: tuple[float | None, ...]
+    scores: tuple[str, ...]
+    target: float | None
+    change_text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One of last year's initiatives: its status beside the change in its dimension's score."""
+
+    title: str
+    dimension: str
+    owner: str
+    status: str
+    status_key: str
+    previous: str
+    current: str
+    change: str
+    direction: str
+
+
+@dataclass(frozen=True)
+class YearOverYear:
+    periods: tuple[str, ...]
+    intro: str
+    trends: tuple[Trend, ...]
+    previous_period: str
+    outcomes: tuple[Outcome, ...]
+    outcomes_note: str
+    rubric_note: str
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    group: str
+    respondents: int
+    shown: bool
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    dimension: str
+    coverage: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Formula:
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Method:
+    respondents: str
+    groups: tuple[GroupCount, ...]
+    weighting: str
+    coverage: tuple[CoverageRow, ...]
+    coverage_note: str
+    rubric: str
+    rubric_history: tuple[str, ...]
+    rubric_changes: tuple[str, ...]
+    formulas: tuple[Formula, ...]
+
+
+@dataclass(frozen=True)
+class RoadmapDocument:
+    lang: str
+    title: str
+    cover: Cover
+    contents: tuple[ContentsEntry, ...]
+    summary: Summary
+    radar: RadarSection
+    dimensions: tuple[DimensionPage, ...]
+    roadmap: RoadmapSection
+    year_over_year: YearOverYear
+    method: Method
+
+    def as_json(self) -> dict:
+        """The snapshot a Report keeps: every number and sentence the PDF shows."""
+        return asdict(self)
+
+
+# --- formatting: one place decides how a number reads ----------------------------------------
+
+
+def score_text(score: float | None) -> str:
+    """A score as every page and the API's consumers read it: one decimal, or a dash when not scored."""
+    return "–" if score is None else f"{score:.1f}"
+
+
+def shown(score: float | None) -> float | None:
+    """The score as shown (one decimal), from which changes are computed so that pages add up."""
+    return None if score is None else round(score + 1e-9, 1)
+
+
+def delta_text(change: float) -> str:
+    """A signed change with a true minus sign: +0.6, −0.4, 0.0."""
+    if abs(change) < 0.05:
+        return "0.0"
+    return f"+{change:.1f}" if change > 0 else f"{MINUS}{abs(change):.1f}"
+
+
+def score_change(previous: float | None, current: float | None) -> float | None:
+    """Current − previous, both as shown; None when either is missing."""
+    if previous is None or current is None:
+        return None
+    return round(shown(current) - shown(previous), 1)  # type: ignore[operator]
+
+
+def direction_of(change: float | None) -> str:
+    if change is None:
+        return "none"
+    if change >= 0.05:
+        return "up"
+    if change <= -0.05:
+        return "down"
+    return "flat"
+
+
+def percent_text(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+def agreement(consensus: float | None) -> str:
+    if consensus is None:
+        return "no answers"
+    return next(label for floor, label in AGREEMENT if consensus + 1e-9 >= floor)
+
+
+def consensus_text(consensus: float | None) -> str:
+    return "–" if consensus is None else f"{consensus:.2f} · {agreement(consensus)}"
+
+
+def level_text(rubric: Rubric, value: int | None) -> str:
+    if value is None:
+        return "Insufficient evidence"
+    return f"Level {value} · {rubric.level_named(value).name}"
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def issued_text(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def firm_of(name: str, colour: str) -> Firm:
+    """The consultant's firm; a colour that is not #rrggbb falls back, text colour picked for contrast."""
+    colour = colour if HEX_COLOUR.match(colour or "") else DEFAULT_FIRM_COLOUR
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    # WCAG: white on the colour when that contrasts more than near-black does.
+    white = 1.05 / (luminance + 0.05)
+    dark = (luminance + 0.05) / 0.0623
+    return Firm(
+        name=shorten(name, MAX_NAME), colour=colour.lower(), text_colour="#ffffff" if white >= dark else "#101828"
+    )
+
+
+def change_sentence(
+    name: str, previous: float | None, current: float | None, rubric: Rubric, previous_period: str
+) -> Change:
+    """One dimension's change since `previous_period`, in one sentence (PRODUCT.md: executive summary)."""
+    if current is None:
+        return Change(name, f"{name}: insufficient evidence this year to compare with {previous_period}.", "", "none")
+    if previous is None:
+        return Change(name, f"{name}: {score_text(current)} this year; not scored in {previous_period}.", "", "none")
+    change = score_change(previous, current)
+    assert change is not None
+    direction = direction_of(change)
+    before, after = rubric.level_for(shown(previous) or 0.0), rubric.level_for(shown(current) or 0.0)
+    if direction == "flat":
+        sentence = f"{name} held steady at {score_text(current)} ({after.name}) since {previous_period}."
+    else:
+        verb = "rose" if direction == "up" else "fell"
+        sentence = (
+            f"{name} {verb} from {score_text(previous)} in {previous_period} to {score_text(current)} "
+            f"({delta_text(change)})"
+        )
+        sentence += f", from {before.name} to {after.name}." if before != after else f", still {after.name}."
+    return Change(name, sentence, delta_text(change), direction)
+
+
+# --- building it ----------------------------------------------------------------------------
+
+
+def build_roadmap_document(
+    assessment: models.Assessment,
+    *,
+    issued_on: datetime.date | None = None,
+    firm: Firm | None = None,
+) -> RoadmapDocument:
+    """Load an assessment's scores, history and initiatives and decide everything the PDF shows."""
+    rubric, scores = assessment_scores(assessment)
+    targets = assessment_targets(assessment)
+    history = _history_until(assessment)
+    previous = history[-2] if len(history) > 1 else None
+    previous_assessment = (
+        models.Assessment.objects.filter(pk=previous.assessment_id).first() if previous is not None else None
+    )
+    organisation = assessment.organisation.name
+    firm = firm or firm_of(settings.WAYPOINT_FIRM_NAME, settings.WAYPOINT_FIRM_COLOUR)
+    issued_on = issued_on or timezone.localdate()
+    names = {d.key: d.name for d in rubric.dimensions}
+    previous_scores = dict(previous.dimensions) if previous else {}
+    levels = {k: (d.level.value if d.level else None) for k, d in scores.dimensions.items()}
+    roadmap = _roadmap_section(assessment, rubric, levels, targets, names)
+    comments = _comments(assessment, rubric)
+    dimensions = tuple(
+        _dimension_page(rubric, scores, node, targets, previous, comments.get(node.key, ()))
+        for node in rubric.dimensions
+    )
+    contents = (
+        ContentsEntry("summary", "Executive summary", 1),
+        ContentsEntry("radar", "Maturity at a glance", 1),
+        ContentsEntry("dimensions", "The five dimensions" if len(dimensions) == 5 else "The dimensions", 1),
+        *(ContentsEntry(page.anchor, page.name, 2) for page in dimensions),
+        ContentsEntry("roadmap", "The roadmap", 1),
+        ContentsEntry("year-over-year", "Year over year", 1),
+        ContentsEntry("method", "Method", 1),
+    )
+    return RoadmapDocument(
+        lang=LANG,
+        title=f"{shorten(organisation, 80)} · {DOCUMENT_TITLE} · {shorten(assessment.period, 40)}",
+        cover=Cover(
+            organisation=shorten(organisation, MAX_NAME),
+            header_organisation=shorten(organisation, 60),
+            title=DOCUMENT_TITLE,
+            assessment_title=shorten(assessment.title, MAX_NAME),
+            period=shorten(assessment.period, 40),
+            issued_on=issued_text(issued_on),
+            firm=firm,
+            interim_note=""
+            if assessment.state == models.AssessmentState.CLOSED
+            else "Interim report: the assessment is still open and its scores may change.",
+            respondents=_respondents_sentence(scores),
+        ),
+        contents=contents,
+        summary=_summary(organisation, rubric, scores, targets, previous, roadmap, names),
+        radar=_radar(rubric, scores, targets, previous_scores, previous),
+        dimensions=dimensions,
+        roadmap=roadmap,
+        year_over_year=_year_over_year(assessment, rubric, history, previous, previous_assessment, targets, names),
+        method=_method(assessment, rubric, scores, history, previous_assessment, names),
+    )
+
+
+def _history_until(assessment: models.Assessment) -> list[AssessmentSnapshot]:
+    """The organisation's assessments with evidence, by period, up to and including this one."""
+    history = organisation_history(assessment.organisation_id)
+    ids = [s.assessment_id for s in history]
+    if assessment.id in ids:
+        return history[: ids.index(assessment.id) + 1]
+    return [s for s in history if s.period < assessment.period]
+
+
+def _respondents_sentence(scores: AssessmentScores) -> str:
+    groups = len([g for g, n in scores.respondents_by_group.items() if n])
+    people = "respondent" if scores.respondents == 1 else "respondents"
+    return f"{scores.respondents} {people} in {groups} {'group' if groups == 1 else 'groups'}"
+
+
+def _summary(
+    organisation: str,
+    rubric: Rubric,
+    scores: AssessmentScores,
+    targets: Mapping[str, int],
+    previous: AssessmentSnapshot | None,
+    roadmap: RoadmapSection,
+    names: Mapping[str, str],
+) -> Summary:
+    overall = scores.overall
+    top = rubric.scale_max
+    if overall.score is None or overall.level is None:
+        headline = (
+            f"{shorten(organisation, 80)} does not have enough answers yet for an overall score "
+            f"(coverage {percent_text(overall.coverage)})."
+        )
+    else:
+        headline = (
+            f"{shorten(organisation, 80)} stands at level {overall.level.value}, {overall.level.name}, "
+            f"with an overall score of {score_text(overall.score)} out of {top}."
+        )
+    overall_delta = overall_change = ""
+    if previous is not None:
+        change = score_change(previous.overall, overall.score)
+        if change is not None:
+            overall_delta = delta_text(change)
+            overall_change = f"{overall_delta} since {previous.period}"
+    levels = {k: (d.level.value if d.level else None) for k, d in scores.dimensions.items()}
+    share = percent_to_target(target_gaps(levels, targets))
+    if share is None:
+        target_sentence, percent = "No target levels have been set for this assessment.", ""
+    else:
+        met = sum(
+            1
+            for k, t in targets.items()
+            if levels.get(k) is not None and levels[k] >= t  # type: ignore[operator]
+        )
+        percent = percent_text(share)
+        target_sentence = f"{percent} of the way to the target levels; {met} of {len(targets)} targets reached."
+
+    scored = [
+        (c.mean, i, c)
+        for i, crit in enumerate(rubric.scored_criteria)
+        if (c := scores.criteria[crit.key]).mean is not None
+    ]
+    best = sorted(scored, key=lambda t: (-t[0], t[1]))[:3]
+    chosen = {c.key for _, _, c in best}
+    worst = [t for t in sorted(scored, key=lambda t: (t[0], t[1])) if t[2].key not in chosen][:3]
+
+    def highlight(item: tuple) -> Highlight:
+        mean, _, aggregate = item
+        return Highlight(
+            criterion=rubric.criterion_by_key[aggregate.key].text,
+            dimension=names[aggregate.dimension],
+            score=score_text(mean),
+        )
+
+    changes: tuple[Change, ...] = ()
+    if previous is None:
+        changes_note = "This is the first assessment: next year's report will show the change in every dimension."
+    else:
+        changes = tuple(
+            change_sentence(
+                names[d.key], previous.dimensions.get(d.key), scores.dimensions[d.key].score, rubric, previous.period
+            )
+            for d in rubric.dimensions
+        )
+        changes_note = ""
+    priorities = tuple(
+        Priority(title=e.title, dimension=e.dimension, horizon=HORIZON_NAMES[e.horizon], owner=e.owner)
+        for e in sorted(_entries_in_order(roadmap), key=lambda e: (HORIZONS.index(e.horizon), e.rank))
+        if e.status_key not in ("done", "dropped")
+    )[:3]
+    return Summary(
+        headline=headline,
+        overall_score=score_text(overall.score),
+        overall_level=level_text(rubric, overall.level.value if overall.level else None),
+        overall_index="–" if overall.index is None else f"{overall.index:.0f}",
+        overall_delta=overall_delta,
+        overall_change=overall_change,
+        percent_to_target=percent,
+        target_sentence=target_sentence,
+        respondents=_respondents_sentence(scores),
+        strengths=tuple(highlight(t) for t in best),
+        gaps=tuple(highlight(t) for t in worst),
+        previous_period=previous.period if previous else "",
+        changes=changes,
+        changes_note=changes_note,
+        priorities=priorities,
+    )
+
+
+def _entries_in_order(roadmap: RoadmapSection) -> list[RoadmapEntry]:
+    return sorted((e for h in roadmap.horizons for e in h.entries), key=lambda e: e.rank)
+
+
+def _radar(
+    rubric: Rubric,
+    scores: AssessmentScores,
+    targets: Mapping[str, int],
+    previous_scores: Mapping[str, float | None],
+    previous: AssessmentSnapshot | None,
+) -> RadarSection:
+    series = [
+        charts.RadarSeries(
+            name="This year", values=tuple(scores.dimensions[d.key].score for d in rubric.dimensions), style="current"
+        )
+    ]
+    legend = [("current", "This year")]
+    if previous is not None:
+        series.append(
+            charts.RadarSeries(
+                name=previous.period,
+                values=tuple(previous_scores.get(d.key) for d in rubric.dimensions),
+                style="previous",
+            )
+        )
+        legend.append(("previous", previous.period))
+    if targets:
+        series.append(
+            charts.RadarSeries(
+                name="Target",
+                values=tuple(float(targets[d.key]) if d.key in targets else None for d in rubric.dimensions),
+                style="target",
+            )
+        )
+        legend.append(("target", "Target"))
+    rows = []
+    for d in rubric.dimensions:
+        current = scores.dimensions[d.key].score
+        before = previous_scores.get(d.key)
+        change = score_change(before, current)
+        rows.append(
+            RadarRow(
+                dimension=d.name,
+                current=score_text(current),
+                previous=score_text(before) if previous else "",
+                target=str(targets[d.key]) if d.key in targets else "–",
+                change="" if previous is None else ("–" if change is None else delta_text(change)),
+            )
+        )
+    return RadarSection(
+        labels=tuple(d.name for d in rubric.dimensions),
+        series=tuple(series),
+        levels=tuple((level.value, level.name) for level in rubric.scale),
+        rows=tuple(rows),
+        legend=tuple(legend),
+        intro=(
+            "This year's score in each dimension"
+            + (f", {previous.period}'s" if previous is not None else "")
+            + (" and the target levels" if targets else "")
+            + f". The centre of the chart is level {rubric.scale_min}, the outer ring level {rubric.scale_max}."
+        ),
+    )
+
+
+def _comments(assessment: models.Assessment, rubric: Rubric) -> dict[str, tuple[str, ...]]:
+    """Respondents' free-text answers and answer comments by dimension, anonymous, in rubric order."""
+    position = {c.key: i for i, c in enumerate(rubric.criteria)}
+    rows = (
+        models.Answer.objects.filter(response__in=models.Response.objects.filter(assessment=assessment).counted())
+        .exclude(text="", comment="")
+        .values_list("criterion__key", "text", "comment", "id")
+    )
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    for key, text, comment, answer_id in rows:
+        dimension = rubric.dimension_of_criterion.get(key)
+        if dimension is None:
+            continue
+        for part in (text, comment):
+            if part.strip():
+                found.setdefault(dimension, []).append((position[key], answer_id, shorten(part, MAX_COMMENT)))
+    return {k: tuple(text for *_, text in sorted(v)) for k, v in found.items()}
+
+
+def _dimension_page(
+    rubric: Rubric,
+    scores: AssessmentScores,
+    node: Node,
+    targets: Mapping[str, int],
+    previous: AssessmentSnapshot | None,
+    comments: tuple[str, ...],
+) -> DimensionPage:
+    score = scores.dimensions[node.key]
+    level = score.level.value if score.level else None
+    means = {k: c.mean for k, c in scores.criteria.items()}
+
+    def row(key: str, subgroup: str) -> CriterionRow:
+        aggregate = scores.criteria[key]
+        answered = f"{aggregate.answered} of {aggregate.addressed} answered"
+        if aggregate.not_applicable:
+            answered += f" · {aggregate.not_applicable} don't know"
+        return CriterionRow(
+            text=rubric.criterion_by_key[key].text,
+            subgroup=subgroup,
+            mean=aggregate.mean,
+            mean_text=score_text(aggregate.mean),
+            consensus_text=consensus_text(aggregate.consensus),
+            answered_text=answered,
+        )
+
+    def scored(node: Node) -> list[str]:
+        return [c.key for c in node.criteria if c.key in scores.criteria]
+
+    subgroups = [Subgroup(name="", score_text="", rows=tuple(row(k, "") for k in scored(node)))]
+    for group in node.groups:
+        keys = [c.key for c in group.walk_criteria() if c.key in scores.criteria]
+        value = node_value(rubric, group, means)
+        label = (
+            f"level {int(value)} practices in place"
+            if group.rollup == "gated" and value is not None
+            else score_text(value)
+        )
+        subgroups.insert(0, Subgroup(name=group.name, score_text=label, rows=tuple(row(k, group.name) for k in keys)))
+
+    group_names = {g.key: g.name for g in rubric.respondent_groups}
+    groups = tuple(
+        GroupRow(
+            group=group_names.get(g.group, g.group),
+            respondents=g.respondents,
+            score=None if g.hidden else g.dimensions.get(node.key),
+            score_text="" if g.hidden else score_text(g.dimensions.get(node.key)),
+            hidden=g.hidden,
+        )
+        for g in scores.groups
+    )
+    gap = next((g for g in scores.perception_gaps if g.dimension == node.key), None)
+    if gap is None:
+        gap_sentence = f"Fewer than two groups of {MIN_GROUP_SIZE} or more respondents: no comparison between groups."
+    elif gap.significant:
+        scores_by_group = {g.group: g.dimensions.get(node.key) for g in scores.groups if not g.hidden}
+        gap_sentence = (
+            f"A perception gap of {gap.spread:.1f}: {group_names.get(gap.highest_group, gap.highest_group)} give "
+            f"{score_text(scores_by_group[gap.highest_group])}, {group_names.get(gap.lowest_group, gap.lowest_group)} "
+            f"{score_text(scores_by_group[gap.lowest_group])}. "
+            "A gap of a level or more is worth discussing before acting."
+        )
+    elif gap.spread < 0.05:
+        gap_sentence = "Every group gives this dimension the same score."
+    else:
+        gap_sentence = f"The groups broadly agree: their scores are within {gap.spread:.1f} of each other."
+    hidden = [g for g in groups if g.hidden]
+    hidden_note = (
+        f"Not shown separately (fewer than {MIN_GROUP_SIZE} respondents): "
+        + ", ".join(f"{g.group} ({g.respondents})" for g in hidden)
+        + "."
+        if hidden
+        else ""
+    )
+
+    target = targets.get(node.key)
+    if target is None:
+        target_text = "none set"
+    elif level is None:
+        target_text = f"level {target} ({rubric.level_named(target).name})"
+    elif level >= target:
+        target_text = f"level {target} ({rubric.level_named(target).name}), reached"
+    else:
+        steps = target - level
+        target_text = (
+            f"level {target} ({rubric.level_named(target).name}), {steps} {'level' if steps == 1 else 'levels'} to go"
+        )
+    change_text = (
+        ""
+        if previous is None
+        else change_sentence(
+            node.name, previous.dimensions.get(node.key), score.score, rubric, previous.period
+        ).sentence
+    )
+    descriptors = node.levels
+    descriptor_level = level if level is not None else rubric.scale_min
+    index = [lv.value for lv in rubric.scale].index(descriptor_level)
+    next_level = rubric.scale[index + 1] if index + 1 < len(rubric.scale) else None
+    return DimensionPage(
+        key=node.key,
+        anchor=f"dimension-{node.key}",
+        name=node.name,
+        description=node.description,
+        score=score.score,
+        score_text=score_text(score.score),
+        level_text=level_text(rubric, level),
+        index_text="–" if score.index is None else f"{score.index:.0f}",
+        coverage_text=percent_text(score.coverage),
+        consensus_text=consensus_text(score.consensus),
+        insufficient=score.insufficient_evidence,
+        target_text=target_text,
+        change_text=change_text,
+        descriptor_title=(
+            f"Where you are: {level_text(rubric, level)}"
+            if level is not None
+            else f"Starting point: {level_text(rubric, descriptor_level)}"
+        ),
+        descriptor=descriptors[index] if index < len(descriptors) else "",
+        next_descriptor_title=f"Next: {level_text(rubric, next_level.value)}" if next_level else "",
+        next_descriptor=descriptors[index + 1] if next_level and index + 1 < len(descriptors) else "",
+        subgroups=tuple(s for s in subgroups if s.rows),
+        groups=groups,
+        gap_sentence=gap_sentence,
+        gap_significant=bool(gap and gap.significant),
+        hidden_groups_note=hidden_note,
+        comments=comments,
+        comments_note="" if comments else "No comments were left on this dimension.",
+    )
+
+
+def _roadmap_section(
+    assessment: models.Assessment,
+    rubric: Rubric,
+    levels: Mapping[str, int | None],
+    targets: Mapping[str, int],
+    names: Mapping[str, str],
+) -> RoadmapSection:
+    """The assessment's initiatives by horizon when it has any, else the roadmap derived from the rubric."""
+    derived = build_roadmap(rubric, levels, targets)
+    rank_of = {item.recommendation.key: item.rank for item in derived.items}
+    initiatives = list(assessment.initiatives.all())
+    statuses = dict(models.InitiativeStatus.choices)
+    entries: list[RoadmapEntry] = []
+    if initiatives:
+        source = "initiatives"
+        initiatives.sort(
+            key=lambda i: (
+                HORIZONS.index(i.horizon),
+                rank_of.get(i.recommendation_key, len(rank_of) + 1),
+                -i.impact / max(i.effort, 1),
+                i.id,
+            )
+        )
+        for rank, i in enumerate(initiatives, start=1):
+            entries.append(
+                RoadmapEntry(
+                    rank=rank,
+                    title=shorten(i.title, MAX_TITLE),
+                    description=shorten(i.description, MAX_COMMENT),
+                    dimension=names.get(i.dimension_key, i.dimension_key),
+                    horizon=i.horizon,
+                    owner=shorten(i.owner, MAX_NAME) or "Owner to be agreed",
+                    effort=i.effort,
+                    impact=i.impact,
+                    effort_text=f"Effort {i.effort}/5",
+                    impact_text=f"Impact {i.impact}/5",
+                    status=statuses.get(i.status, i.status),
+                    status_key=i.status,
+                    due="" if i.due_date is None else f"Due {issued_text(i.due_date)}",
+                )
+            )
+        intro = (
+            f"The {len(entries)} {'initiative' if len(entries) == 1 else 'initiatives'} agreed for "
+            f"{shorten(assessment.period, 40)}, by horizon, with their owners and status."
+        )
+    else:
+        source = "recommendations"
+        for item in derived.items:
+            rec = item.recommendation
+            entries.append(
+                RoadmapEntry(
+                    rank=item.rank,
+                    title=rec.title,
+                    description=rec.description,
+                    dimension=names[item.dimension],
+                    horizon=item.horizon,
+                    owner=rec.owner_role or "Owner to be agreed",
+                    effort=rec.effort,
+                    impact=rec.impact,
+                    effort_text=f"Effort {rec.effort}/5",
+                    impact_text=f"Impact {rec.impact}/5",
+                    status="",
+                    status_key="",
+                    due="",
+                )
+            )
+        intro = (
+            "The recommended steps from today's levels to the targets, ordered by gap × dimension weight × "
+            "impact ÷ effort, dependencies first. Agree owners and dates to turn them into tracked initiatives."
+            if entries
+            else "Every dimension with a target has reached it: no steps are needed to reach the targets."
+        )
+    notes = []
+    if derived.skipped_dimensions:
+        notes.append(
+            "Not planned for lack of evidence: " + ", ".join(names[k] for k in derived.skipped_dimensions) + "."
+        )
+    untargeted = [d.name for d in rubric.dimensions if d.key not in targets]
+    if untargeted and source == "recommendations":
+        notes.append("No target set, so no steps planned: " + ", ".join(untargeted) + ".")
+    horizons = tuple(
+        RoadmapHorizon(
+            key=h,
+            name=HORIZON_NAMES[h],
+            entries=tuple(e for e in entries if e.horizon == h),
+            empty_note=f"Nothing planned for {HORIZON_NAMES[h]}.",
+        )
+        for h in HORIZONS
+    )
+    return RoadmapSection(source=source, intro=intro, horizons=horizons, notes=tuple(notes))
+
+
+def _year_over_year(
+    assessment: models.Assessment,
+    rubric: Rubric,
+    history: Sequence[AssessmentSnapshot],
+    previous: AssessmentSnapshot | None,
+    previous_assessment: models.Assessment | None,
+    targets: Mapping[str, int],
+    names: Mapping[str, str],
+) -> YearOverYear:
+    periods = tuple(s.period for s in history)
+    trend_rows = []
+    for trend in trends(history):
+        if trend.key not in names:
+            continue  # a dimension this rubric version no longer has: stated in the method appendix
+        values = tuple(value for _, value in trend.points)
+        first = next((v for v in values if v is not None), None)
+        last = values[-1] if values else None
+        if len(values) < 2:
+            change = "First assessment."
+        elif first is None or last is None:
+            change = "Not scored in every period."
+        else:
+            change = f"{delta_text(score_change(first, last))} since {periods[0]}"  # type: ignore[arg-type]
+        trend_rows.append(
+            Trend(
+                key=trend.key,
+                dimension=names[trend.key],
+                periods=periods,
+                values=values,
+                scores=tuple(score_text(v) for v in values),
+                target=float(targets[trend.key]) if trend.key in targets else None,
+                change_text=change,
+            )
+        )
+    intro = (
+        f"Each dimension's score in every assessment from {periods[0]} to {periods[-1]}, with this year's target."
+        if len(periods) > 1
+        else "This is the organisation's first assessment: the trend starts here."
+    )
+    outcomes: list[Outcome] = []
+    statuses = dict(models.InitiativeStatus.choices)
+    status_order = {s: i for i, s in enumerate(("done", "in_progress", "planned", "dropped"))}
+    if previous_assessment is not None and previous is not None:
+        current_scores = history[-1].dimensions
+        initiatives = sorted(
+            previous_assessment.initiatives.all(),
+            key=lambda i: (status_order.get(i.status, 9), HORIZONS.index(i.horizon), i.id),
+        )
+        for i in initiatives:
+            before = previous.dimensions.get(i.dimension_key)
+            after = current_scores.get(i.dimension_key)
+            change = score_change(before, after)
+            outcomes.append(
+                Outcome(
+                    title=shorten(i.title, MAX_TITLE),
+                    dimension=names.get(i.dimension_key, i.dimension_key),
+                    owner=shorten(i.owner, MAX_NAME),
+                    status=statuses.get(i.status, i.status),
+                    status_key=i.status,
+                    previous=score_text(before),
+                    current=score_text(after),
+                    change="–" if change is None else delta_text(change),
+                    direction=direction_of(change),
+                )
+            )
+        if outcomes:
+            done = sum(1 for o in outcomes if o.status_key == "done")
+            outcomes_note = (
+                f"{done} of the {len(outcomes)} initiatives agreed in {previous.period} are done. Each is shown "
+                f"beside the change in its dimension's score from {previous.period} to {history[-1].period}."
+            )
+        else:
+            outcomes_note = f"No initiatives were tracked after the {previous.period} assessment."
+    else:
+        outcomes_note = "There is no earlier assessment, so no earlier initiatives to report on."
+    versions = {(s.rubric_key, s.rubric_version) for s in history}
+    rubric_note = (
+        f"Every period was assessed with version {rubric.version} of the rubric, so the scores compare directly."
+        if len(versions) == 1
+        else "The rubric changed between periods; the method appendix lists what changed. "
+        "Dimensions are compared by their stable keys."
+    )
+    return YearOverYear(
+        periods=periods,
+        intro=intro,
+        trends=tuple(trend_rows),
+        previous_period=previous.period if previous else "",
+        outcomes=tuple(outcomes),
+        outcomes_note=outcomes_note,
+        rubric_note=rubric_note,
+    )
+
+
+def _method(
+    assessment: models.Assessment,
+    rubric: Rubric,
+    scores: AssessmentScores,
+    history: Sequence[AssessmentSnapshot],
+    previous_assessment: models.Assessment | None,
+    names: Mapping[str, str],
+) -> Method:
+    group_names = {g.key: g.name for g in rubric.respondent_groups}
+    order = [g.key for g in rubric.respondent_groups]
+    counted = sorted(
+        scores.respondents_by_group.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0])
+    )
+    groups = tuple(
+        GroupCount(group=group_names.get(k, k), respondents=n, shown=n >= MIN_GROUP_SIZE) for k, n in counted
+    )
+    coverage = tuple(
+        CoverageRow(
+            dimension=d.name,
+            coverage=percent_text(scores.dimensions[d.key].coverage),
+            status="Insufficient evidence" if scores.dimensions[d.key].insufficient_evidence else "Scored",
+        )
+        for d in rubric.dimensions
+    )
+    rubric_label = f"{rubric.name}, version {rubric.version}"
+    rubric_history = tuple(f"{s.period}: version {s.rubric_version}" for s in history)
+    changes = _rubric_changes(rubric, previous_assessment)
+    low, high = rubric.scale_min, rubric.scale_max
+    thresholds = ", ".join(f"{t:g}" for t in rubric.thresholds)
+    mean_rule = (
+        "the mean of the respondent groups' means, so each group counts equally"
+        if scores.group_weighting
+        else "the mean over submitted, on-time responses"
+    )
+    formulas = (
+        Formula(
+            "Answers",
+            f"Each answer maps to its option's value on the {low}–{high} scale. \u201cDon't know / not "
+            "applicable\u201d is left out of the scores and lowers coverage. Comments are never scored.",
+        ),
+        Formula(
+            "Coverage",
+            "Answered weight ÷ the weight of the criteria addressed to the respondent's group, each criterion "
+            "weighted by its share of the dimension.",
+        ),
+        Formula(
+            "Criterion score",
+            f"{mean_rule[0].upper()}{mean_rule[1:]}, with the population standard deviation sd. "
+            "Consensus = 1 − sd ÷ sd_max, where sd_max = (highest − lowest option value) ÷ 2. "
+            "Agreement reads strong from 0.8, broad from 0.6, mixed from 0.4, divided below.",
+        ),
+        Formula(
+            "Dimension score",
+            "The weighted mean Σwx ÷ Σw of its answered criteria and sub-groups. A gated sub-group scores the "
+            "highest level whose practices are all met (normalised score at or above the pass mark, 0.75).",
+        ),
+        Formula(
+            "Overall score and index",
+            f"The weighted mean of the dimension scores; index = (score − {low}) ÷ ({high} − {low}) × 100.",
+        ),
+        Formula(
+            "Insufficient evidence",
+            f"A dimension whose coverage is below {percent_text(rubric.coverage_threshold)} carries no score.",
+        ),
+        Formula("Level", f"The score against the thresholds {thresholds} on the {low}–{high} scale."),
+        Formula(
+            "Perception gap",
+            f"Highest − lowest group score among groups of {MIN_GROUP_SIZE} or more respondents; reported from "
+            f"{rubric.level_step:.1f}, one level step.",
+        ),
+        Formula(
+            "Gap to target",
+            "max(0, target − level); percent to target = 1 − Σgap ÷ Σtarget.",
+        ),
+        Formula(
+            "Roadmap order",
+            "The recommendations for every step between the current and the target level, ordered by "
+            "gap × dimension weight × impact ÷ effort, dependencies first.",
+        ),
+        Formula(
+            "Change since last year",
+            "This year's score − last year's, both rounded to one decimal as shown, so the pages add up. "
+            "Dimensions are compared by their stable keys.",
+        ),
+    )
+    return Method(
+        respondents=_respondents_sentence(scores),
+        groups=groups,
+        weighting=(
+            "Each respondent group is weighted equally, so a large group does not drown a small one."
+            if scores.group_weighting
+            else "Every respondent counts equally."
+        ),
+        coverage=coverage,
+        coverage_note=(
+            f"A dimension needs {percent_text(rubric.coverage_threshold)} coverage to be scored. Groups with fewer "
+            f"than {MIN_GROUP_SIZE} respondents count in every score but are never shown on their own."
+        ),
+        rubric=rubric_label,
+        rubric_history=rubric_history,
+        rubric_changes=changes,
+        formulas=formulas,
+    )
+
+
+def _rubric_changes(rubric: Rubric, previous_assessment: models.Assessment | None) -> tuple[str, ...]:
+    """What changed between last year's rubric version and this year's: stated, never hidden."""
+    if previous_assessment is None:
+        return ()
+    old_version = models.RubricVersion.objects.select_related("rubric").get(pk=previous_assessment.rubric_version_id)
+    old = load_rubric(old_version).rubric
+    if (old.key, old.version) == (rubric.key, rubric.version):
+        return (f"{previous_assessment.period} used the same version, so nothing changed.",)
+    lines = [
+        f"{previous_assessment.period} used {old.name}, version {old.version}; "
+        f"this report uses version {rubric.version}."
+    ]
+    before = AssessmentSnapshot(
+        0,
+        "",
+        old.key,
+        old.version,
+        None,
+        {d.key: None for d in old.dimensions},
+        {c.key: None for c in old.scored_criteria},
+    )
+    after = AssessmentSnapshot(
+        0,
+        "",
+        rubric.key,
+        rubric.version,
+        None,
+        {d.key: None for d in rubric.dimensions},
+        {c.key: None for c in rubric.scored_criteria},
+    )
+    comparison = compare(before, after)
+    for key in comparison.only_in_current:
+        if key in rubric.dimension_by_key:
+            lines.append(f"New dimension: {rubric.dimension_by_key[key].name}.")
+        else:
+            lines.append(f"New criterion: {rubric.criterion_by_key[key].text}")
+    for key in comparison.only_in_previous:
+        if key in old.dimension_by_key:
+            lines.append(f"Dimension no longer assessed: {old.dimension_by_key[key].name}.")
+        else:
+            lines.append(f"Criterion no longer asked: {old.criterion_by_key[key].text}")
+    if old.thresholds != rubric.thresholds:
+        lines.append(
+            "Level thresholds changed from "
+            + ", ".join(f"{t:g}" for t in old.thresholds)
+            + " to "
+            + ", ".join(f"{t:g}" for t in rubric.thresholds)
+            + "."
+        )
+    for d in rubric.dimensions:
+        was = old.dimension_by_key.get(d.key)
+        if was is not None and was.weight != d.weight:
+            lines.append(f"{d.name}: weight changed from {was.weight:g} to {d.weight:g}.")
+    if len(lines) == 1:
+        lines.append(
+            "The dimensions, criteria, thresholds and weights are unchanged; only wording or recommendations differ."
+        )
+    return tuple(lines)
+
+
+# --- laying it out --------------------------------------------------------------------------
+
+
+def roadmap_html(document: RoadmapDocument) -> str:
+    """The document as HTML for `html_to_pdf`: the section templates plus the charts drawn from its numbers."""
+    levels = document.radar.levels
+    radar = charts.radar_svg(
+        charts.radar_chart(
+            document.radar.labels, document.radar.series, levels=levels, size=380, title="Maturity by dimension"
+        )
+    )
+    dimension_pages = []
+    for page in document.dimensions:
+        rows = [r for s in page.subgroups for r in s.rows]
+        bars = {
+            id(r): charts.bars_svg(
+                charts.bar_chart(
+                    [charts.Bar(label="", value=r.mean)],
+                    levels=levels,
+                    width=170,
+                    label_width=2,
+                    bar_height=7,
+                    gap=2,
+                    show_ticks=False,
+                    title=f"Score {r.mean_text}",
+                )
+            )
+            for r in rows
+        }
+        group_rows = [g for g in page.groups if not g.hidden]
+        groups_svg = (
+            charts.bars_svg(
+                charts.bar_chart(
+                    [charts.Bar(label=g.group, value=g.score) for g in group_rows],
+                    levels=levels,
+                    width=360,
+                    label_width=112,
+                    marker=page.score,
+                    title="Score by respondent group",
+                )
+            )
+            if len(group_rows) > 1
+            else ""
+        )
+        subgroups = [(s, [(r, bars[id(r)]) for r in s.rows]) for s in page.subgroups]
+        dimension_pages.append({"page": page, "subgroups": subgroups, "groups_svg": groups_svg})
+    trend_charts = [
+        (
+            trend,
+            charts.trend_svg(
+                charts.trend_chart(
+                    trend.periods,
+                    [charts.TrendSeries(name=trend.dimension, values=trend.values)],
+                    levels=levels,
+                    target=trend.target,
+                    title=f"{trend.dimension} by period",
+                )
+            ),
+        )
+        for trend in document.year_over_year.trends
+    ]
+    timeline = charts.timeline_svg(
+        charts.horizon_timeline(
+            [
+                charts.TimelineItem(label=f"{e.rank}. {e.title}", horizon=e.horizon, style=e.status_key or "planned")
+                for e in _entries_in_order(document.roadmap)
+            ],
+            horizon_names=HORIZON_NAMES,
+            width=480,
+        )
+    )
+    return render_to_string(
+        "reports/roadmap/document.html",
+        {
+            "doc": document,
+            "radar_svg": radar,
+            "dimension_pages": dimension_pages,
+            "trend_charts": trend_charts,
+            "timeline_svg": timeline,
+        },
+    )

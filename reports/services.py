@@ -1,0 +1,96 @@
+"""Reports: request one, render it once. Every caller (API, web page, command, task) goes through here."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from pypdf import PdfReader
+
+from assessment.models import Assessment, AssessmentState
+from organisations.errors import StateConflict
+from reports.document import RoadmapDocument, build_roadmap_document, roadmap_html
+from reports.models import Report, ReportStatus
+from reports.pdf import html_to_pdf
+
+logger = logging.getLogger(__name__)
+
+# A report whose render was interrupted this many times (a worker killed each time) is given up.
+MAX_ATTEMPTS = 5
+
+
+@transaction.atomic
+def request_report(*, assessment: Assessment, requested_by: Any = None) -> Report:
+    """Create a queued Report of the assessment and queue its rendering once the transaction commits."""
+    from reports.tasks import render_report as render_task
+
+    _require_evidence(assessment)
+    report = Report.objects.create(
+        assessment=assessment,
+        rubric_version_id=assessment.rubric_version_id,
+        requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
+    )
+    render_task.delay_on_commit(report.id)
+    return report
+
+
+def render_pdf(*, assessment: Assessment, issued_on: Any = None) -> tuple[RoadmapDocument, bytes]:
+    """The roadmap document of an assessment and its PDF, rendered now (nothing stored)."""
+    _require_evidence(assessment)
+    document = build_roadmap_document(assessment, issued_on=issued_on)
+    return document, html_to_pdf(roadmap_html(document))
+
+
+def _require_evidence(assessment: Assessment) -> None:
+    if assessment.state == AssessmentState.DRAFT:
+        raise StateConflict("A draft assessment has no answers to report on yet; open it first.")
+
+
+def render_report(*, report_id: int) -> Report:
+    """Render a queued report and mark it ready, exactly once, however often it is delivered.
+
+    A ready or failed report is left as it is. A report left 'rendering' by a killed worker is
+    rendered again; if two renders race, the first to finish wins and the other's file is discarded.
+    """
+    claimed = Report.objects.filter(
+        pk=report_id, status__in=[ReportStatus.QUEUED, ReportStatus.RENDERING], attempts__lt=MAX_ATTEMPTS
+    ).update(status=ReportStatus.RENDERING, attempts=F("attempts") + 1, started_at=timezone.now())
+    report = Report.objects.select_related("assessment__organisation").get(pk=report_id)
+    if not claimed:
+        if not report.is_finished:
+            return record_report_failure(
+                report_id=report_id, error=f"Rendering was interrupted {report.attempts} times; giving up."
+            )
+        return report
+    document, pdf = render_pdf(assessment=report.assessment, issued_on=timezone.localdate(report.requested_at))
+    checksum = hashlib.sha256(pdf).hexdigest()
+    report.pdf.save(f"{report.filename.removesuffix('.pdf')}-{checksum[:12]}.pdf", ContentFile(pdf), save=False)
+    finished = Report.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(
+        status=ReportStatus.READY,
+        pdf=report.pdf.name,
+        checksum=checksum,
+        snapshot=document.as_json(),
+        pages=len(PdfReader(io.BytesIO(pdf)).pages),
+        size=len(pdf),
+        error="",
+        rendered_at=timezone.now(),
+    )
+    if not finished:
+        # Another delivery of the same task finished first: its file is the report's, ours goes.
+        report.pdf.storage.delete(report.pdf.name)
+        logger.info("Report %s was already rendered by another delivery; discarded a duplicate", report_id)
+    return Report.objects.get(pk=report_id)
+
+
+def record_report_failure(*, report_id: int, error: str) -> Report:
+    """Mark an unfinished report failed with the error a person can read; a ready report stays ready."""
+    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.READY).update(
+        status=ReportStatus.FAILED, error=error[:2000]
+    )
+    return Report.objects.get(pk=report_id)

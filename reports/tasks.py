@@ -1,0 +1,44 @@
+"""Background glue: take a report id, call the one service, record the outcome on the row."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+
+from reports import services
+
+logger = logging.getLogger(__name__)
+
+# Worth retrying: the database or the broker blinked, a connection dropped. Anything else
+# (a bug, bad data, a template error) would fail the same way again, so it fails at once.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+MAX_RETRIES = 5
+
+
+def retry_delay(retries: int) -> int:
+    """Exponential backoff in seconds: 2, 4, 8, 16, 32, capped at a minute."""
+    return min(60, 2 ** (retries + 1))
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def render_report(self, report_id: int) -> str:
+    """Render one report (routed to the `reports` queue); returns its final status."""
+    try:
+        return services.render_report(report_id=report_id).status
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries >= self.max_retries:
+            logger.exception("Report %s: giving up after %s retries", report_id, self.request.retries)
+            return services.record_report_failure(
+                report_id=report_id, error=f"Rendering kept failing on a temporary error: {exc}"
+            ).status
+        raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
+    except SoftTimeLimitExceeded:
+        return services.record_report_failure(
+            report_id=report_id, error="Rendering took longer than the time limit and was stopped."
+        ).status
+    except Exception as exc:
+        logger.exception("Report %s failed to render", report_id)
+        return services.record_report_failure(report_id=report_id, error=f"{type(exc).__name__}: {exc}").status

@@ -1,0 +1,49 @@
+"""Web pages: an assessment's reports, with a button to request a new one and links to download."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from assessment.models import Assessment
+from organisations.errors import DomainError
+from reports import services
+from reports.models import Report
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_reports(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The reports of one assessment (GET); request a new one (POST, then back here)."""
+    assessment = get_object_or_404(
+        Assessment.objects.visible_to(request.user).select_related("organisation"), pk=assessment_id
+    )
+    if request.method == "POST":
+        try:
+            services.request_report(assessment=assessment, requested_by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Report requested. It will be ready to download in a moment.")
+        return redirect("reports:assessment-reports", assessment_id=assessment.pk)
+    reports = Report.objects.filter(assessment=assessment).select_related("requested_by")
+    return render(
+        request,
+        "reports/assessment_reports.html",
+        {"assessment": assessment, "reports": reports, "can_request": assessment.state != "draft"},
+    )
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, report_id: int) -> FileResponse:
+    """A ready report's PDF, as delivered."""
+    report = get_object_or_404(Report.objects.visible_to(request.user).select_related("assessment"), pk=report_id)
+    if not report.is_ready:
+        raise Http404("This report is not ready.")
+    return FileResponse(
+        report.pdf.open("rb"), as_attachment=True, filename=report.filename, content_type="application/pdf"
+    )
