@@ -52,7 +52,8 @@ def biggest_gaps(
 ) -> tuple[Gap, ...]:
     """The `count` dimensions furthest below their aim (ties: heavier dimension, then rubric order).
 
-    Each with the first `actions` recommendations the roadmap (PRODUCT.md scoring 7) gives it.
+    Each with its first `actions` recommendations in roadmap order (PRODUCT.md scoring 7), those
+    that take it out of its current level first: the next step before the ones after it.
     """
     roadmap = build_roadmap(rubric, levels, aims)
     order = {d.key: i for i, d in enumerate(rubric.dimensions)}
@@ -66,7 +67,9 @@ def biggest_gaps(
     for _, _, _, dimension in sorted(below, key=lambda t: t[:3])[:count]:
         level = levels[dimension.key]
         assert level is not None
-        first = tuple(i.recommendation for i in roadmap.items if i.dimension == dimension.key)[:actions]
+        items = [i.recommendation for i in roadmap.items if i.dimension == dimension.key]
+        next_step = [r for r in items if r.from_level == level]
+        first = tuple([*next_step, *(r for r in items if r.from_level != level)][:actions])
         gaps.append(
             Gap(
                 key=dimension.key,
