@@ -1,0 +1,106 @@
+"""The produced PDF, opened with pypdf: what a reader sees, its metadata and its tagged structure."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from assessment.queries import assessment_roadmap, assessment_scores
+from assessment.rubric import HORIZONS
+from reports.document import build_roadmap_document, roadmap_html
+from reports.pdf import ASSETS, AssetFetcher, html_to_pdf
+
+
+@pytest.fixture
+def rendered(this_year):
+    document = build_roadmap_document(this_year, issued_on=datetime.date(2026, 3, 2))
+    fetcher = AssetFetcher()
+    pdf = html_to_pdf(roadmap_html(document), fetcher=fetcher)
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    return document, reader, pages, fetcher
+
+
+def page_of(pages: list[str], heading: str) -> str:
+    """The first page after the contents whose text contains `heading`."""
+    return next(text for text in pages[2:] if heading in text)
+
+
+def test_the_pdf_shows_the_organisation_and_every_dimension_with_the_score_the_api_computes(rendered, this_year):
+    _, _, pages, _ = rendered
+    rubric, scores = assessment_scores(this_year)
+    assert "Northwind Traders" in pages[0]
+    assert "Sales maturity roadmap" in pages[0]
+    for dimension in rubric.dimensions:
+        score = f"{scores.dimensions[dimension.key].score:.1f}"
+        level = scores.dimensions[dimension.key].level
+        # Each dimension's page opens with its score, its level and its name.
+        heading = f"{score}Level {level.value} · {level.name} {dimension.name}"
+        assert sum(1 for text in pages if text.startswith(heading)) == 1, heading
+        glance = page_of(pages, "Maturity at a glance")
+        assert re.search(rf"{re.escape(dimension.name)} {re.escape(score)} ", glance)
+
+
+def test_the_pdf_shows_the_changes_since_last_year(rendered):
+    _, _, pages, _ = rendered
+    summary = page_of(pages, "Executive summary")
+    for delta in ["+2.0", "+1.0", "+1.7", "\u22121.0"]:
+        assert delta in summary
+    assert "Strategic sales leadership fell from 2.0 in FY2025 to 1.0 (\u22121.0), from Emerging to Ad hoc." in summary
+    assert "Marketing alignment held steady at 2.0 (Emerging) since FY2025." in summary
+    year_over_year = page_of(pages, "Year over year Each dimension")
+    assert "\u22121.0 since FY2025" in year_over_year
+
+
+def test_the_summary_names_the_top_initiatives(rendered, this_year):
+    _, _, pages, _ = rendered
+    _, _, roadmap = assessment_roadmap(this_year)
+    first = sorted((HORIZONS.index(i.horizon), i.rank, i.recommendation.title) for i in roadmap.items)[:3]
+    summary = page_of(pages, "Executive summary")
+    for *_, title in first:
+        assert title in summary
+
+
+def test_the_pdf_is_a_plausible_length_with_a_contents_page_and_page_numbers(rendered):
+    _, reader, pages, _ = rendered
+    assert 12 <= len(reader.pages) <= 24
+    assert pages[1].startswith("Contents Executive summary")
+    # The running header and footer, on every page but the cover.
+    assert pages[1].endswith(
+        f"Northwind Traders · FY2026 Sales maturity roadmap Waypoint Advisory Page 2 of {len(pages)}"
+    )
+    # Contents entries end with the page their section starts on.
+    summary_page = next(i for i, text in enumerate(pages) if "Three strengths" in text)
+    assert re.search(rf"Executive summary[ .]*{summary_page + 1}\b", pages[1])
+    assert f"Page 3 of {len(reader.pages)}" in pages[2]
+
+
+def test_the_pdf_has_a_title_a_language_and_a_tagged_structure(rendered):
+    document, reader, _, _ = rendered
+    catalog = reader.trailer["/Root"]
+    assert reader.metadata["/Title"] == document.title == "Northwind Traders · Sales maturity roadmap · FY2026"
+    assert catalog["/Lang"] == "en"
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/MarkInfo"]["/Marked"]
+    assert "/EmbeddedFiles" not in catalog.get("/Names", {})
+
+
+def test_the_pdf_uses_the_fonts_shipped_with_the_project_and_fetches_nothing_else(rendered):
+    _, reader, _, fetcher = rendered
+    fonts = set()
+    for page in reader.pages[:3]:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    assert fonts and all("Inter" in name for name in fonts)
+    assert fetcher.refused == []
+    assert {path.relative_to(ASSETS).as_posix() for path in fetcher.served} == {
+        "roadmap.css",
+        "fonts/Inter-Regular.otf",
+        "fonts/Inter-Italic.otf",
+        "fonts/Inter-SemiBold.otf",
+        "fonts/Inter-Bold.otf",
+    }
