@@ -1,0 +1,86 @@
+"""Every list endpoint issues the same number of queries for 1 row as for 50."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessment import services
+from assessment.models import Initiative
+from organisations.models import Role
+from tests.api.conftest import token_client
+from tests.factories import MembershipFactory, OrganisationFactory, rubric_document
+
+
+def add_organisations(ctx, n: int) -> None:
+    for _ in range(n):
+        MembershipFactory(user=ctx["consultant"], organisation=OrganisationFactory(), role=Role.CONSULTANT)
+
+
+def add_members(ctx, n: int) -> None:
+    for _ in range(n):
+        MembershipFactory(organisation=ctx["organisation"], role=Role.VIEWER)
+
+
+def add_rubric_versions(ctx, n: int) -> None:
+    for _ in range(n):
+        ctx["rubrics"] = ctx.get("rubrics", 0) + 1
+        services.import_rubric(document=rubric_document(key=f"tiny-{ctx['rubrics']}"))
+
+
+def add_assessments(ctx, n: int) -> None:
+    for _ in range(n):
+        ctx["periods"] = ctx.get("periods", 0) + 1
+        services.create_assessment(
+            organisation=ctx["organisation"],
+            period=f"P{ctx['periods']:03d}",
+            rubric_version=ctx["default_rubric"],
+            targets={"technology": 3, "sales-process": 4},
+        )
+
+
+def add_initiatives(ctx, n: int) -> None:
+    for _ in range(n):
+        ctx["periods"] = ctx.get("periods", 0) + 1
+        assessment = services.create_assessment(
+            organisation=ctx["organisation"], period=f"P{ctx['periods']:03d}", rubric_version=ctx["default_rubric"]
+        )
+        Initiative.objects.create(
+            assessment=assessment, dimension_key="technology", title="Tidy the CRM", horizon="0-90d", effort=2, impact=3
+        )
+
+
+LISTS: dict[str, tuple[str, Callable]] = {
+    "organisations": ("/api/v1/organisations/", add_organisations),
+    "members": ("/api/v1/organisations/{organisation}/members/", add_members),
+    "rubrics": ("/api/v1/rubrics/", add_rubric_versions),
+    "assessments": ("/api/v1/assessments/", add_assessments),
+    "initiatives": ("/api/v1/initiatives/", add_initiatives),
+}
+
+
+def count_queries(client, url: str) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.json()["count"]
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_list_costs_the_same_number_of_queries_for_1_and_for_50_rows(name, consultant, organisation, default_rubric):
+    path, add = LISTS[name]
+    ctx = {"consultant": consultant, "organisation": organisation, "default_rubric": default_rubric}
+    url = path.format(organisation=organisation.pk)
+    client = token_client(consultant)
+    # Bring the list to exactly one row (the cast already has an organisation, members, a rubric).
+    baseline = client.get(url).json()["count"]
+    if baseline == 0:
+        add(ctx, 1)
+    few, rows = count_queries(client, url)
+    add(ctx, 50 - rows)
+    many, more_rows = count_queries(client, url)
+    assert (rows, more_rows) == (1, 50)
+    assert many == few
