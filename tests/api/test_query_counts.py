@@ -7,12 +7,14 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
 
 from assessment import services
 from assessment.models import Initiative
 from organisations.models import Role
+from reports.models import Report
 from tests.api.conftest import token_client
-from tests.factories import MembershipFactory, OrganisationFactory, rubric_document
+from tests.factories import InvitationFactory, MembershipFactory, OrganisationFactory, rubric_document
 
 
 def add_organisations(ctx, n: int) -> None:
@@ -53,13 +55,38 @@ def add_initiatives(ctx, n: int) -> None:
         )
 
 
+def add_invitations(ctx, n: int) -> None:
+    for _ in range(n):
+        InvitationFactory(assessment=ctx["open_assessment"], group="reps")
+
+
+def add_reports(ctx, n: int) -> None:
+    for _ in range(n):
+        Report.objects.create(assessment=ctx["open_assessment"], rubric_version=ctx["default_rubric"])
+
+
 LISTS: dict[str, tuple[str, Callable]] = {
     "organisations": ("/api/v1/organisations/", add_organisations),
     "members": ("/api/v1/organisations/{organisation}/members/", add_members),
     "rubrics": ("/api/v1/rubrics/", add_rubric_versions),
     "assessments": ("/api/v1/assessments/", add_assessments),
     "initiatives": ("/api/v1/initiatives/", add_initiatives),
+    "invitations": ("/api/v1/invitations/", add_invitations),
+    "reports of an assessment": ("/api/v1/assessments/{assessment}/reports/", add_reports),
+    "reports of an organisation": ("/api/v1/organisations/{organisation}/reports/", add_reports),
 }
+
+
+def test_every_paginated_list_in_the_schema_has_a_query_count_case():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paginated = {
+        path
+        for path, item in schema["paths"].items()
+        if "get" in item and "Paginated" in str(item["get"]["responses"]["200"].get("content", {}))
+    }
+    covered = {template.replace("{assessment}", "{assessment_id}") for template, _ in LISTS.values()}
+    covered = {p.replace("/organisations/{organisation}/", "/organisations/{organisation_id}/") for p in covered}
+    assert paginated - covered == set()
 
 
 def count_queries(client, url: str) -> tuple[int, int]:
@@ -70,10 +97,17 @@ def count_queries(client, url: str) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("name", LISTS)
-def test_a_list_costs_the_same_number_of_queries_for_1_and_for_50_rows(name, consultant, organisation, default_rubric):
+def test_a_list_costs_the_same_number_of_queries_for_1_and_for_50_rows(
+    name, consultant, organisation, default_rubric, open_assessment
+):
     path, add = LISTS[name]
-    ctx = {"consultant": consultant, "organisation": organisation, "default_rubric": default_rubric}
-    url = path.format(organisation=organisation.pk)
+    ctx = {
+        "consultant": consultant,
+        "organisation": organisation,
+        "default_rubric": default_rubric,
+        "open_assessment": open_assessment,
+    }
+    url = path.format(organisation=organisation.pk, assessment=open_assessment.pk)
     client = token_client(consultant)
     # Bring the list to exactly one row (the cast already has an organisation, members, a rubric).
     baseline = client.get(url).json()["count"]
