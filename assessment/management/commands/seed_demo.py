@@ -118,6 +118,7 @@ def seed(version: RubricVersion) -> bool:
             for _ in range(size):
                 _respond(rng, rubric, assessment, group, truth, submit=True)
         services.close_assessment(assessment=assessment)
+    _seed_initiatives(Assessment.objects.get(organisation=acme, period="FY2025"))
 
     globex = Organisation.objects.create(name="Globex Software")
     Membership.objects.create(user=consultant, organisation=globex, role=Role.CONSULTANT)
@@ -166,3 +167,28 @@ def _respond(
     services.save_answers(response=response, answers=answers)
     if submit:
         services.submit_response(response=response)
+
+
+# --- initiatives (used by the FY2026 roadmap report's year over year) -------------------------
+
+# What Acme did with its FY2025 roadmap: (owner, status) for its first roadmap items, in order.
+INITIATIVE_OUTCOMES = [
+    ("Dana Whitfield, VP Sales", "done"),
+    ("Sam Okafor, Sales operations", "done"),
+    ("Priya Nair, Sales enablement", "in_progress"),
+    ("Dana Whitfield, VP Sales", "dropped"),
+    ("Tom Berg, Marketing operations", "in_progress"),
+    ("", "planned"),
+]
+
+
+def _seed_initiatives(assessment: Assessment) -> None:
+    """Turn the first items of FY2025's roadmap into initiatives, some done, some not, one dropped."""
+    from assessment.queries import assessment_roadmap
+
+    _, _, roadmap = assessment_roadmap(assessment)
+    for item, (owner, status) in zip(roadmap.items, INITIATIVE_OUTCOMES, strict=False):
+        initiative = services.create_initiative(
+            assessment=assessment, recommendation_key=item.recommendation.key, owner=owner
+        )
+        services.update_initiative(initiative=initiative, status=status)
