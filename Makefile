@@ -25,8 +25,11 @@ run: demo
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# A Celery worker for the queued work (PDF reports on their own queue); needs a broker, e.g.
+# CELERY_BROKER_URL=redis://127.0.0.1:6379/0 make worker (and the same variable for make run).
 worker: setup
-	$(PY) -m celery -A config worker --queues default,reports --concurrency 2 --loglevel INFO
+	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL: without a broker, tasks run in the web process."; exit 1; }
+	DEBUG=$${DEBUG:-1} $(PY) -m celery -A config worker --queues reports,default --concurrency 2 --loglevel INFO
 
 lint: setup
 	$(VENV)/bin/ruff check .

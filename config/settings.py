@@ -174,7 +174,12 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
 # A task whose worker died unacknowledged goes back to the queue after this many seconds; keep it
 # above CELERY_TASK_TIME_LIMIT, or a slow task is handed to a second worker while it still runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
+# Abandoned tasks are looked for every 10 seconds (a cheap Redis range query), not every 100.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Reports ------------------------------------------------------------------
@@ -218,6 +223,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Our PATCH bodies have required fields of their own (a role, the targets): keep them required.
+    "COMPONENT_SPLIT_PATCH": False,
     # Ids are positive 64-bit integers in every database we support.
     "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     # Several models have a "status" or "state": name these choice sets after their model.
