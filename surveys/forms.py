@@ -79,7 +79,6 @@ class InvitationListForm(forms.Form):
         label="Paste a list",
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="One person per line: email, name, respondent group.",
     )
     csv_file = forms.FileField(label="…or upload a CSV file", required=False)
 

@@ -113,8 +113,10 @@ def self_assessment_results(rubric: Rubric, scores: RespondentScores, targets: M
                 style="target",
             )
         )
+    # Axes are numbered and keyed beside the chart: dimension names are too long to sit around a
+    # radar that must stay legible on a 360-pixel screen.
     chart = radar_chart(
-        [d.name for d in dimensions],
+        [str(i) for i in range(1, len(dimensions) + 1)],
         series,
         levels=[(lv.value, lv.name) for lv in rubric.scale],
         title="Your maturity by dimension",

@@ -126,8 +126,9 @@ def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             result = view(request, access, **kwargs)
         except DomainError as error:
             result = problem_page(request, error, back_url=access.url("start") if access else None)
-        # The token is in the address: never pass it on to another site.
-        result["Referrer-Policy"] = "no-referrer"
+        # The token is in the address: never pass it on to another site. ("no-referrer" would also
+        # blank the Origin header of our own form posts, which CSRF protection checks.)
+        result["Referrer-Policy"] = "same-origin"
         return result
 
     return wrapper

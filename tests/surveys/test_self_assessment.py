@@ -143,7 +143,7 @@ def test_the_leader_answers_on_the_same_pages_and_sees_the_results_at_once(clien
     assert "Level 4 · Managed" in text
     assert "Stage conversion, deal velocity and win/loss reasons are measured" in text
     assert "Your three biggest gaps" in text
-    assert "1. Marketing alignment" in text and "2. Organisation design" in text
+    assert "Gap 1: Marketing alignment" in text and "Gap 2: Organisation design" in text
     assert "Agree what counts as a qualified lead" in text
     assert "Give sales a strategic seat at the executive table" in text
 
