@@ -152,7 +152,11 @@ class RubricExport(APIView):
     renderer_classes = [renderers.JSONRenderer, YAMLRenderer]
 
     @extend_schema(
-        responses={(200, "application/yaml"): OpenApiResponse(OpenApiTypes.STR, description="The rubric's YAML.")},
+        responses={
+            (200, "application/yaml"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The rubric document (docs/rubric-format.md) as YAML."
+            )
+        },
         summary="Export a rubric version as YAML",
         description="The canonical document: importing it again maps to the same version.",
     )

@@ -3,7 +3,7 @@
 Any operation can answer with the error shape for bad input, a missing sign-in, a role that does
 not allow the action, an object outside the caller's organisations, a state conflict, a lockout
 and the HTTP-level refusals; listing them keeps the schema honest for clients and for
-schemathesis' status-code checks.
+schemathesis' status-code checks. Strict request bodies declare that they take no other keys.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 
-from organisations.serializers import ErrorSerializer
+from organisations.serializers import ErrorSerializer, StrictSerializer
 
 ERRORS = {
     "400": "Bad input: malformed JSON, a wrong type, an unknown key, a value out of range.",
@@ -29,6 +29,21 @@ ERRORS = {
 
 
 class ApiSchema(AutoSchema):
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        parameters = super()._get_parameters()
+        # An empty filter (`?state=`) means "no filter", as an HTML form would send it.
+        for parameter in parameters:
+            if parameter.get("in") == "query":
+                parameter["allowEmptyValue"] = True
+        return parameters
+
+    def _map_serializer(self, serializer: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        # A strict input refuses unknown keys (400): say so, so clients and fuzzers do not send them.
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            schema["additionalProperties"] = False
+        return schema
+
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code, description in ERRORS.items():

@@ -10,14 +10,46 @@ from rest_framework import serializers
 from organisations.models import Membership, Organisation, Role, SizeBand
 
 
+def _type_problem(field: serializers.Field, value: Any) -> str | None:
+    """What is wrong with the JSON type of a value, where DRF alone would coerce it ("5" → 5, 5 → "5")."""
+    if value is None:
+        return None  # DRF reports a null where none is allowed
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "Expected true or false."
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "Expected a whole number."
+    if isinstance(field, serializers.FloatField):
+        return None if isinstance(value, int | float) and not isinstance(value, bool) else "Expected a number."
+    if isinstance(field, serializers.CharField | serializers.ChoiceField | serializers.DateField):
+        return None if isinstance(value, str) else "Expected text."
+    if isinstance(field, serializers.ListField):
+        if not isinstance(value, list):
+            return "Expected a list."
+        return next((f"Item {i}: {p}" for i, v in enumerate(value) if (p := _type_problem(field.child, v))), None)
+    if isinstance(field, serializers.DictField):
+        if not isinstance(value, Mapping):
+            return "Expected an object."
+        return next((f"{k}: {p}" for k, v in value.items() if (p := _type_problem(field.child, v))), None)
+    return None
+
+
 class StrictSerializer(serializers.Serializer):
-    """An input shape that refuses keys it does not know, instead of silently ignoring them."""
+    """An input shape that refuses keys it does not know and values of the wrong JSON type.
+
+    DRF alone ignores unknown keys and coerces types ("5" becomes 5, 5 becomes "5", "yes"
+    becomes true); a client that sends either has made a mistake it should hear about.
+    """
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields or self.fields[key].read_only)
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+            problems = {
+                str(key): ["Unknown field."] for key in data if key not in self.fields or self.fields[key].read_only
+            }
+            for key, value in data.items():
+                if key in self.fields and (problem := _type_problem(self.fields[key], value)):
+                    problems[key] = [problem]
+            if problems:
+                raise serializers.ValidationError(dict(sorted(problems.items())))
         return super().to_internal_value(data)
 
 

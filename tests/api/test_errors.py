@@ -29,6 +29,16 @@ BAD_REQUESTS = [
     ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"respondent_groups": "reps"})),
     ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"respondent_groups": [{"key": "reps"}]})),
     ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"group_weighting": "perhaps"})),
+    # Wrong JSON types are refused even where DRF would coerce them.
+    ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"group_weighting": "true"})),
+    ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"group_weighting": 1})),
+    ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"title": 2027})),
+    ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"respondent_groups": ["reps", 7]})),
+    ("POST", "/api/v1/assessments/", json.dumps({"organisation": "{organisation}", "period": 2030})),
+    ("POST", "/api/v1/assessments/", '{"organisation": "1", "period": "FY2030"}'),
+    ("PATCH", "/api/v1/assessments/{open}/targets/", json.dumps({"targets": {"technology": "5"}})),
+    ("PATCH", "/api/v1/assessments/{open}/targets/", json.dumps({"targets": {"technology": 4.0}})),
+    ("POST", "/api/v1/organisations/", json.dumps({"name": 5})),
     ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"state": "closed"})),
     ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"id": 1})),
     ("PATCH", "/api/v1/assessments/{open}/targets/", json.dumps({"targets": {"technology": HUGE}})),
@@ -140,3 +150,11 @@ def test_an_object_that_does_not_exist_and_one_of_another_organisation_look_the_
     assert theirs.status_code == absent.status_code == 404
     assert theirs.json()["message"] == f"There is no assessment {world.open_assessment.pk} in your organisations."
     assert absent.json()["message"] == "There is no assessment 987654 in your organisations."
+
+
+def test_a_value_of_the_wrong_type_is_named_with_the_type_expected(world, api_client):
+    response = api_client(world.consultant).patch(
+        f"/api/v1/assessments/{world.draft_assessment.pk}/", {"group_weighting": "yes", "title": 7}
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"group_weighting": ["Expected true or false."], "title": ["Expected text."]}

@@ -1,0 +1,89 @@
+"""Schemathesis against /api/schema/: zero server errors and zero schema violations.
+
+`make test` runs a bounded number of examples per operation; .ci/run runs the same test with
+many more (WAYPOINT_SCHEMATHESIS_EXAMPLES). Requests are signed in as a consultant of a seeded
+organisation, and path ids point at its real objects, so bodies and queries reach the code
+behind the 404s.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from config.wsgi import application
+from reports.models import Report
+from surveys import tokens
+from tests.factories import InvitationFactory
+
+EXAMPLES = int(os.environ.get("WAYPOINT_SCHEMATHESIS_EXAMPLES", "5"))
+# Schema-valid data may still break a rule of the domain (an email nobody uses, a key not on the
+# roadmap, a rubric document with problems): a 400 with a message is the right answer there.
+EXCLUDED = [positive_data_acceptance]
+
+
+@pytest.fixture
+def known_ids(world) -> dict[str, dict[str, object]]:
+    """Path parameters, per path template, that name the seeded organisation's objects."""
+    invitation = InvitationFactory(assessment=world.open_assessment, group="managers", response=world.response)
+    report = Report.objects.create(assessment=world.closed_assessment, rubric_version=world.rubric_version)
+    organisation, assessment = world.organisation.pk, world.open_assessment.pk
+    return {
+        "/api/v1/organisations/{id}/": {"id": organisation},
+        "/api/v1/organisations/{id}/year-over-year/": {"id": organisation},
+        "/api/v1/organisations/{organisation_id}/members/": {"organisation_id": organisation},
+        "/api/v1/organisations/{organisation_id}/members/{id}/": {
+            "organisation_id": organisation,
+            "id": world.viewer_membership.pk,
+        },
+        "/api/v1/organisations/{organisation_id}/reports/": {"organisation_id": organisation},
+        "/api/v1/rubrics/{id}/": {"id": world.rubric_version.pk},
+        "/api/v1/rubrics/{id}/export/": {"id": world.rubric_version.pk},
+        "/api/v1/assessments/{id}/": {"id": world.draft_assessment.pk},
+        "/api/v1/assessments/{assessment_id}/reports/": {"assessment_id": world.closed_assessment.pk},
+        "/api/v1/initiatives/{id}/": {"id": world.initiative.pk},
+        "/api/v1/invitations/{id}/": {"id": invitation.pk},
+        "/api/v1/invitations/{id}/resend/": {"id": invitation.pk},
+        "/api/v1/invitations/{id}/revoke/": {"id": invitation.pk},
+        "/api/v1/reports/{id}/": {"id": report.pk},
+        "/api/v1/reports/{id}/pdf/": {"id": report.pk},
+        "/api/v1/survey/{token}/": {"token": tokens.token_for(invitation.secret)},
+        "/api/v1/survey/{token}/answers/": {"token": tokens.token_for(invitation.secret)},
+        "/api/v1/survey/{token}/submit/": {"token": tokens.token_for(invitation.secret)},
+        **{f"/api/v1/assessments/{{id}}/{action}/": {"id": assessment} for action in ("open", "close", "targets")},
+        **{
+            f"/api/v1/assessments/{{id}}/{view}/": {"id": world.closed_assessment.pk}
+            for view in ("progress", "scores", "roadmap")
+        },
+    }
+
+
+def test_the_api_answers_every_generated_request_as_its_schema_says(world, known_ids):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            strategy = operation.as_strategy(mode, path_parameters=known_ids.get(operation.path))
+
+            @given(case=strategy)
+            @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+            def check(case):
+                # A generated DELETE /auth/token/ revokes the token: sign in afresh for every request.
+                token, _ = Token.objects.get_or_create(user=world.consultant)
+                case.call_and_validate(headers={"Authorization": f"Token {token.key}"}, excluded_checks=EXCLUDED)
+
+            try:
+                check()
+            except Unsatisfiable:
+                continue  # nothing of this operation can be negated (its only inputs are the fixed ids)
+            except (Exception, BaseExceptionGroup) as exc:  # try every operation, report every failure
+                failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}")
+    assert not failures, "\n\n".join(failures)
