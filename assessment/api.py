@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from assessment import services
 from assessment.filters import AssessmentFilter, InitiativeFilter, RubricVersionFilter
-from assessment.models import Assessment, AssessmentState, Initiative, RubricVersion
+from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
 from assessment.models import Response as SurveyResponse
 from assessment.queries import (
     assessment_roadmap,
@@ -39,6 +39,7 @@ from assessment.serializers import (
     InitiativeCreateSerializer,
     InitiativeSerializer,
     InitiativeUpdateSerializer,
+    OutcomesSerializer,
     ProgressSerializer,
     RoadmapSerializer,
     RubricImportResultSerializer,
@@ -449,6 +450,30 @@ class AssessmentRoadmap(APIView):
         ]
         body = {"assessment": assessment.pk, "horizons": horizons, "skipped_dimensions": roadmap.skipped_dimensions}
         return Response(RoadmapSerializer(body).data)
+
+
+class AssessmentOutcomes(APIView):
+    def body(self, assessment: Assessment) -> dict[str, Any]:
+        outcome = Outcome.objects.filter(assessment=assessment).first()
+        values = {name: getattr(outcome, name, None) for name in services.OUTCOME_LIMITS}
+        return {**values, "updated_at": outcome.updated_at if outcome else None}
+
+    @extend_schema(responses={200: OutcomesSerializer}, summary="Outcome KPIs of the assessment's period")
+    def get(self, request: Request, id: int) -> Response:
+        assessment = _assessment(request, id, READ, "see outcomes")
+        return Response(OutcomesSerializer(self.body(assessment)).data)
+
+    @extend_schema(
+        request=OutcomesSerializer,
+        responses={200: OutcomesSerializer},
+        description="Sets the KPIs given (null clears one), all or none.",
+    )
+    def patch(self, request: Request, id: int) -> Response:
+        assessment = _assessment(request, id, RUN, "record outcomes")
+        given = OutcomesSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.set_outcomes(assessment=assessment, values=given.validated_data)
+        return Response(OutcomesSerializer(self.body(assessment)).data)
 
 
 # --- initiatives --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("assessments/<int:id>/progress/", api.AssessmentProgress.as_view(), name="api-assessment-progress"),
     path("assessments/<int:id>/scores/", api.AssessmentScores.as_view(), name="api-assessment-scores"),
     path("assessments/<int:id>/roadmap/", api.AssessmentRoadmap.as_view(), name="api-assessment-roadmap"),
+    path("assessments/<int:id>/outcomes/", api.AssessmentOutcomes.as_view(), name="api-assessment-outcomes"),
     path("initiatives/", api.InitiativeList.as_view(), name="api-initiatives"),
     path("initiatives/<int:id>/", api.InitiativeDetail.as_view(), name="api-initiative"),
     path("organisations/<int:id>/year-over-year/", api.YearOverYear.as_view(), name="api-year-over-year"),

@@ -391,6 +391,26 @@ class InitiativeUpdateSerializer(StrictSerializer):
     title = serializers.CharField(max_length=300, required=False)
 
 
+# --- outcomes -----------------------------------------------------------------------------
+
+
+def _percent(help_text: str) -> serializers.FloatField:
+    return serializers.FloatField(min_value=0, max_value=100, allow_null=True, required=False, help_text=help_text)
+
+
+class OutcomesSerializer(StrictSerializer):
+    """The client's business results for the period, shown beside maturity; null clears one."""
+
+    win_rate = _percent("% of forecast deals won.")
+    reps_at_quota = _percent("% of reps at or above quota.")
+    forecast_accuracy = _percent("% accuracy of the quarter's forecast.")
+    attrition = _percent("% of sales staff who left in the year.")
+    ramp_months = serializers.FloatField(
+        min_value=0, max_value=60, allow_null=True, required=False, help_text="Average months for a new rep to ramp."
+    )
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
 # --- year over year -----------------------------------------------------------------------
 
 

@@ -187,6 +187,15 @@ case(
     body=lambda w: {"targets": {"technology": 1}},
 )
 
+case("/api/v1/assessments/{id}/outcomes/", "GET", NOT_FOUND, params=lambda w: {"id": w.closed_assessment.pk})
+case(
+    "/api/v1/assessments/{id}/outcomes/",
+    "PATCH",
+    NOT_FOUND,
+    params=lambda w: {"id": w.closed_assessment.pk},
+    body=lambda w: {"win_rate": 12.5},
+)
+
 case("/api/v1/initiatives/", "GET", LIST, query=lambda w: {"assessment": w.closed_assessment.pk})
 case(
     "/api/v1/initiatives/",

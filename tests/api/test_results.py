@@ -214,3 +214,30 @@ def test_year_over_year_states_a_rubric_change_and_lists_keys_in_one_version_onl
 def test_year_over_year_of_an_organisation_without_assessments_is_empty(viewer, organisation, api_client):
     body = api_client(viewer).get(f"/api/v1/organisations/{organisation.pk}/year-over-year/").json()
     assert body == {"organisation": organisation.pk, "assessments": [], "comparisons": [], "trends": []}
+
+
+def test_outcome_kpis_are_recorded_cleared_and_range_checked(consultant, open_assessment, api_client):
+    url = f"/api/v1/assessments/{open_assessment.pk}/outcomes/"
+    client = api_client(consultant)
+    empty = client.get(url).json()
+    assert empty == {
+        "win_rate": None,
+        "reps_at_quota": None,
+        "forecast_accuracy": None,
+        "attrition": None,
+        "ramp_months": None,
+        "updated_at": None,
+    }
+    recorded = client.patch(url, {"win_rate": 27.5, "ramp_months": 6})
+    assert recorded.status_code == 200
+    assert (recorded.json()["win_rate"], recorded.json()["ramp_months"]) == (27.5, 6.0)
+    cleared = client.patch(url, {"win_rate": None, "attrition": 12})
+    assert {k: cleared.json()[k] for k in ("win_rate", "attrition", "ramp_months")} == {
+        "win_rate": None,
+        "attrition": 12.0,
+        "ramp_months": 6.0,
+    }
+    refused = client.patch(url, {"win_rate": 101, "attrition": 5})
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {"win_rate": ["Ensure this value is less than or equal to 100."]}
+    assert client.get(url).json()["attrition"] == 12.0

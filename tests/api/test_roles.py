@@ -51,6 +51,8 @@ ACTIONS = {
     "close an assessment": ("POST", "/api/v1/assessments/{open}/close/", None, RUN),
     "see targets": ("GET", "/api/v1/assessments/{open}/targets/", None, READ),
     "set targets": ("PATCH", "/api/v1/assessments/{open}/targets/", {"targets": {"technology": 5}}, RUN),
+    "see outcomes": ("GET", "/api/v1/assessments/{closed}/outcomes/", None, READ),
+    "record outcomes": ("PATCH", "/api/v1/assessments/{closed}/outcomes/", {"win_rate": 31.0}, RUN),
     "see progress": ("GET", "/api/v1/assessments/{open}/progress/", None, READ),
     "see scores": ("GET", "/api/v1/assessments/{closed}/scores/", None, READ),
     "see the roadmap": ("GET", "/api/v1/assessments/{closed}/roadmap/", None, READ),

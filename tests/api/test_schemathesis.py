@@ -60,7 +60,7 @@ def known_ids(world) -> dict[str, dict[str, object]]:
         **{f"/api/v1/assessments/{{id}}/{action}/": {"id": assessment} for action in ("open", "close", "targets")},
         **{
             f"/api/v1/assessments/{{id}}/{view}/": {"id": world.closed_assessment.pk}
-            for view in ("progress", "scores", "roadmap")
+            for view in ("progress", "scores", "roadmap", "outcomes")
         },
     }
 
