@@ -18,6 +18,7 @@ migrate: setup
 
 demo: migrate
 	$(DEV) $(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py seed_demo_invitations
 
 run: demo
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
