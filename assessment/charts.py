@@ -216,7 +216,10 @@ def trend_chart(
         right=right,
         top=top,
         bottom=bottom,
-        gridlines=tuple((y_of(value), str(value)) for value, _ in levels),
+        # Every level gets a line; only the ends are labelled (each value is labelled on its point).
+        gridlines=tuple(
+            (y_of(value), str(value) if i in (0, len(levels) - 1) else "") for i, (value, _) in enumerate(levels)
+        ),
         grid_label_x=left - 5,
         periods=tuple((x_of(i), period) for i, period in enumerate(periods)),
         period_label_y=height - 6,

@@ -137,6 +137,7 @@ class CriterionRow:
     subgroup: str
     mean: float | None
     mean_text: str
+    share: float  # where the mean sits on the scale, 0–100, for the row's meter
     consensus_text: str
     answered_text: str
 
@@ -689,6 +690,9 @@ def _dimension_page(
             subgroup=subgroup,
             mean=aggregate.mean,
             mean_text=score_text(aggregate.mean),
+            share=0.0
+            if aggregate.mean is None
+            else charts.scale_position(aggregate.mean, low=rubric.scale_min, high=rubric.scale_max, start=0, end=100),
             consensus_text=consensus_text(aggregate.consensus),
             answered_text=answered,
         )
@@ -1160,22 +1164,6 @@ def roadmap_html(document: RoadmapDocument) -> str:
     )
     dimension_pages = []
     for page in document.dimensions:
-        rows = [r for s in page.subgroups for r in s.rows]
-        bars = {
-            id(r): charts.bars_svg(
-                charts.bar_chart(
-                    [charts.Bar(label="", value=r.mean)],
-                    levels=levels,
-                    width=170,
-                    label_width=2,
-                    bar_height=7,
-                    gap=2,
-                    show_ticks=False,
-                    title=f"Score {r.mean_text}",
-                )
-            )
-            for r in rows
-        }
         group_rows = [g for g in page.groups if not g.hidden]
         groups_svg = (
             charts.bars_svg(
@@ -1185,14 +1173,14 @@ def roadmap_html(document: RoadmapDocument) -> str:
                     width=360,
                     label_width=112,
                     marker=page.score,
+                    show_ticks=False,
                     title="Score by respondent group",
                 )
             )
             if len(group_rows) > 1
             else ""
         )
-        subgroups = [(s, [(r, bars[id(r)]) for r in s.rows]) for s in page.subgroups]
-        dimension_pages.append({"page": page, "subgroups": subgroups, "groups_svg": groups_svg})
+        dimension_pages.append({"page": page, "groups_svg": groups_svg})
     trend_charts = [
         (
             trend,

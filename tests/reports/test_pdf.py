@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from assessment.queries import assessment_roadmap, assessment_scores
 from assessment.rubric import HORIZONS
 from reports.document import build_roadmap_document, roadmap_html
-from reports.pdf import ASSETS, AssetFetcher, html_to_pdf
+from reports.pdf import ASSETS, AssetFetcher, html_to_pdf, print_stylesheet
 
 
 @pytest.fixture
@@ -38,9 +38,11 @@ def test_the_pdf_shows_the_organisation_and_every_dimension_with_the_score_the_a
     for dimension in rubric.dimensions:
         score = f"{scores.dimensions[dimension.key].score:.1f}"
         level = scores.dimensions[dimension.key].level
-        # Each dimension's page opens with its score, its level and its name.
-        heading = f"{score}Level {level.value} · {level.name} {dimension.name}"
-        assert sum(1 for text in pages if text.startswith(heading)) == 1, heading
+        # Each dimension has one page with its name, its score beside its level, and its level descriptor.
+        heading = f"{score}Level {level.value} · {level.name}"
+        own_pages = [text for text in pages if "WHERE YOU ARE" in text and f" {dimension.name} " in text]
+        assert len(own_pages) == 1, dimension.name
+        assert heading in own_pages[0]
         glance = page_of(pages, "Maturity at a glance")
         assert re.search(rf"{re.escape(dimension.name)} {re.escape(score)} ", glance)
 
@@ -97,7 +99,10 @@ def test_the_pdf_uses_the_fonts_shipped_with_the_project_and_fetches_nothing_els
             fonts.add(str(font.get_object()["/BaseFont"]))
     assert fonts and all("Inter" in name for name in fonts)
     assert fetcher.refused == []
-    assert {path.relative_to(ASSETS).as_posix() for path in fetcher.served} == {
+    # The stylesheet and its fonts are loaded once per process, through the same kind of fetcher.
+    _, _, stylesheet_fetcher = print_stylesheet()
+    assert stylesheet_fetcher.refused == []
+    assert {path.relative_to(ASSETS).as_posix() for path in stylesheet_fetcher.served} == {
         "roadmap.css",
         "fonts/Inter-Regular.otf",
         "fonts/Inter-Italic.otf",
