@@ -245,7 +245,11 @@ def invite_many(*, assessment: Assessment, csv_text: str, invited_by: Any = None
 @transaction.atomic
 def resend_invitation(*, invitation: Invitation) -> Invitation:
     """Send the same link again, its expiry renewed; refused once revoked or submitted."""
-    invitation = Invitation.objects.select_for_update().select_related("assessment", "response").get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("assessment", "response")
+        .get(pk=invitation.pk)
+    )
     if invitation.revoked_at is not None:
         raise StateConflict("This invitation was revoked; invite the person again to send a new link.")
     if invitation.is_submitted:
@@ -260,7 +264,7 @@ def resend_invitation(*, invitation: Invitation) -> Invitation:
 @transaction.atomic
 def revoke_invitation(*, invitation: Invitation) -> Invitation:
     """Make the link stop working at once; answers already given stay uncounted unless submitted."""
-    invitation = Invitation.objects.select_for_update().select_related("response").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("response").get(pk=invitation.pk)
     if invitation.is_submitted:
         raise StateConflict("This respondent has already submitted; a submitted response cannot be withdrawn.")
     if invitation.revoked_at is None:
@@ -359,19 +363,26 @@ def find_invitation(*, token: str) -> Invitation:
     return invitation
 
 
-@transaction.atomic
 def begin_response(*, invitation: Invitation) -> Response:
     """The invitation's response, started at the first answer; the same one on any device after.
 
     The response has no user: the respondent stays anonymous. After the assessment closed, a
     response already started can still be finished (it is then marked late); a new one cannot.
     """
-    locked = Invitation.objects.select_for_update().select_related("assessment", "response").get(pk=invitation.pk)
-    if locked.response is None:
-        if locked.assessment.state == AssessmentState.CLOSED:
-            raise AssessmentClosed("This assessment has closed; it no longer takes new responses.")
-        locked.response = assessment_services.start_response(assessment=locked.assessment, group=locked.group)
-        locked.save(update_fields=["response"])
+    if invitation.response is not None:
+        # Once set, an invitation's response never changes: no lock needed on every answer.
+        return invitation.response
+    with transaction.atomic():
+        locked = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("assessment", "response")
+            .get(pk=invitation.pk)
+        )
+        if locked.response is None:
+            if locked.assessment.state == AssessmentState.CLOSED:
+                raise AssessmentClosed("This assessment has closed; it no longer takes new responses.")
+            locked.response = assessment_services.start_response(assessment=locked.assessment, group=locked.group)
+            locked.save(update_fields=["response"])
     invitation.response = locked.response
     return locked.response
 
