@@ -12,6 +12,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
@@ -27,6 +29,20 @@ EXAMPLES = int(os.environ.get("WAYPOINT_SCHEMATHESIS_EXAMPLES", "5"))
 # Schema-valid data may still break a rule of the domain (an email nobody uses, a key not on the
 # roadmap, a rubric document with problems): a 400 with a message is the right answer there.
 EXCLUDED = [positive_data_acceptance]
+
+
+@pytest.fixture
+def in_process_requests():
+    """Keep the test's database connection across requests to the WSGI app, as Django's test client does.
+
+    Django closes "old" connections when a request starts and finishes; inside a test's
+    transaction that would close the test's own connection (on PostgreSQL).
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -65,7 +81,7 @@ def known_ids(world) -> dict[str, dict[str, object]]:
     }
 
 
-def test_the_api_answers_every_generated_request_as_its_schema_says(world, known_ids):
+def test_the_api_answers_every_generated_request_as_its_schema_says(world, known_ids, in_process_requests):
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
     failures: list[str] = []
     for result in schema.get_all_operations():
