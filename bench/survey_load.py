@@ -1,0 +1,289 @@
+"""Load test of the survey: concurrent respondents answering the whole survey, against gunicorn + PostgreSQL.
+
+Usage:
+    .venv/bin/python bench/survey_load.py                       # 50 respondents, PostgreSQL on 127.0.0.1
+    .venv/bin/python bench/survey_load.py --respondents 50 --rate 330 --workers 4
+
+The script creates its own database (--database-url, dropped and recreated), an open assessment
+and one invitation per respondent, starts gunicorn with production settings (DEBUG off), and runs
+the respondents as asyncio tasks. Each one fetches its questionnaire, saves its answers one request
+at a time through the respondent API (the service the survey pages use), as a page does when each
+answer is chosen, then submits. `--rate` is the total offered load in answer saves per second (each
+respondent paces itself at rate ÷ respondents, with jitter); `--rate 0` sends as fast as answers
+come back. Afterwards it reads the database and compares every stored answer with what was sent.
+
+Targets: ≥ 300 answer saves/s with p95 ≤ 100 ms, zero errors, zero lost answers. Exit status 1 when
+any answer is lost or any request failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+GROUPS = ("sales-leadership", "managers", "reps", "marketing")
+COMMENT = "Deals stall after the first demo; we rarely agree next steps with the buyer."
+
+
+@dataclass
+class Respondent:
+    token: str
+    group: str
+    sent: dict[str, dict] = field(default_factory=dict)  # criterion → the last answer sent for it
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    submitted: bool = False
+
+
+async def request(host: str, port: int, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+    """One HTTP/1.1 request on a fresh connection (gunicorn's sync workers close it after each response)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        payload = json.dumps(body).encode() if body is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+        )
+        writer.write(head.encode() + payload)
+        await writer.drain()
+        status_line = await reader.readline()
+        status = int(status_line.split()[1])
+        length = None
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value.strip())
+        data = await (reader.readexactly(length) if length is not None else reader.read())
+        return status, data
+    finally:
+        writer.close()
+
+
+def answers_for(questionnaire: dict, rng: random.Random) -> list[dict]:
+    """What this respondent will answer: every question of their group, as a person might."""
+    planned = []
+    for page in questionnaire["pages"]:
+        for section in page["sections"]:
+            for question in section["questions"]:
+                if question["kind"] == "text":
+                    if rng.random() < 0.3:
+                        planned.append({"criterion": question["key"], "text": COMMENT})
+                    continue
+                if question["not_applicable"] and rng.random() < 0.05:
+                    answer = {"criterion": question["key"], "not_applicable": True}
+                else:
+                    answer = {"criterion": question["key"], "option": rng.choice(question["options"])["key"]}
+                if rng.random() < 0.1:
+                    answer["comment"] = COMMENT
+                planned.append(answer)
+    return planned
+
+
+async def respond(respondent: Respondent, host: str, port: int, interval: float, seed: int, start_gate) -> None:
+    rng = random.Random(seed)
+    base = f"/api/v1/survey/{respondent.token}/"
+    status, body = await request(host, port, "GET", base)
+    if status != 200:
+        respondent.errors.append(f"GET questionnaire: {status}")
+        return
+    planned = answers_for(json.loads(body), rng)
+    await start_gate.wait()
+    # Respondents do not start in lockstep.
+    await asyncio.sleep(rng.uniform(0, interval))
+    for answer in planned:
+        began = time.perf_counter()
+        status, body = await request(host, port, "POST", base + "answers/", answer)
+        respondent.latencies.append(time.perf_counter() - began)
+        if status != 200:
+            respondent.errors.append(f"save {answer['criterion']}: {status} {body[:200]!r}")
+        else:
+            respondent.sent[answer["criterion"]] = answer
+        if interval:
+            await asyncio.sleep(max(0.0, rng.uniform(0.5, 1.5) * interval - (time.perf_counter() - began)))
+    status, body = await request(host, port, "POST", base + "submit/")
+    respondent.submitted = status == 200
+    if status != 200:
+        respondent.errors.append(f"submit: {status} {body[:200]!r}")
+
+
+async def run_load(respondents: list[Respondent], host: str, port: int, rate: float) -> float:
+    interval = len(respondents) / rate if rate else 0.0
+    gate = asyncio.Event()
+    tasks = [asyncio.create_task(respond(r, host, port, interval, seed, gate)) for seed, r in enumerate(respondents)]
+    await asyncio.sleep(0.5)  # every questionnaire fetched
+    started = time.perf_counter()
+    gate.set()
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - started
+
+
+def setup_database(url: str, count: int) -> list[Respondent]:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DEBUG"] = "1"
+    os.environ["EMAIL_URL"] = "memorymail://"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from assessment import services as assessment_services
+    from organisations.models import Organisation
+    from surveys import services, tokens
+
+    name = connection.settings_dict["NAME"]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    call_command("migrate", verbosity=0)
+    version = services.default_rubric_version()
+    organisation = Organisation.objects.create(name="Bench Ltd")
+    assessment = assessment_services.create_assessment(
+        organisation=organisation, period="FY2026", rubric_version=version
+    )
+    assessment_services.open_assessment(assessment=assessment)
+    found = []
+    for i in range(count):
+        group = GROUPS[i % len(GROUPS)]
+        invitation = services.invite(assessment=assessment, email=f"r{i}@bench.example", group=group)
+        found.append(Respondent(token=tokens.token_for(invitation.secret), group=group))
+    connection.close()
+    return found
+
+
+def lost_answers(respondents: list[Respondent]) -> list[str]:
+    """Every difference between what the respondents sent (and got 200 for) and what is stored."""
+    from assessment.models import Answer
+    from surveys import services
+
+    problems = []
+    for respondent in respondents:
+        invitation = services.find_invitation(token=respondent.token)
+        stored = {
+            a.criterion.key: a
+            for a in Answer.objects.filter(response=invitation.response).select_related("criterion", "option")
+        }
+        if set(stored) != set(respondent.sent):
+            problems.append(f"{respondent.token[:8]}: {len(respondent.sent)} sent, {len(stored)} stored")
+            continue
+        for key, sent in respondent.sent.items():
+            row = stored[key]
+            got = {
+                "option": row.option.key if row.option else None,
+                "not_applicable": row.not_applicable,
+                "text": row.text,
+                "comment": row.comment,
+            }
+            want = {
+                "option": sent.get("option"),
+                "not_applicable": sent.get("not_applicable", False),
+                "text": sent.get("text", ""),
+                "comment": sent.get("comment", ""),
+            }
+            if got != want:
+                problems.append(f"{respondent.token[:8]} {key}: sent {want}, stored {got}")
+        if respondent.submitted and invitation.response.submitted_at is None:
+            problems.append(f"{respondent.token[:8]}: submitted but not stored as submitted")
+    return problems
+
+
+def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url + ("&" if "?" in url else "?") + "conn_max_age=600",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "EMAIL_URL": "memorymail://",
+        "LOG_LEVEL": "ERROR",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--backlog",
+            "2048",
+            "--log-level",
+            "error",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            status, _ = asyncio.run(request("127.0.0.1", port, "GET", "/login/"))
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/waypoint_bench_survey")
+    parser.add_argument("--respondents", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=330.0, help="offered answer saves per second; 0: no pacing")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--port", type=int, default=8799)
+    args = parser.parse_args()
+
+    respondents = setup_database(args.database_url, args.respondents)
+    host = "127.0.0.1"
+    server = start_gunicorn(args.database_url, args.port, args.workers)
+    try:
+        elapsed = asyncio.run(run_load(respondents, host, args.port, args.rate))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    latencies = [x for r in respondents for x in r.latencies]
+    errors = [e for r in respondents for e in r.errors]
+    problems = lost_answers(respondents)
+    saves = len(latencies)
+    print(
+        f"respondents: {len(respondents)}, gunicorn workers: {args.workers}, offered rate: "
+        f"{args.rate or 'unpaced'}{' saves/s' if args.rate else ''}"
+    )
+    print(f"answer saves: {saves} in {elapsed:.1f} s = {saves / elapsed:.0f} saves/s (target ≥ 300)")
+    print(
+        f"latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms "
+        f"(target ≤ 100), p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+    )
+    print(f"submitted: {sum(r.submitted for r in respondents)} of {len(respondents)}")
+    print(f"errors: {len(errors)}; lost or wrong answers: {len(problems)}")
+    for line in (errors + problems)[:10]:
+        print("  " + line)
+    sys.exit(1 if errors or problems else 0)
+
+
+if __name__ == "__main__":
+    main()
