@@ -23,10 +23,6 @@ class LoginView(auth_views.LoginView):
     extra_context = {"failure_limit": settings.AXES_FAILURE_LIMIT}
 
 
-class LogoutView(auth_views.LogoutView):
-    pass
-
-
 def reports_url(assessment_id: int) -> str | None:
     """The assessment's reports page, when the reports app serves one."""
     try:
