@@ -193,9 +193,10 @@ class AssessmentList(generics.ListAPIView):
         if "rubric" in data:
             version = visible_object(RubricVersion.objects.all(), request.user, data["rubric"], name="rubric version")
         else:
-            version = RubricVersion.objects.latest_of(DEFAULT_RUBRIC_KEY)
-            if version is None:
+            latest = RubricVersion.objects.latest_of(DEFAULT_RUBRIC_KEY)
+            if latest is None:
                 raise InvalidInput("Choose a rubric version: the default rubric is not installed.", field="rubric")
+            version = latest
         assessment = services.create_assessment(
             organisation=organisation,
             period=data["period"],
@@ -267,7 +268,7 @@ class AssessmentProgress(APIView):
     @extend_schema(responses={200: ProgressSerializer}, summary="Responses started and submitted per group")
     def get(self, request: Request, id: int) -> Response:
         assessment = _assessment(request, id, READ, "see progress")
-        counts = {
+        counts: dict[str, dict[str, Any]] = {
             row["group"]: row
             for row in SurveyResponse.objects.filter(assessment=assessment)
             .values("group")

@@ -63,7 +63,7 @@ def error_body(code: str, message: str, fields: Mapping[str, list[str]] | None =
     return body
 
 
-def handle_exception(exc: Exception, context: Mapping[str, Any]) -> Response | None:
+def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: map any known error to its status and the one error shape."""
     if isinstance(exc, DomainError):
         http_status = next(c for kind, c in STATUS_OF_DOMAIN_ERROR if isinstance(exc, kind))

@@ -8,7 +8,7 @@ schemathesis' status-code checks. Strict request bodies declare that they take n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema
 
@@ -44,7 +44,7 @@ class ApiSchema(AutoSchema):
             schema["additionalProperties"] = False
         return schema
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code, description in ERRORS.items():
             if code not in responses:

@@ -11,7 +11,7 @@ from organisations.models import Membership, Organisation, Role, SizeBand
 
 
 def _type_problem(field: serializers.Field, value: Any) -> str | None:
-    """What is wrong with the JSON type of a value, where DRF alone would coerce it ("5" → 5, 5 → "5")."""
+    """What is wrong with the JSON type (or raw length) of a value, where DRF alone would coerce it ("5" → 5)."""
     if value is None:
         return None  # DRF reports a null where none is allowed
     if isinstance(field, serializers.BooleanField):
@@ -21,7 +21,13 @@ def _type_problem(field: serializers.Field, value: Any) -> str | None:
     if isinstance(field, serializers.FloatField):
         return None if isinstance(value, int | float) and not isinstance(value, bool) else "Expected a number."
     if isinstance(field, serializers.CharField | serializers.ChoiceField | serializers.DateField):
-        return None if isinstance(value, str) else "Expected text."
+        if not isinstance(value, str):
+            return "Expected text."
+        # DRF trims whitespace before checking the length; the limit is on what was sent.
+        limit = getattr(field, "max_length", None)
+        if limit is not None and len(value) > limit:
+            return f"Ensure this field has no more than {limit} characters."
+        return None
     if isinstance(field, serializers.ListField):
         if not isinstance(value, list):
             return "Expected a list."

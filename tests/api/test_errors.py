@@ -39,6 +39,7 @@ BAD_REQUESTS = [
     ("PATCH", "/api/v1/assessments/{open}/targets/", json.dumps({"targets": {"technology": "5"}})),
     ("PATCH", "/api/v1/assessments/{open}/targets/", json.dumps({"targets": {"technology": 4.0}})),
     ("POST", "/api/v1/organisations/", json.dumps({"name": 5})),
+    ("POST", "/api/v1/organisations/", json.dumps({"name": "Initech", "industry": "\r" + "x" * 100})),
     ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"state": "closed"})),
     ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"id": 1})),
     ("PATCH", "/api/v1/assessments/{open}/targets/", json.dumps({"targets": {"technology": HUGE}})),
