@@ -584,7 +584,7 @@ class YearOverYear(APIView):
                     "current": _snapshot(current),
                     "rubric_changed": c.rubric_changed,
                     "rubric_change": _rubric_change(previous, current),
-                    "overall": {**_delta(c.overall)},
+                    "overall": _delta(c.overall),
                     "dimensions": [_delta(d) for d in c.dimensions],
                     "criteria": [_delta(d) for d in c.criteria],
                     "only_in_previous": list(c.only_in_previous),

@@ -180,3 +180,14 @@ def test_a_member_of_another_organisation_is_not_found_under_ours(consultant, or
     )
     assert response.status_code == 404
     assert Membership.objects.get(pk=theirs.pk).role == Role.CONSULTANT
+
+
+def test_a_signed_in_session_reads_the_api_and_writes_only_with_the_csrf_token(consultant, organisation):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(consultant)
+    assert client.get("/api/v1/organisations/").json()["count"] == 1
+    refused = client.post("/api/v1/organisations/", {"name": "Initech"})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "forbidden"
+    assert refused.json()["message"].startswith("CSRF Failed")
+    assert not Organisation.objects.filter(name="Initech").exists()
