@@ -1189,6 +1189,7 @@ def roadmap_html(document: RoadmapDocument) -> str:
                     trend.periods,
                     [charts.TrendSeries(name=trend.dimension, values=trend.values)],
                     levels=levels,
+                    height=104,
                     target=trend.target,
                     title=f"{trend.dimension} by period",
                 )
