@@ -44,8 +44,26 @@ class Evidence:
         return self.loaded.rubric
 
 
+# Rubric versions never change once imported, so a process keeps each one it has built.
+# The key includes the import time: a new import (even reusing an id in a fresh test
+# database) is always a new entry.
+_RUBRIC_CACHE: dict[tuple[int, str, object], LoadedRubric] = {}
+_RUBRIC_CACHE_SIZE = 32
+
+
 def load_rubric(version: models.RubricVersion) -> LoadedRubric:
-    """Build the pure rubric of a version from its rows: five queries whatever its size."""
+    """The pure rubric of a version: built from its rows (five queries) once per process."""
+    key = (version.pk, version.checksum, version.imported_at)
+    loaded = _RUBRIC_CACHE.get(key)
+    if loaded is None:
+        loaded = _build_rubric(version)
+        if len(_RUBRIC_CACHE) >= _RUBRIC_CACHE_SIZE:
+            _RUBRIC_CACHE.pop(next(iter(_RUBRIC_CACHE)))
+        _RUBRIC_CACHE[key] = loaded
+    return loaded
+
+
+def _build_rubric(version: models.RubricVersion) -> LoadedRubric:
     answer_set_rows = list(models.AnswerSet.objects.filter(rubric_version=version).prefetch_related("options"))
     node_rows = list(models.Dimension.objects.filter(rubric_version=version).order_by("position"))
     criterion_rows = list(models.Criterion.objects.filter(rubric_version=version).order_by("position"))
@@ -150,7 +168,7 @@ def load_evidence(assessment: models.Assessment, *, groups: Sequence[str] | None
     A constant number of queries whatever the number of respondents: the rubric's five, the
     responses, and the answers in one pass.
     """
-    loaded = load_rubric(models.RubricVersion.objects.select_related("rubric").get(pk=assessment.rubric_version_id))
+    loaded = load_rubric(assessment.rubric_version)
     responses = models.Response.objects.filter(assessment=assessment).counted()
     if groups is not None:
         responses = responses.filter(group__in=list(groups))

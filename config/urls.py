@@ -16,3 +16,6 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("reports/", include("reports.urls")),
 ]
+
+handler404 = "organisations.exceptions.api_not_found"
+handler500 = "organisations.exceptions.api_server_error"

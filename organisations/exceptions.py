@@ -158,3 +158,22 @@ def lockout_response(
         f"<body><main><h1>Too many failed sign-in attempts</h1><p>{escape(message)}</p></main></body></html>"
     )
     return HttpResponse(page, status=429, headers=headers)
+
+
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A URL that matches no route: the error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "There is nothing at this address."), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def api_server_error(request: HttpRequest) -> HttpResponse:
+    """An unexpected failure: the error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = error_body("server_error", "Something went wrong on our side; nothing was changed. Please try again.")
+        return JsonResponse(body, status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

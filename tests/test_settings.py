@@ -48,3 +48,13 @@ def test_the_deployment_checklist_is_clean():
 
 def test_without_a_broker_tasks_run_eagerly_in_process():
     assert settings.CELERY_TASK_ALWAYS_EAGER is True
+
+
+def test_every_setting_read_from_the_environment_is_explained_in_env_example():
+    import re
+
+    source = (settings.BASE_DIR / "config" / "settings.py").read_text()
+    read = set(re.findall(r'env\.\w+\("([A-Z_]+)"', source))
+    example = (settings.BASE_DIR / ".env.example").read_text()
+    explained = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
+    assert read - explained == set()

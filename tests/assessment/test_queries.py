@@ -26,6 +26,7 @@ def respond(assessment, group, answers, *, submit=True):
 
 
 def queries_to_load(assessment) -> int:
+    assessment = type(assessment).objects.get(pk=assessment.pk)
     with CaptureQueriesContext(connection) as ctx:
         evidence = load_evidence(assessment)
         score_assessment(evidence.rubric, evidence.responses)
@@ -39,6 +40,20 @@ def test_loading_an_assessment_takes_the_same_queries_for_one_or_thirty_responde
         respond(open_assessment, "managers", {"stage-exit-criteria": 1 + i % 5, "buying-process-mapped": 2})
     assert queries_to_load(open_assessment) == one
     assert one <= 8
+    # With the rubric version already built in this process: its row, the responses, the answers.
+    assert one == 3
+
+
+def test_a_rubric_version_is_built_from_its_rows_once_per_process(default_rubric, django_assert_num_queries):
+    from assessment import queries
+
+    queries._RUBRIC_CACHE.clear()
+    version = type(default_rubric).objects.get(pk=default_rubric.pk)
+    with django_assert_num_queries(6):
+        first = load_rubric(version)
+    with django_assert_num_queries(0):
+        again = load_rubric(version)
+    assert again is first
 
 
 def test_the_stored_rubric_is_the_default_rubric_file(default_rubric):
