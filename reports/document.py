@@ -159,6 +159,15 @@ class GroupRow:
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A respondent's words, anonymous; identical comments are shown once with how many wrote them."""
+
+    text: str
+    count: int
+    note: str
+
+
+@dataclass(frozen=True)
 class DimensionPage:
     key: str
     anchor: str
@@ -182,7 +191,7 @@ class DimensionPage:
     gap_sentence: str
     gap_significant: bool
     hidden_groups_note: str
-    comments: tuple[str, ...]
+    comments: tuple[Comment, ...]
     comments_note: str
 
 
@@ -649,8 +658,11 @@ def _radar(
     )
 
 
-def _comments(assessment: models.Assessment, rubric: Rubric) -> dict[str, tuple[str, ...]]:
-    """Respondents' free-text answers and answer comments by dimension, anonymous, in rubric order."""
+def _comments(assessment: models.Assessment, rubric: Rubric) -> dict[str, tuple[Comment, ...]]:
+    """Respondents' free-text answers and answer comments by dimension, anonymous, in rubric order.
+
+    The same words from several respondents are shown once, with their number.
+    """
     position = {c.key: i for i, c in enumerate(rubric.criteria)}
     rows = (
         models.Answer.objects.filter(response__in=models.Response.objects.filter(assessment=assessment).counted())
@@ -665,7 +677,15 @@ def _comments(assessment: models.Assessment, rubric: Rubric) -> dict[str, tuple[
         for part in (text, comment):
             if part.strip():
                 found.setdefault(dimension, []).append((position[key], answer_id, shorten(part, MAX_COMMENT)))
-    return {k: tuple(text for *_, text in sorted(v)) for k, v in found.items()}
+    grouped: dict[str, tuple[Comment, ...]] = {}
+    for dimension, items in found.items():
+        counts: dict[str, int] = {}
+        for *_, text in sorted(items):
+            counts[text] = counts.get(text, 0) + 1
+        grouped[dimension] = tuple(
+            Comment(text=text, count=n, note=f"{n} respondents" if n > 1 else "") for text, n in counts.items()
+        )
+    return grouped
 
 
 def _dimension_page(
@@ -674,7 +694,7 @@ def _dimension_page(
     node: Node,
     targets: Mapping[str, int],
     previous: AssessmentSnapshot | None,
-    comments: tuple[str, ...],
+    comments: tuple[Comment, ...],
 ) -> DimensionPage:
     score = scores.dimensions[node.key]
     level = score.level.value if score.level else None

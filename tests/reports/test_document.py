@@ -170,10 +170,10 @@ def test_perception_gaps_compare_groups_of_three_or_more_and_name_the_hidden_one
 
 
 def test_respondents_comments_appear_on_their_dimension_without_who_wrote_them(document):
-    assert document.dimensions[0].comments == (
-        "Deals stall after the first demo & nobody <b>owns</b> next steps.",
-        "Agree exit criteria with the buyer, not among ourselves.",
-    )
+    assert [(c.text, c.count, c.note) for c in document.dimensions[0].comments] == [
+        ("Deals stall after the first demo & nobody <b>owns</b> next steps.", 1, ""),
+        ("Agree exit criteria with the buyer, not among ourselves.", 1, ""),
+    ]
     assert document.dimensions[1].comments == ()
     assert document.dimensions[1].comments_note == "No comments were left on this dimension."
 
@@ -246,6 +246,20 @@ def test_last_years_report_knows_nothing_of_this_year(last_year, this_year):
     assert document.summary.changes == ()
     assert document.summary.changes_note.startswith("This is the first assessment")
     assert document.year_over_year.outcomes == ()
+
+
+def test_the_same_comment_from_several_respondents_is_shown_once_with_their_number(this_year):
+    from assessment.models import Answer
+
+    Answer.objects.filter(response__assessment=this_year, criterion__key="technology-comment").delete()
+    for response in this_year.responses.filter(group="reps"):
+        Answer.objects.filter(response=response, criterion__key="crm-single-source").update(
+            comment="The dashboards are not trusted yet."
+        )
+    comments = build_roadmap_document(this_year, issued_on=ISSUED).dimensions[2].comments
+    assert [(c.text, c.count, c.note) for c in comments] == [
+        ("The dashboards are not trusted yet.", 3, "3 respondents")
+    ]
 
 
 def test_the_method_appendix_counts_respondents_and_states_the_formulas_with_the_rubrics_numbers(document):
