@@ -354,7 +354,9 @@ def save_answers(*, response: models.Response, answers: Sequence[AnswerInput]) -
     """
     from assessment.queries import load_rubric
 
-    response = models.Response.objects.select_for_update().select_related("assessment").get(pk=response.pk)
+    response = (
+        models.Response.objects.select_for_update().select_related("assessment__rubric_version").get(pk=response.pk)
+    )
     if response.is_submitted:
         raise AlreadySubmitted("This response has been submitted and can no longer be changed.")
     if response.assessment.state == AssessmentState.DRAFT:
