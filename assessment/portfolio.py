@@ -1,0 +1,210 @@
+"""Read-side assembly for a consultant's portfolio: each client's standing, the peer benchmark, outcomes.
+
+Everything here reads closed assessments' `closing_scores` (written once when an assessment closes)
+rather than re-scoring answers, so a portfolio of hundreds of clients costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+
+from assessment import models
+from assessment.benchmark import MIN_PEERS, DimensionBenchmark, benchmark
+from assessment.queries import assessment_scores, load_rubric
+from organisations.models import Membership, Organisation, Role
+
+OUTCOME_FIELDS: tuple[tuple[str, str, str], ...] = (
+    # (field, label, unit); for every one but ramp time and attrition, higher is better.
+    ("win_rate", "Win rate of forecast deals", "%"),
+    ("reps_at_quota", "Reps at quota", "%"),
+    ("forecast_accuracy", "Forecast accuracy", "%"),
+    ("ramp_months", "Average ramp time", "months"),
+    ("attrition", "Sales attrition", "%"),
+)
+LOWER_IS_BETTER = frozenset({"ramp_months", "attrition"})
+
+
+@dataclass(frozen=True)
+class OpenAssessment:
+    id: int
+    period: str
+    invited: int
+    submitted: int
+
+    @property
+    def response_rate(self) -> float | None:
+        """Submitted responses per invitation, as a percentage (None before anyone is invited)."""
+        return min(100.0, 100 * self.submitted / self.invited) if self.invited else None
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    organisation: Organisation
+    latest_id: int | None
+    latest_period: str | None
+    overall: float | None
+    overall_level: int | None
+    previous_period: str | None
+    change: float | None  # overall score, latest closed minus the one before it
+    open_assessments: tuple[OpenAssessment, ...]
+
+    @property
+    def trend(self) -> str:
+        """up, down, flat or none: the arrow the portfolio shows."""
+        if self.change is None:
+            return "none"
+        if abs(self.change) < 0.05:
+            return "flat"
+        return "up" if self.change > 0 else "down"
+
+
+def consultant_organisations(user: Any) -> list[Organisation]:
+    return list(
+        Organisation.objects.filter(memberships__user=user, memberships__role=Role.CONSULTANT).order_by("name", "id")
+    )
+
+
+def portfolio(user: Any) -> list[PortfolioRow]:
+    """The organisations the user consults for, with their standing; three queries whatever their number."""
+    organisations = consultant_organisations(user)
+    ids = [o.pk for o in organisations]
+    closed: dict[int, list[tuple[int, str, dict]]] = {}
+    for row in (
+        models.Assessment.objects.closed()
+        .filter(organisation_id__in=ids)
+        .order_by("organisation_id", "-period", "-id")
+        .values_list("organisation_id", "id", "period", "closing_scores")
+    ):
+        closed.setdefault(row[0], []).append((row[1], row[2], row[3] or {}))
+    open_by_org: dict[int, list[OpenAssessment]] = {}
+    for a in (
+        models.Assessment.objects.open()
+        .filter(organisation_id__in=ids)
+        .annotate(
+            invited=Count("invitations", filter=Q(invitations__revoked_at__isnull=True), distinct=True),
+            submitted=Count("responses", filter=Q(responses__submitted_at__isnull=False), distinct=True),
+        )
+        .order_by("organisation_id", "period", "id")
+        .values_list("organisation_id", "id", "period", "invited", "submitted")
+    ):
+        open_by_org.setdefault(a[0], []).append(OpenAssessment(id=a[1], period=a[2], invited=a[3], submitted=a[4]))
+    rows = []
+    for organisation in organisations:
+        history = closed.get(organisation.pk, [])
+        latest = history[0] if history else None
+        previous = history[1] if len(history) > 1 else None
+        overall = latest[2].get("overall") if latest else None
+        before = previous[2].get("overall") if previous else None
+        rows.append(
+            PortfolioRow(
+                organisation=organisation,
+                latest_id=latest[0] if latest else None,
+                latest_period=latest[1] if latest else None,
+                overall=overall,
+                overall_level=latest[2].get("overall_level") if latest else None,
+                previous_period=previous[1] if previous else None,
+                change=round(overall - before, 2) if overall is not None and before is not None else None,
+                open_assessments=tuple(open_by_org.get(organisation.pk, ())),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class PeerBenchmark:
+    """Where one assessment stands among its consultants' other clients (never naming them)."""
+
+    peers: int
+    industry: str
+    size_band: str
+    dimensions: tuple[DimensionBenchmark, ...]
+    names: dict[str, str]  # dimension key → name
+
+    @property
+    def shown(self) -> bool:
+        return self.peers >= MIN_PEERS
+
+    @property
+    def min_peers(self) -> int:
+        return MIN_PEERS
+
+
+def own_dimension_scores(assessment: models.Assessment) -> dict[str, float | None]:
+    if assessment.state == models.AssessmentState.CLOSED and assessment.closing_scores:
+        return dict(assessment.closing_scores.get("dimensions", {}))
+    _, scores = assessment_scores(assessment)
+    return {key: d.score for key, d in scores.dimensions.items()}
+
+
+def peer_benchmark(
+    assessment: models.Assessment, *, industry: str = "", size_band: str = "", own: dict | None = None
+) -> PeerBenchmark:
+    """Each dimension's percentile among the latest closed assessments (same rubric) of the other clients
+    of this organisation's consultants, optionally only those in one industry and/or size band."""
+    consultants = Membership.objects.filter(organisation_id=assessment.organisation_id, role=Role.CONSULTANT)
+    peer_organisations = (
+        Membership.objects.filter(role=Role.CONSULTANT, user__in=consultants.values("user"))
+        .exclude(organisation_id=assessment.organisation_id)
+        .values("organisation_id")
+    )
+    peers_qs = models.Assessment.objects.closed().filter(
+        organisation_id__in=peer_organisations,
+        rubric_version__rubric_id=assessment.rubric_version.rubric_id,
+        closing_scores__isnull=False,
+    )
+    if industry:
+        peers_qs = peers_qs.filter(organisation__industry__iexact=industry)
+    if size_band:
+        peers_qs = peers_qs.filter(organisation__size_band=size_band)
+    latest: dict[int, dict] = {}
+    for organisation_id, scores in peers_qs.order_by("organisation_id", "-period", "-id").values_list(
+        "organisation_id", "closing_scores"
+    ):
+        latest.setdefault(organisation_id, scores or {})
+    peers = [dict(s.get("dimensions", {})) for s in latest.values()]
+    rubric = load_rubric(assessment.rubric_version).rubric
+    keys = [d.key for d in rubric.dimensions]
+    result = benchmark(own if own is not None else own_dimension_scores(assessment), peers, keys)
+    return PeerBenchmark(
+        peers=len(peers),
+        industry=industry,
+        size_band=size_band,
+        dimensions=result,
+        names={d.key: d.name for d in rubric.dimensions},
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """One outcome KPI across an organisation's assessments, oldest first."""
+
+    key: str
+    label: str
+    unit: str
+    lower_is_better: bool
+    values: tuple[tuple[str, float | None], ...]  # (period, value)
+
+    @property
+    def has_values(self) -> bool:
+        return any(v is not None for _, v in self.values)
+
+
+def outcome_history(assessments: Sequence[models.Assessment]) -> tuple[OutcomeRow, ...]:
+    """The outcome KPIs the client supplied for each of these assessments (one query)."""
+    by_assessment = {o.assessment_id: o for o in models.Outcome.objects.filter(assessment__in=assessments)}
+    return tuple(
+        OutcomeRow(
+            key=field,
+            label=label,
+            unit=unit,
+            lower_is_better=field in LOWER_IS_BETTER,
+            values=tuple(
+                (a.period, getattr(by_assessment[a.pk], field) if a.pk in by_assessment else None) for a in assessments
+            ),
+        )
+        for field, label, unit in OUTCOME_FIELDS
+    )
