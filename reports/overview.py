@@ -44,7 +44,10 @@ class Headline:
     period: str
     overall: str
     level: str
+    scale_bottom: str
+    scale_bottom_name: str
     scale_top: str
+    scale_top_name: str
     change: str  # "+0.4 since FY2025", or "" for a first assessment
     direction: str
     is_open: bool
@@ -215,8 +218,13 @@ def organisation_overview(organisation: Organisation) -> Overview:
         headline = Headline(
             period=latest.period,
             overall=score_text(latest.overall),
-            level=level_names.get(latest.overall_level, "") if latest.overall_level else "",
+            level=f"Level {latest.overall_level}: {level_names[latest.overall_level]}"
+            if latest.overall_level in level_names
+            else "",
+            scale_bottom=str(levels[0][0]),
+            scale_bottom_name=levels[0][1],
             scale_top=str(levels[-1][0]),
+            scale_top_name=levels[-1][1],
             change=""
             if previous is None
             else ("–" if overall_change is None else f"{delta_text(overall_change)} since {previous.period}"),

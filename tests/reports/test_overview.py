@@ -66,13 +66,13 @@ def test_a_viewer_sees_the_reports_trends_outcomes_and_initiatives(client, viewe
     assert "Sales process 4.0 in FY2026 · +2.0 since FY2025 · target 4" in text
     assert "Strategic sales leadership 1.0 in FY2026 · \u22121.0 since FY2025 · target 4" in text
     # Outcome KPIs beside the maturity scores: higher win rate is better, higher attrition is worse.
-    assert "Change since FY2025" in text
+    assert "Change since FY2025" in text  # the column, named in full for screen readers
     assert "Sales process 2.0 4.0 +2.0 better" in text
     assert "Win rate of forecast deals (%) 20 26 +6 better" in text
     assert "Sales attrition (%) lower is better 18.5 21 +2.5 worse" in text
     assert "Reps at quota" not in text  # never supplied in any period
     # Last year's initiatives with status, owner and due date, grouped by their assessment.
-    assert "From the FY2025 assessment · 1 of 3 done" in text
+    assert "Agreed after the FY2025 assessment · 1 of 3 done" in text
     assert "in progress" in text and "Owner: RevOps" in text and "No owner named" in text
     assert "No due date" in text
 
@@ -130,7 +130,7 @@ def test_the_page_shows_the_same_scores_and_changes_as_the_year_over_year_api(cl
             f"{DIMENSION_NAMES[delta['key']]} {score_text(delta['current'])} in FY2026 · {change} since FY2025" in text
         )
     # The headline is the API's overall, with the same change.
-    assert f"{score_text(overall['current'])} of 5" in text
+    assert f"{score_text(overall['current'])} of 5 Level " in text
 
 
 def test_an_open_assessment_is_scored_live_and_flagged_as_not_final(
