@@ -342,7 +342,7 @@ def _as_snapshot(p: PeriodScores) -> AssessmentSnapshot:
 
 
 def _rubric_note(history: Sequence[PeriodScores]) -> str:
-    versions = []
+    versions: list[tuple[tuple[str, int], str]] = []
     for p in history:
         if p.rubric not in [v for v, _ in versions]:
             versions.append((p.rubric, p.period))
