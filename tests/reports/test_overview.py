@@ -200,3 +200,20 @@ def test_the_overview_takes_the_same_number_of_queries_whatever_the_number_of_as
             services.request_report(assessment=assessment, requested_by=consultant)
     many = queries_for(client, overview_url(organisation))
     assert many == few <= 12
+
+
+def test_a_report_rendered_before_its_assessment_closed_is_marked_interim(
+    client, viewer, organisation, open_assessment, consultant, django_capture_on_commit_callbacks
+):
+    respond(open_assessment, "reps", dict.fromkeys(DIMENSION_NAMES, "3"))
+    with django_capture_on_commit_callbacks(execute=True):
+        early = services.request_report(assessment=open_assessment, requested_by=consultant)
+    assessment_services.close_assessment(assessment=open_assessment)
+    with django_capture_on_commit_callbacks(execute=True):
+        final = services.request_report(assessment=open_assessment, requested_by=consultant)
+    client.force_login(viewer)
+    text = text_of(client.get(overview_url(organisation)).content.decode())
+    # Newest first: the final report, then the interim one.
+    rows = text.split("Download the FY2026 roadmap")
+    assert len(rows) == 3 and early.pk < final.pk
+    assert "interim" not in rows[0] and "interim : rendered before the assessment closed" in rows[1]
