@@ -191,6 +191,38 @@ def load_evidence(assessment: models.Assessment, *, groups: Sequence[str] | None
     )
 
 
+def scores_of_many(assessments: Sequence[models.Assessment]) -> dict[int, tuple[Rubric, AssessmentScores]]:
+    """Score several assessments at once: the same numbers as `assessment_scores`, in two queries for all
+    of them (plus each rubric version's five the first time this process sees it). Select the assessments'
+    `rubric_version` with them."""
+    loaded = {a.pk: load_rubric(a.rubric_version) for a in assessments}
+    responses = models.Response.objects.filter(assessment__in=[a.pk for a in assessments]).counted()
+    owner: dict[int, tuple[int, str]] = {
+        rid: (aid, group) for rid, aid, group in responses.values_list("id", "assessment_id", "group")
+    }
+    values: dict[int, dict[str, float | None]] = {rid: {} for rid in owner}
+    rows = models.Answer.objects.filter(response__in=responses).values_list(
+        "response_id", "criterion_id", "option_id", "not_applicable"
+    )
+    for response_id, criterion_id, option_id, not_applicable in rows.iterator(chunk_size=5000):
+        rubric = loaded[owner[response_id][0]]
+        # As in load_evidence: free-text answers are never scored.
+        if option_id is not None:
+            values[response_id][rubric.criterion_key_by_id[criterion_id]] = rubric.option_by_id[option_id][2]
+        elif not_applicable:
+            values[response_id][rubric.criterion_key_by_id[criterion_id]] = None
+    by_assessment: dict[int, list[ResponseAnswers]] = defaultdict(list)
+    for rid, (aid, group) in owner.items():
+        by_assessment[aid].append(ResponseAnswers(group=group, values=values[rid]))
+    return {
+        a.pk: (
+            loaded[a.pk].rubric,
+            score_assessment(loaded[a.pk].rubric, by_assessment[a.pk], group_weighting=a.group_weighting),
+        )
+        for a in assessments
+    }
+
+
 def assessment_scores(assessment: models.Assessment) -> tuple[Rubric, AssessmentScores]:
     """Load and score an assessment: the numbers every page, endpoint and report shows."""
     evidence = load_evidence(assessment)

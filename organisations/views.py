@@ -31,6 +31,14 @@ def reports_url(assessment_id: int) -> str | None:
         return None
 
 
+def overview_url(organisation_id: int) -> str | None:
+    """The organisation's executive overview, when the reports app serves one."""
+    try:
+        return reverse("reports:organisation", kwargs={"organisation_id": organisation_id})
+    except NoReverseMatch:
+        return None
+
+
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -59,6 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "role": m.role,
             "role_name": Role(m.role).label,
             "can_invite": m.role in (Role.CONSULTANT, Role.LEADER),
+            "overview_url": overview_url(m.organisation_id),
             "assessments": by_organisation.get(m.organisation_id, []),
         }
         for m in memberships

@@ -1,4 +1,4 @@
-"""Web pages: an assessment's reports, with a button to request a new one and links to download."""
+"""Web pages: an assessment's reports (request one, download), and an organisation's executive overview."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from assessment.models import Assessment
 from organisations.errors import DomainError
+from organisations.models import Organisation
 from reports import services
 from reports.models import Report
+from reports.overview import organisation_overview as build_overview
 
 
 @login_required
@@ -47,3 +49,11 @@ def download(request: HttpRequest, report_id: int) -> FileResponse:
     return FileResponse(
         report.pdf.open("rb"), as_attachment=True, filename=report.filename, content_type="application/pdf"
     )
+
+
+@login_required
+@require_GET
+def organisation_overview(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """The executive view of one of the user's organisations: reports, trends, outcomes, initiatives."""
+    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=organisation_id)
+    return render(request, "reports/organisation.html", {"overview": build_overview(organisation)})
