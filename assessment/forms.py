@@ -36,7 +36,7 @@ class AssessmentForm(forms.Form):
     period = forms.CharField(
         label="Period", max_length=40, help_text="A label that sorts in time order, e.g. FY2026 or 2026-H1"
     )
-    title = forms.CharField(label="Title", max_length=200, required=False, help_text="Optional")
+    title = forms.CharField(label="Title", max_length=200, required=False)
     respondent_groups = forms.MultipleChoiceField(
         label="Respondent groups",
         widget=forms.CheckboxSelectMultiple,
