@@ -9,7 +9,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,13 +21,13 @@ from rest_framework.views import APIView
 from assessment import services
 from assessment.filters import AssessmentFilter, InitiativeFilter, RubricVersionFilter
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
-from assessment.models import Response as SurveyResponse
 from assessment.queries import (
     assessment_roadmap,
     assessment_scores,
     assessment_targets,
     load_rubric,
     organisation_history,
+    response_counts,
 )
 from assessment.roadmap import percent_to_target, progress_to_date, target_gaps
 from assessment.rubric import HORIZON_NAMES, RubricInvalid, dump_rubric_yaml
@@ -268,12 +268,7 @@ class AssessmentProgress(APIView):
     @extend_schema(responses={200: ProgressSerializer}, summary="Responses started and submitted per group")
     def get(self, request: Request, id: int) -> Response:
         assessment = _assessment(request, id, READ, "see progress")
-        counts: dict[str, dict[str, Any]] = {
-            row["group"]: row
-            for row in SurveyResponse.objects.filter(assessment=assessment)
-            .values("group")
-            .annotate(started=Count("id"), submitted=Count("id", filter=Q(submitted_at__isnull=False)))
-        }
+        counts = response_counts(assessment)
         names = {g["key"]: g["name"] for g in assessment.rubric_version.respondent_groups}
         keys = list(assessment.respondent_groups) + sorted(set(counts) - set(assessment.respondent_groups))
         groups = []

@@ -6,6 +6,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
+
 from assessment import models
 from assessment.roadmap import Roadmap, build_roadmap
 from assessment.rubric import (
@@ -274,3 +276,58 @@ def organisation_history(organisation_id: int) -> list[AssessmentSnapshot]:
         .order_by("period", "id")
     )
     return [snapshot(a) for a in assessments]
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    """How far one respondent group has got: counts only, never what anyone answered."""
+
+    group: str
+    name: str
+    invited: int
+    started: int
+    submitted: int
+
+    @property
+    def in_progress(self) -> int:
+        return self.started - self.submitted
+
+    @property
+    def response_rate(self) -> float | None:
+        """Submitted responses per live invitation, as a percentage (None before anyone is invited)."""
+        return min(100.0, 100 * self.submitted / self.invited) if self.invited else None
+
+
+def response_counts(assessment: models.Assessment) -> dict[str, dict[str, int]]:
+    """Responses started and submitted per respondent group (one query)."""
+    return {
+        row["group"]: row
+        for row in models.Response.objects.filter(assessment=assessment)
+        .values("group")
+        .annotate(started=Count("id"), submitted=Count("id", filter=Q(submitted_at__isnull=False)))
+    }
+
+
+def response_progress(assessment: models.Assessment) -> list[GroupProgress]:
+    """Invited, started and submitted per respondent group of the assessment (two queries)."""
+    counts = response_counts(assessment)
+    # Invitations live in the survey app; the reverse relation keeps this module free of it.
+    invited = dict(
+        assessment.invitations.filter(revoked_at__isnull=True)  # type: ignore[attr-defined]
+        .values("group")
+        .annotate(n=Count("id"))
+        .values_list("group", "n")
+    )
+    names = {g["key"]: g["name"] for g in assessment.rubric_version.respondent_groups}
+    keys = list(assessment.respondent_groups)
+    keys += sorted((set(counts) | set(invited)) - set(keys))
+    return [
+        GroupProgress(
+            group=key,
+            name=names.get(key, key),
+            invited=invited.get(key, 0),
+            started=counts.get(key, {}).get("started", 0),
+            submitted=counts.get(key, {}).get("submitted", 0),
+        )
+        for key in keys
+    ]

@@ -14,6 +14,7 @@ urlpatterns = [
     # Web pages.
     path("", include("organisations.urls")),
     path("", include("surveys.urls")),
+    path("", include("assessment.urls")),
     path("reports/", include("reports.urls")),
 ]
 

@@ -72,4 +72,5 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         for m in memberships
     ]
-    return render(request, "organisations/home.html", {"organisations": organisations})
+    consults = any(m.role == Role.CONSULTANT for m in memberships)
+    return render(request, "organisations/home.html", {"organisations": organisations, "nav_portfolio": consults})

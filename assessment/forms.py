@@ -1,0 +1,100 @@
+"""The workspace pages' forms: the shape of each input. The rules live in the services they feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from assessment.models import InitiativeStatus, RubricVersion
+from assessment.portfolio import OUTCOME_FIELDS
+from assessment.rubric import Rubric
+from organisations.models import SizeBand
+
+SIZE_BANDS = [("", "Not given"), *SizeBand.choices]
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    industry = forms.CharField(
+        label="Industry", max_length=100, required=False, help_text="Free text, e.g. Software, Manufacturing"
+    )
+    size_band = forms.ChoiceField(label="Size of the sales team", choices=SIZE_BANDS, required=False)
+
+
+class RubricVersionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: RubricVersion) -> str:
+        return f"{obj.name} (version {obj.version})"
+
+
+class AssessmentForm(forms.Form):
+    """A new assessment of one rubric version: its groups and dimensions give the choices."""
+
+    rubric_version = RubricVersionChoice(
+        label="Rubric", queryset=RubricVersion.objects.select_related("rubric"), empty_label=None
+    )
+    period = forms.CharField(
+        label="Period", max_length=40, help_text="A label that sorts in time order, e.g. FY2026 or 2026-H1"
+    )
+    title = forms.CharField(label="Title", max_length=200, required=False)
+    respondent_groups = forms.MultipleChoiceField(
+        label="Respondent groups",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one respondent group."},
+    )
+    group_weighting = forms.BooleanField(
+        label="Weight each respondent group equally",
+        required=False,
+        help_text="So that ten reps do not drown out two leaders",
+    )
+
+    def __init__(self, version: RubricVersion, rubric: Rubric, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["rubric_version"].initial = version.pk
+        groups = [(g.key, g.name) for g in rubric.respondent_groups]
+        self.fields["respondent_groups"].choices = groups
+        self.fields["respondent_groups"].initial = [key for key, _ in groups]
+        levels = [("", "No target"), *((str(lv.value), f"{lv.value} · {lv.name}") for lv in rubric.scale)]
+        self.target_keys = []
+        for dimension in rubric.dimensions:
+            name = f"target_{dimension.key}"
+            self.fields[name] = forms.TypedChoiceField(
+                label=dimension.name, choices=levels, coerce=int, empty_value=None, required=False
+            )
+            self.target_keys.append((name, dimension.key))
+
+    def target_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name, _ in self.target_keys]
+
+    def targets(self) -> dict[str, int]:
+        return {key: self.cleaned_data[name] for name, key in self.target_keys if self.cleaned_data[name] is not None}
+
+
+class InitiativeForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=300)
+    owner = forms.CharField(label="Owner", max_length=200, required=False)
+    due_date = forms.DateField(
+        label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    status = forms.ChoiceField(label="Status", choices=InitiativeStatus.choices)
+
+
+class OutcomeForm(forms.Form):
+    """The client's outcome KPIs for the period; an empty box clears a figure."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for key, label, unit in OUTCOME_FIELDS:
+            self.fields[key] = forms.FloatField(
+                label=label,
+                required=False,
+                help_text="months" if unit == "months" else "percent",
+                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            )
+
+
+class BenchmarkFilterForm(forms.Form):
+    industry = forms.CharField(label="Industry", max_length=100, required=False)
+    size_band = forms.ChoiceField(
+        label="Size of the sales team", choices=[("", "Any size"), *SizeBand.choices], required=False
+    )

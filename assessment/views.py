@@ -1,0 +1,439 @@
+"""The consultant's workspace pages: portfolio, organisations, assessments, initiatives, outcomes.
+
+Thin HTTP glue over assessment/services.py and organisations/services.py. Tenancy first: any
+object outside the caller's organisations is a 404. Then the role: consultants and sales leaders
+run assessments (RUN); viewers read scores, the roadmap and initiatives, and get 403 on actions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessment import services
+from assessment.charts import RadarSeries, radar_chart, radar_svg
+from assessment.forms import AssessmentForm, BenchmarkFilterForm, InitiativeForm, OrganisationForm, OutcomeForm
+from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
+from assessment.portfolio import OUTCOME_FIELDS, peer_benchmark, portfolio
+from assessment.queries import assessment_roadmap, assessment_targets, load_rubric, response_progress
+from assessment.rubric import HORIZON_NAMES
+from organisations import services as organisation_services
+from organisations.errors import DomainError
+from organisations.models import Organisation, Role
+from organisations.permissions import RUN, is_consultant
+
+DEFAULT_RUBRIC_KEY = "sales-transformation"
+EXPORTS = (("responses", "Anonymised responses"), ("scores", "Scores"))
+
+
+def _require(role: str, roles: frozenset[str], action: str) -> None:
+    if role not in roles:
+        raise PermissionDenied(f"As a {Role(role).label.lower()} you cannot {action}.")
+
+
+def _organisation(request: HttpRequest, organisation_id: int) -> tuple[Organisation, str]:
+    """One of the caller's organisations (404 otherwise) and their role in it."""
+    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=organisation_id)
+    role = organisation.role_of(request.user)
+    assert role is not None
+    return organisation, role
+
+
+def _assessment(request: HttpRequest, assessment_id: int) -> tuple[Assessment, str]:
+    """An assessment of the caller's organisations (404 otherwise) and their role there."""
+    assessment = get_object_or_404(
+        Assessment.objects.visible_to(request.user).select_related("organisation", "rubric_version__rubric"),
+        pk=assessment_id,
+    )
+    role = assessment.organisation.role_of(request.user)
+    assert role is not None
+    return assessment, role
+
+
+def _form_error(form: Form, error: DomainError) -> None:
+    """A domain error as a form error: on its field when the form has one, else on the whole form."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _optional_url(name: str, **kwargs: Any) -> str | None:
+    """A page of another app or branch, when it is routed (links appear only once it is)."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+# --- portfolio ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def portfolio_page(request: HttpRequest) -> HttpResponse:
+    """Every client organisation of the consultant: latest level, trend, open assessments' response rate."""
+    if not is_consultant(request.user):
+        raise PermissionDenied("The portfolio is for consultants.")
+    return render(request, "assessment/portfolio.html", {"rows": portfolio(request.user), "nav_portfolio": True})
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_new(request: HttpRequest) -> HttpResponse:
+    """A new client organisation, with the consultant as its first consultant."""
+    if not is_consultant(request.user):
+        raise PermissionDenied("Only consultants create client organisations.")
+    form = OrganisationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                organisation = organisation_services.create_organisation(created_by=request.user, **form.cleaned_data)
+            except DomainError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, f"{organisation.name} is ready: create its first assessment.")
+                return redirect("assessment:organisation", organisation_id=organisation.pk)
+    return render(request, "assessment/organisation_new.html", {"form": form, "nav_portfolio": True}, status=status)
+
+
+@login_required
+@require_GET
+def organisation_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """An organisation's assessments, newest first, with what the caller's role lets them do."""
+    organisation, role = _organisation(request, organisation_id)
+    assessments = (
+        Assessment.objects.filter(organisation=organisation)
+        .annotate(submitted=Count("responses", filter=Q(responses__submitted_at__isnull=False)))
+        .order_by("-period", "-id")
+    )
+    return render(
+        request,
+        "assessment/organisation.html",
+        {
+            "organisation": organisation,
+            "role_name": Role(role).label,
+            "can_run": role in RUN,
+            "assessments": assessments,
+            "nav_portfolio": role == Role.CONSULTANT,
+        },
+    )
+
+
+# --- assessments -------------------------------------------------------------------------------
+
+
+def _chosen_version(raw: str | None) -> RubricVersion | None:
+    """The rubric version named in the request, else the newest of the default rubric (or any)."""
+    versions = RubricVersion.objects.select_related("rubric")
+    chosen = versions.filter(pk=raw).first() if raw and raw.isdigit() else None
+    if chosen is None:
+        chosen = versions.filter(rubric__key=DEFAULT_RUBRIC_KEY).order_by("-version").first()
+    if chosen is None:
+        chosen = versions.order_by("-imported_at").first()
+    return chosen
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """A draft assessment: rubric version, period, respondent groups, weighting, targets per dimension.
+
+    The groups and dimensions offered are the chosen rubric version's; choosing another version
+    (GET ?rubric_version=) redraws the form with its own.
+    """
+    organisation, role = _organisation(request, organisation_id)
+    _require(role, RUN, "create assessments")
+    version = _chosen_version(request.POST.get("rubric_version") or request.GET.get("rubric_version"))
+    if version is None:
+        return render(request, "assessment/assessment_new.html", {"organisation": organisation, "form": None})
+    rubric = load_rubric(version).rubric
+    form = AssessmentForm(version, rubric, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                assessment = services.create_assessment(
+                    organisation=organisation,
+                    period=data["period"],
+                    title=data["title"].strip(),
+                    rubric_version=data["rubric_version"],
+                    respondent_groups=data["respondent_groups"],
+                    group_weighting=data["group_weighting"],
+                    targets=form.targets(),
+                    created_by=request.user,
+                )
+            except DomainError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, f"Assessment {assessment.period} created as a draft. Open it to invite.")
+                return redirect("assessment:assessment", assessment_id=assessment.pk)
+    return render(
+        request,
+        "assessment/assessment_new.html",
+        {"organisation": organisation, "form": form, "version": version, "nav_portfolio": role == Role.CONSULTANT},
+        status=status,
+    )
+
+
+def _scores_context(assessment: Assessment) -> dict[str, Any]:
+    """Scores, radar, roadmap and targets of an assessment with evidence (open or closed)."""
+    rubric, scores, roadmap = assessment_roadmap(assessment)
+    targets = assessment_targets(assessment)
+    dimensions = []
+    for node in rubric.dimensions:
+        score = scores.dimensions.get(node.key)
+        dimensions.append(
+            {
+                "key": node.key,
+                "name": node.name,
+                "score": score.score if score else None,
+                "level": score.level if score else None,
+                "insufficient": score.insufficient_evidence if score else True,
+                "target": targets.get(node.key),
+            }
+        )
+    series = [RadarSeries(name=assessment.period, values=tuple(d["score"] for d in dimensions))]
+    if targets:
+        series.append(
+            RadarSeries(
+                name="Target",
+                values=tuple(float(d["target"]) if d["target"] else None for d in dimensions),
+                style="target",
+            )
+        )
+    # Numbered axes, keyed beside the chart: dimension names do not fit around it on a phone.
+    chart = radar_chart(
+        [str(i) for i in range(1, len(dimensions) + 1)],
+        series,
+        levels=[(lv.value, lv.name) for lv in rubric.scale],
+        title=f"Maturity by dimension, {assessment.period}",
+    )
+    names = {d.key: d.name for d in rubric.dimensions}
+    horizons = [
+        {
+            "key": h.key,
+            "name": HORIZON_NAMES.get(h.key, h.key),
+            "items": [{"item": i, "dimension": names.get(i.dimension, i.dimension)} for i in h.items],
+        }
+        for h in roadmap.horizons
+        if h.items
+    ]
+    return {
+        "scores": scores,
+        "scale": rubric.scale,
+        "dimensions": dimensions,
+        "dimension_names": names,
+        "radar": radar_svg(chart),
+        "has_targets": bool(targets),
+        "horizons": horizons,
+        "skipped": [names.get(k, k) for k in roadmap.skipped_dimensions],
+    }
+
+
+def _export_links(assessment: Assessment) -> list[dict[str, str]]:
+    links = []
+    for kind, label in EXPORTS:
+        for fmt in ("csv", "xlsx"):
+            url = _optional_url("api-assessment-export", id=assessment.pk, kind=kind, fmt=fmt)
+            if url:
+                links.append({"url": url, "label": f"{label} ({fmt.upper()})"})
+    return links
+
+
+def _assessment_page(
+    request: HttpRequest,
+    assessment: Assessment,
+    role: str,
+    *,
+    initiative_forms: dict[int, InitiativeForm] | None = None,
+    outcome_form: OutcomeForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    can_run = role in RUN
+    has_evidence = assessment.state != AssessmentState.DRAFT
+    context: dict[str, Any] = {
+        "assessment": assessment,
+        "organisation": assessment.organisation,
+        "role_name": Role(role).label,
+        "can_run": can_run,
+        "has_evidence": has_evidence,
+        "reports_url": _optional_url("reports:assessment-reports", assessment_id=assessment.pk),
+        "nav_portfolio": role == Role.CONSULTANT,
+    }
+    if has_evidence:
+        context.update(_scores_context(assessment))
+    initiatives = list(assessment.initiatives.order_by("due_date", "id"))
+    tracked = {i.recommendation_key for i in initiatives}
+    bound = initiative_forms or {}
+    context["initiatives"] = [
+        {
+            "initiative": i,
+            "dimension": context.get("dimension_names", {}).get(i.dimension_key, i.dimension_key),
+            "form": bound.get(i.pk)
+            or InitiativeForm(
+                prefix=f"initiative-{i.pk}",
+                initial={"title": i.title, "owner": i.owner, "due_date": i.due_date, "status": i.status},
+            ),
+        }
+        for i in initiatives
+    ]
+    context["tracked"] = tracked
+    if can_run:
+        context["progress"] = progress = response_progress(assessment)
+        invited = sum(g.invited for g in progress)
+        submitted = sum(g.submitted for g in progress)
+        context["progress_total"] = {
+            "invited": invited,
+            "started": sum(g.started for g in progress),
+            "submitted": submitted,
+            "rate": min(100.0, 100 * submitted / invited) if invited else None,
+        }
+        context["invitations_url"] = _optional_url("surveys:invitations", assessment_id=assessment.pk)
+        if outcome_form is None:
+            outcome = Outcome.objects.filter(assessment=assessment).first()
+            initial = {key: getattr(outcome, key) for key, _, _ in OUTCOME_FIELDS} if outcome else {}
+            outcome_form = OutcomeForm(initial=initial)
+        context["outcome_form"] = outcome_form
+        context["exports"] = _export_links(assessment)
+        if has_evidence:
+            filters = BenchmarkFilterForm(request.GET or None)
+            chosen = filters.cleaned_data if filters.is_valid() else {"industry": "", "size_band": ""}
+            own = {d["key"]: d["score"] for d in context["dimensions"]}
+            context["benchmark_form"] = filters
+            benchmark = peer_benchmark(
+                assessment, industry=chosen["industry"].strip(), size_band=chosen["size_band"], own=own
+            )
+            context["benchmark"] = benchmark
+            context["benchmark_rows"] = [
+                (benchmark.names.get(d.dimension, d.dimension), d) for d in benchmark.dimensions
+            ]
+    return render(request, "assessment/assessment.html", context, status=status)
+
+
+@login_required
+@require_GET
+def assessment_page(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Everything about one assessment: state, progress, scores, roadmap, initiatives, outcomes, benchmark."""
+    assessment, role = _assessment(request, assessment_id)
+    return _assessment_page(request, assessment, role)
+
+
+@login_required
+@require_POST
+def assessment_open(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment, role = _assessment(request, assessment_id)
+    _require(role, RUN, "open assessments")
+    try:
+        services.open_assessment(assessment=assessment)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The assessment is open: invite respondents now.")
+    return redirect("assessment:assessment", assessment_id=assessment.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_close(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Ask first (GET), then close (POST): the scores become final and later answers are not counted."""
+    assessment, role = _assessment(request, assessment_id)
+    _require(role, RUN, "close assessments")
+    if request.method == "POST":
+        try:
+            services.close_assessment(assessment=assessment)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "The assessment is closed; its scores are final.")
+        return redirect("assessment:assessment", assessment_id=assessment.pk)
+    submitted = assessment.responses.filter(submitted_at__isnull=False).count()
+    return render(
+        request,
+        "assessment/assessment_close.html",
+        {"assessment": assessment, "organisation": assessment.organisation, "submitted": submitted},
+    )
+
+
+# --- initiatives and outcomes --------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def initiative_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Track one of the roadmap's recommendations as an initiative."""
+    assessment, role = _assessment(request, assessment_id)
+    _require(role, RUN, "create initiatives")
+    try:
+        initiative = services.create_initiative(
+            assessment=assessment, recommendation_key=request.POST.get("recommendation_key", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("assessment:assessment", assessment_id=assessment.pk)
+    messages.success(request, f"“{initiative.title}” is now tracked as an initiative.")
+    return redirect(reverse("assessment:assessment", kwargs={"assessment_id": assessment.pk}) + "#initiatives")
+
+
+@login_required
+@require_POST
+def initiative_update(request: HttpRequest, initiative_id: int) -> HttpResponse:
+    initiative = get_object_or_404(
+        Initiative.objects.visible_to(request.user).select_related(
+            "assessment__organisation", "assessment__rubric_version__rubric"
+        ),
+        pk=initiative_id,
+    )
+    assessment = initiative.assessment
+    role = assessment.organisation.role_of(request.user)
+    assert role is not None
+    _require(role, RUN, "change initiatives")
+    form = InitiativeForm(request.POST, prefix=f"initiative-{initiative.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_initiative(
+                initiative=initiative,
+                title=data["title"],
+                owner=data["owner"],
+                status=data["status"],
+                due_date=data["due_date"],
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, f"“{initiative.title}” saved.")
+            return redirect(reverse("assessment:assessment", kwargs={"assessment_id": assessment.pk}) + "#initiatives")
+    initiative.refresh_from_db()
+    return _assessment_page(request, assessment, role, initiative_forms={initiative.pk: form}, status=400)
+
+
+@login_required
+@require_POST
+def outcomes_update(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Record the client's outcome KPIs for the assessment's period."""
+    assessment, role = _assessment(request, assessment_id)
+    _require(role, RUN, "record outcomes")
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_outcomes(assessment=assessment, values=form.cleaned_data)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Outcome figures saved.")
+            return redirect(reverse("assessment:assessment", kwargs={"assessment_id": assessment.pk}) + "#outcomes")
+    return _assessment_page(request, assessment, role, outcome_form=form, status=400)
