@@ -182,9 +182,11 @@ def test_the_organisation_page_lists_assessments_with_actions_by_role(client, co
     assert "FY2026" in html and "3 responses submitted" in html
     assert reverse("assessment:assessment-new", kwargs={"organisation_id": answered.organisation_id}) in html
     assert reverse("surveys:invitations", kwargs={"assessment_id": answered.pk}) in html
+    overview = reverse("reports:organisation", kwargs={"organisation_id": answered.organisation_id})
+    assert overview in html
     client.force_login(viewer)
     html = client.get(url).content.decode()
-    assert page(answered) in html
+    assert page(answered) in html and overview in html
     assert "New assessment" not in html
     assert reverse("surveys:invitations", kwargs={"assessment_id": answered.pk}) not in html
 
