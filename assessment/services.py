@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -345,25 +345,52 @@ def _answer_fields(rubric: Rubric, loaded: Any, response: models.Response, item:
     return fields
 
 
+def _upsert_sql(rows: int) -> str:
+    """Insert answers, or update them in place; an unchanged answer keeps its updated_at.
+
+    Plain SQL because the ORM's upsert (bulk_create with update_conflicts) cannot leave
+    updated_at alone when nothing changed. ON CONFLICT ... RETURNING reads the same in
+    PostgreSQL and SQLite (3.35+).
+    """
+    q = connection.ops.quote_name
+    table = q(models.Answer._meta.db_table)
+    columns = ["response_id", "criterion_id", "option_id", "not_applicable", "text", "comment", "updated_at"]
+    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * rows)
+    changed = " OR ".join(
+        [
+            f"COALESCE({table}.{q('option_id')}, 0) <> COALESCE(excluded.{q('option_id')}, 0)",
+            *(f"{table}.{q(c)} <> excluded.{q(c)}" for c in ("not_applicable", "text", "comment")),
+        ]
+    )
+    updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in ("option_id", "not_applicable", "text", "comment"))
+    return (
+        f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) VALUES {values} "
+        f"ON CONFLICT ({q('response_id')}, {q('criterion_id')}) DO UPDATE SET {updates}, "
+        f"{q('updated_at')} = CASE WHEN {changed} THEN excluded.{q('updated_at')} ELSE {table}.{q('updated_at')} END "
+        f"RETURNING {', '.join(q(c) for c in ['id', *columns])}"
+    )
+
+
 @transaction.atomic
 def save_answers(*, response: models.Response, answers: Sequence[AnswerInput]) -> list[models.Answer]:
-    """Upsert answers of one response, all or none: saving the same answer twice changes nothing.
+    """Upsert answers of one response, all or none: saving the same answer twice leaves it as it was.
 
     Refused once the response is submitted. Allowed after the assessment closed: the
-    response will be marked late when submitted.
+    response will be marked late when submitted. The response's updated_at records the
+    last save. Two statements: one that locks the response and checks it is not submitted,
+    one that writes every answer; the assessment and its rubric version are read from the
+    response as the caller loaded it (the survey loads them with the invitation).
     """
     from assessment.queries import load_rubric
 
-    response = (
-        models.Response.objects.select_for_update().select_related("assessment__rubric_version").get(pk=response.pk)
-    )
     if response.is_submitted:
         raise AlreadySubmitted("This response has been submitted and can no longer be changed.")
-    if response.assessment.state == AssessmentState.DRAFT:
+    assessment = response.assessment
+    if assessment.state == AssessmentState.DRAFT:
         raise StateConflict("The assessment is not open yet.")
     if not answers:
         raise InvalidInput("Send at least one answer.", field="answers")
-    loaded = load_rubric(response.assessment.rubric_version)
+    loaded = load_rubric(assessment.rubric_version)
     seen: set[str] = set()
     planned = []
     for item in answers:
@@ -372,22 +399,29 @@ def save_answers(*, response: models.Response, answers: Sequence[AnswerInput]) -
         seen.add(item.criterion)
         fields = _answer_fields(loaded.rubric, loaded, response, item)  # validates the criterion key
         planned.append((loaded.criterion_id_by_key[item.criterion], fields))
-    existing = {a.criterion_id: a for a in response.answers.filter(criterion_id__in=[cid for cid, _ in planned])}
-    result = []
-    changed = False
+    now = timezone.now()
+    # Locks the response until commit and checks, in the same statement, that it is still open:
+    # a submission either waits for this save or is seen by it, and then the save is refused.
+    if not models.Response.objects.filter(pk=response.pk, submitted_at__isnull=True).update(updated_at=now):
+        raise AlreadySubmitted("This response has been submitted and can no longer be changed.")
+    stamp = models.Answer._meta.get_field("updated_at").get_db_prep_value(now, connection)
+    params: list[Any] = []
     for criterion_id, fields in planned:
-        answer = existing.get(criterion_id)
-        if answer is None:
-            answer = models.Answer.objects.create(response=response, criterion_id=criterion_id, **fields)
-            changed = True
-        elif any(getattr(answer, k) != v for k, v in fields.items()):
-            for k, v in fields.items():
-                setattr(answer, k, v)
-            answer.save()
-            changed = True
+        params += [
+            response.pk,
+            criterion_id,
+            fields["option_id"],
+            fields["not_applicable"],
+            fields["text"],
+            fields["comment"],
+            stamp,
+        ]
+    stored = {a.criterion_id: a for a in models.Answer.objects.raw(_upsert_sql(len(planned)), params)}
+    result = []
+    for criterion_id, _ in planned:
+        answer = stored[criterion_id]
+        answer.response = response
         result.append(answer)
-    if changed:
-        response.save(update_fields=["updated_at"])
     return result
 
 

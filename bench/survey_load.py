@@ -2,12 +2,13 @@
 
 Usage:
     .venv/bin/python bench/survey_load.py                       # 50 respondents, PostgreSQL on 127.0.0.1
-    .venv/bin/python bench/survey_load.py --respondents 50 --rate 330 --workers 4
+    .venv/bin/python bench/survey_load.py --respondents 50 --rate 330 --workers 2 --threads 4
 
 The script creates its own database (--database-url, dropped and recreated), an open assessment
-and one invitation per respondent, starts gunicorn with production settings (DEBUG off), and runs
-the respondents as asyncio tasks. Each one fetches its questionnaire, saves its answers one request
-at a time through the respondent API (the service the survey pages use), as a page does when each
+and one invitation per respondent, starts gunicorn with production settings (DEBUG off; gthread
+workers, connections kept alive), and runs the respondents as asyncio tasks. Each one keeps one
+connection open, as a browser does, fetches its questionnaire, saves its answers one request at a
+time through the respondent API (the service the survey pages use), as a page does when each
 answer is chosen, then submits. `--rate` is the total offered load in answer saves per second (each
 respondent paces itself at rate ÷ respondents, with jitter); `--rate 0` sends as fast as answers
 come back. Afterwards it reads the database and compares every stored answer with what was sent.
@@ -47,28 +48,65 @@ class Respondent:
     submitted: bool = False
 
 
-async def request(host: str, port: int, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
-    """One HTTP/1.1 request on a fresh connection (gunicorn's sync workers close it after each response)."""
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
+class Connection:
+    """One respondent's HTTP/1.1 keep-alive connection, as a browser keeps one open to the site.
+
+    Opened on first use and again whenever the server closed it.
+    """
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
         payload = json.dumps(body).encode() if body is not None else b""
         head = (
-            f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
-        )
-        writer.write(head.encode() + payload)
-        await writer.drain()
-        status_line = await reader.readline()
-        status = int(status_line.split()[1])
-        length = None
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value.strip())
-        data = await (reader.readexactly(length) if length is not None else reader.read())
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: application/json\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+        ).encode()
+        reused = self.writer is not None
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        try:
+            self.writer.write(head + payload)
+            await self.writer.drain()
+            status_line = await self.reader.readline()
+            if not status_line and reused:
+                # The server closed the idle connection before reading this request: send it again.
+                self.close()
+                return await self.request(method, path, body)
+            status = int(status_line.split()[1])
+            length, keep = None, True
+            while (line := await self.reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                name, value = name.strip().lower(), value.strip().lower()
+                if name == "content-length":
+                    length = int(value)
+                elif name == "connection" and value == "close":
+                    keep = False
+            data = await (self.reader.readexactly(length) if length is not None else self.reader.read())
+        except BaseException:
+            self.close()
+            raise
+        if not keep or length is None:
+            self.close()
         return status, data
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def request(host: str, port: int, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+    """One request on a connection of its own."""
+    connection = Connection(host, port)
+    try:
+        return await connection.request(method, path, body)
     finally:
-        writer.close()
+        connection.close()
 
 
 def answers_for(questionnaire: dict, rng: random.Random) -> list[dict]:
@@ -94,7 +132,17 @@ def answers_for(questionnaire: dict, rng: random.Random) -> list[dict]:
 async def respond(respondent: Respondent, host: str, port: int, interval: float, seed: int, start_gate) -> None:
     rng = random.Random(seed)
     base = f"/api/v1/survey/{respondent.token}/"
-    status, body = await request(host, port, "GET", base)
+    connection = Connection(host, port)
+    try:
+        await answer_all(respondent, connection, base, interval, rng, start_gate)
+    finally:
+        connection.close()
+
+
+async def answer_all(
+    respondent: Respondent, connection: Connection, base: str, interval: float, rng: random.Random, start_gate
+) -> None:
+    status, body = await connection.request("GET", base)
     if status != 200:
         respondent.errors.append(f"GET questionnaire: {status}")
         return
@@ -104,7 +152,7 @@ async def respond(respondent: Respondent, host: str, port: int, interval: float,
     await asyncio.sleep(rng.uniform(0, interval))
     for answer in planned:
         began = time.perf_counter()
-        status, body = await request(host, port, "POST", base + "answers/", answer)
+        status, body = await connection.request("POST", base + "answers/", answer)
         respondent.latencies.append(time.perf_counter() - began)
         if status != 200:
             respondent.errors.append(f"save {answer['criterion']}: {status} {body[:200]!r}")
@@ -112,7 +160,7 @@ async def respond(respondent: Respondent, host: str, port: int, interval: float,
             respondent.sent[answer["criterion"]] = answer
         if interval:
             await asyncio.sleep(max(0.0, rng.uniform(0.5, 1.5) * interval - (time.perf_counter() - began)))
-    status, body = await request(host, port, "POST", base + "submit/")
+    status, body = await connection.request("POST", base + "submit/")
     respondent.submitted = status == 200
     if status != 200:
         respondent.errors.append(f"submit: {status} {body[:200]!r}")
@@ -201,10 +249,10 @@ def lost_answers(respondents: list[Respondent]) -> list[str]:
     return problems
 
 
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": url + ("&" if "?" in url else "?") + "conn_max_age=600",
+        "DATABASE_URL": url,  # connections are kept between requests (CONN_MAX_AGE's default)
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -221,6 +269,14 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            # Threads overlap one request's database round trips with another's Python; they
+            # also keep connections alive (sync workers close each one after its response).
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
             "--backlog",
             "2048",
             "--log-level",
@@ -252,13 +308,14 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/waypoint_bench_survey")
     parser.add_argument("--respondents", type=int, default=50)
     parser.add_argument("--rate", type=float, default=330.0, help="offered answer saves per second; 0: no pacing")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--port", type=int, default=8799)
     args = parser.parse_args()
 
     respondents = setup_database(args.database_url, args.respondents)
     host = "127.0.0.1"
-    server = start_gunicorn(args.database_url, args.port, args.workers)
+    server = start_gunicorn(args.database_url, args.port, args.workers, args.threads)
     try:
         elapsed = asyncio.run(run_load(respondents, host, args.port, args.rate))
     finally:
@@ -270,7 +327,8 @@ def main() -> None:
     problems = lost_answers(respondents)
     saves = len(latencies)
     print(
-        f"respondents: {len(respondents)}, gunicorn workers: {args.workers}, offered rate: "
+        f"respondents: {len(respondents)}, gunicorn: {args.workers} gthread workers × {args.threads} threads, "
+        f"offered rate: "
         f"{args.rate or 'unpaced'}{' saves/s' if args.rate else ''}"
     )
     print(f"answer saves: {saves} in {elapsed:.1f} s = {saves / elapsed:.0f} saves/s (target ≥ 300)")

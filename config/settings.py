@@ -87,6 +87,15 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Seconds a connection is kept for the next request (0: closed after each request). Opening a
+# PostgreSQL connection starts a server process, which costs more than a survey answer's save.
+# A `?conn_max_age=` in DATABASE_URL wins.
+DATABASES["default"].setdefault(
+    "CONN_MAX_AGE",
+    env.int("CONN_MAX_AGE", default=0 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 60),
+)
+# Check a kept connection before a request uses it, so a restarted database costs no failed request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------

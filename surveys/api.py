@@ -81,8 +81,8 @@ class RespondentView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
-    def invitation(self, token: str) -> Invitation:
-        return services.find_invitation(token=token)
+    def invitation(self, token: str, *, answering: bool = False) -> Invitation:
+        return services.find_invitation(token=token, answering=answering)
 
     def idempotent(self, request: Request, invitation: Invitation, work: Any) -> Response:
         """Run `work()` once per Idempotency-Key (when the client sends one)."""
@@ -147,7 +147,7 @@ class RespondentAnswers(RespondentView):
         summary="Save one answer, or several under 'answers' (an upsert: saving again changes nothing)",
     )
     def post(self, request: Request, token: str) -> Response:
-        invitation = self.invitation(token)
+        invitation = self.invitation(token, answering=True)
         given = AnswersSerializer(data=request.data)
         given.is_valid(raise_exception=True)
 
@@ -183,7 +183,7 @@ class RespondentSubmit(RespondentView):
         summary="Submit the response, once; afterwards it is read-only (late if the assessment closed)",
     )
     def post(self, request: Request, token: str) -> Response:
-        invitation = self.invitation(token)
+        invitation = self.invitation(token, answering=True)
 
         def work() -> Response:
             response = services.begin_response(invitation=invitation)

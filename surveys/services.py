@@ -345,21 +345,49 @@ def send_reminders(*, now: datetime | None = None) -> list[int]:
 # --- the respondent's session --------------------------------------------------------------
 
 
-def find_invitation(*, token: str) -> Invitation:
-    """The invitation a link opens, or why it cannot be used: unknown, revoked or expired."""
+# What saving an answer reads with the invitation: no organisation, none of the JSON of the
+# rubric version or the assessment's closing scores (the rubric itself is cached per process).
+ANSWERING_FIELDS = (
+    "assessment",
+    "group",
+    "response",
+    "expires_at",
+    "revoked_at",
+    "assessment__state",
+    "assessment__respondent_groups",
+    "assessment__rubric_version",
+    "assessment__rubric_version__checksum",
+    "assessment__rubric_version__imported_at",
+    "response__assessment",
+    "response__group",
+    "response__submitted_at",
+    "response__late",
+)
+
+
+def find_invitation(*, token: str, answering: bool = False) -> Invitation:
+    """The invitation a link opens, or why it cannot be used: unknown, revoked or expired.
+
+    One query, with the assessment, its rubric version and the response. `answering` loads
+    only the columns that saving answers and submitting need (see ANSWERING_FIELDS).
+    """
     if not tokens.looks_like_a_token(token):
         raise NotFound("This link is not a valid invitation.")
-    invitation = (
-        Invitation.objects.select_related("assessment__organisation", "assessment__rubric_version", "response")
-        .filter(digest=tokens.digest_of(token))
-        .first()
-    )
-    if invitation is None:
-        raise NotFound("This link is not a valid invitation.")
+    if answering:
+        found = Invitation.objects.select_related("assessment__rubric_version", "response").only(*ANSWERING_FIELDS)
+    else:
+        found = Invitation.objects.select_related("assessment__organisation", "assessment__rubric_version", "response")
+    try:
+        invitation = found.get(digest=tokens.digest_of(token))
+    except Invitation.DoesNotExist:
+        raise NotFound("This link is not a valid invitation.") from None
     if invitation.revoked_at is not None:
         raise InvitationRevoked("This invitation has been withdrawn by the people who sent it.")
     if invitation.is_expired():
         raise InvitationExpired("This invitation has expired.")
+    if invitation.response is not None:
+        # The response's assessment is the invitation's: saving an answer reads it from there.
+        invitation.response.assessment = invitation.assessment
     return invitation
 
 

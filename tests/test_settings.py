@@ -58,3 +58,20 @@ def test_every_setting_read_from_the_environment_is_explained_in_env_example():
     example = (settings.BASE_DIR / ".env.example").read_text()
     explained = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
     assert read - explained == set()
+
+
+@pytest.mark.parametrize(
+    ("url", "env", "kept"),
+    [
+        ("postgres://waypoint@db.example.com:5432/waypoint", {}, "60 True"),
+        ("postgres://waypoint@db.example.com:5432/waypoint", {"CONN_MAX_AGE": "0"}, "0 True"),
+        ("postgres://waypoint@db.example.com:5432/waypoint?conn_max_age=600", {}, "600 True"),
+        ("sqlite:///waypoint.sqlite3", {}, "0 True"),
+    ],
+)
+def test_postgresql_connections_are_kept_between_requests(url, env, kept):
+    show = "from django.conf import settings; d = settings.DATABASES['default']; "
+    show += "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    result = run_manage("shell", "-c", show, DEBUG="1", DATABASE_URL=url, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == kept

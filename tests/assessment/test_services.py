@@ -159,6 +159,33 @@ def test_a_submitted_response_is_read_only(open_assessment):
     assert Answer.objects.get(response=response).option.key == "2"
 
 
+def test_a_response_submitted_meanwhile_refuses_answers_from_a_stale_copy(open_assessment):
+    response = services.start_response(assessment=open_assessment, group="reps")
+    services.save_answer(response=response, answer=services.AnswerInput(criterion="stage-exit-criteria", option="2"))
+    services.submit_response(response=Response.objects.get(pk=response.pk))
+    assert response.submitted_at is None  # the copy a page loaded before the submission
+    with pytest.raises(AlreadySubmitted):
+        services.save_answer(
+            response=response, answer=services.AnswerInput(criterion="buying-process-mapped", option="5")
+        )
+    assert list(Answer.objects.filter(response=response).values_list("option__key", flat=True)) == ["2"]
+
+
+def test_changing_an_answer_updates_it_in_place_with_a_new_stamp(open_assessment):
+    response = services.start_response(assessment=open_assessment, group="reps")
+    first = services.save_answer(
+        response=response, answer=services.AnswerInput(criterion="stage-exit-criteria", option="2")
+    )
+    stamp = Answer.objects.get(pk=first.pk).updated_at
+    changed = services.save_answer(
+        response=response, answer=services.AnswerInput(criterion="stage-exit-criteria", not_applicable=True)
+    )
+    stored = Answer.objects.get()
+    assert (changed.pk, changed.option_id, changed.not_applicable) == (first.pk, None, True)
+    assert (stored.pk, stored.option_id, stored.not_applicable) == (first.pk, None, True)
+    assert stored.updated_at > stamp
+
+
 def test_an_answer_can_be_changed_before_submitting(open_assessment):
     response = services.start_response(assessment=open_assessment, group="reps")
     services.save_answer(response=response, answer=services.AnswerInput(criterion="stage-exit-criteria", option="2"))

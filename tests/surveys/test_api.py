@@ -6,10 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from assessment import services as assessment_services
 from assessment.models import Answer, Response
 from surveys import services
 from surveys.models import IdempotentRequest, Invitation
@@ -117,6 +120,38 @@ def test_submitting_works_once_and_a_second_time_is_a_conflict(invited_rep):
     after = client.post(survey_url(invited_rep, "answers/"), {"criterion": "stage-exit-criteria", "option": "1"})
     assert after.status_code == 409
     assert Response.objects.count() == 1
+
+
+def test_saving_an_answer_takes_three_queries(invited_rep):
+    """Find the invitation (with its response and assessment), lock the open response, upsert the answer."""
+    client = client_of()
+    client.post(survey_url(invited_rep, "answers/"), {"criterion": "stage-exit-criteria", "option": "2"})
+    with CaptureQueriesContext(connection) as queries:
+        saved = client.post(survey_url(invited_rep, "answers/"), {"criterion": "buying-process-mapped", "option": "3"})
+    assert saved.status_code == 200
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == ["SELECT", "UPDATE", "INSERT"]
+
+
+def test_answers_after_the_assessment_closed_are_kept_and_the_submission_is_late(open_assessment, invited_rep):
+    client = client_of()
+    client.post(survey_url(invited_rep, "answers/"), {"criterion": "stage-exit-criteria", "option": "2"})
+    assessment_services.close_assessment(assessment=open_assessment)
+    late = client.post(survey_url(invited_rep, "answers/"), {"criterion": "buying-process-mapped", "option": "4"})
+    assert late.status_code == 200
+    submitted = client.post(survey_url(invited_rep, "submit/"))
+    assert submitted.json()["late"] is True
+    response = Response.objects.get()
+    assert response.late is True
+    assert sorted(response.answers.values_list("option__key", flat=True)) == ["2", "4"]
+
+
+def test_a_new_response_is_refused_once_the_assessment_closed(open_assessment, invited_rep):
+    assessment_services.close_assessment(assessment=open_assessment)
+    refused = client_of().post(survey_url(invited_rep, "answers/"), {"criterion": "stage-exit-criteria", "option": "2"})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "assessment_closed"
+    assert not Response.objects.exists()
 
 
 def test_a_replayed_idempotency_key_returns_the_first_result(invited_rep):

@@ -6,7 +6,9 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessment import services as assessment_services
@@ -229,6 +231,21 @@ def test_an_answer_sent_by_the_page_script_is_saved_and_saving_it_again_changes_
         assert saved.status_code == 200
         assert saved.json() == {"saved": ["stage-exit-criteria"], "count": 1}
     assert stored_answers(invited_rep) == {"stage-exit-criteria": ("4", False, "", "ok")}
+
+
+def test_the_page_scripts_save_takes_three_queries(client, invited_rep):
+    """The same save as the API's: the invitation with its response, the response lock, the upsert."""
+    first = json.dumps({"criterion": "stage-exit-criteria", "option": "4"})
+    client.post(invited_rep.url("answers"), first, content_type="application/json")
+    with CaptureQueriesContext(connection) as queries:
+        saved = client.post(
+            invited_rep.url("answers"),
+            json.dumps({"criterion": "buying-process-mapped", "option": "2"}),
+            content_type="application/json",
+        )
+    assert saved.status_code == 200
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == ["SELECT", "UPDATE", "INSERT"]
 
 
 @pytest.mark.parametrize(
