@@ -127,6 +127,13 @@ case("/api/v1/organisations/", "GET", LIST, query=lambda w: {"name": w.organisat
 case("/api/v1/organisations/", "POST", UNSCOPED, body=lambda w: {"name": "Contoso Subsidiary"}, statuses=(201,))
 case("/api/v1/organisations/{id}/", "GET", NOT_FOUND, params=lambda w: {"id": w.organisation.pk})
 case(
+    "/api/v1/organisations/{id}/",
+    "PATCH",
+    NOT_FOUND,
+    params=lambda w: {"id": w.organisation.pk},
+    body=lambda w: {"name": "Taken over", "size_band": "500+"},
+)
+case(
     "/api/v1/organisations/{organisation_id}/members/",
     "GET",
     NOT_FOUND,
