@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from assessment import models
+from assessment.portfolio import PortfolioRow
 from assessment.queries import assessment_scores, load_rubric
 from assessment.scoring import MIN_GROUP_SIZE
 
@@ -123,6 +124,47 @@ def score_table(assessment: models.Assessment) -> Table:
                     c.not_applicable,
                 ]
             )
+    return header, body
+
+
+def portfolio_table(rows: Sequence[PortfolioRow]) -> Table:
+    """One row per client organisation: its latest closed assessment's standing and each dimension's score.
+
+    Dimension columns are the keys found in any row, in the order first met; a client assessed
+    without one leaves its cell empty.
+    """
+    keys: list[str] = []
+    for row in rows:
+        keys.extend(k for k in row.dimensions if k not in keys)
+    header = [
+        "organisation",
+        "industry",
+        "size band",
+        "latest period",
+        "overall",
+        "level",
+        "previous period",
+        "change",
+        "trend",
+        "open assessments",
+        *keys,
+    ]
+    body = [
+        [
+            row.organisation.name,
+            row.organisation.industry,
+            row.organisation.size_band,
+            row.latest_period or "",
+            _round(row.overall),
+            "" if row.overall_level is None else row.overall_level,
+            row.previous_period or "",
+            _round(row.change),
+            row.trend,
+            len(row.open_assessments),
+            *(_round(row.dimensions.get(k)) for k in keys),
+        ]
+        for row in rows
+    ]
     return header, body
 
 
