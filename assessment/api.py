@@ -664,6 +664,18 @@ class XlsxRenderer(CsvRenderer):
     format = "xlsx"
 
 
+class JsonErrors:
+    """Errors go out as JSON with their JSON media type, whichever file type the client asked for."""
+
+    request: Request
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # finalize_response renders with the request's negotiated renderer: make it JSON's.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = renderers.JSONRenderer.media_type
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+
 def _download(content: bytes, fmt: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=f"{CSV}; charset=utf-8" if fmt == "csv" else XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -715,7 +727,7 @@ class Portfolio(APIView):
         return Response(PortfolioRowSerializer([_portfolio_row(r) for r in portfolio(request.user)], many=True).data)
 
 
-class PortfolioExport(APIView):
+class PortfolioExport(JsonErrors, APIView):
     renderer_classes = [renderers.JSONRenderer, XlsxRenderer]
 
     @extend_schema(
@@ -776,7 +788,7 @@ EXPORT_ACTIONS = {"responses": "download individual responses", "scores": "downl
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
-class AssessmentExport(APIView):
+class AssessmentExport(JsonErrors, APIView):
     renderer_classes = [renderers.JSONRenderer, CsvRenderer, XlsxRenderer]
 
     @extend_schema(

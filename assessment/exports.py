@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from assessment import models
@@ -184,11 +185,11 @@ def to_xlsx(sheets: Sequence[tuple[str, Table]]) -> bytes:
     workbook.remove(workbook.active)
     for title, (header, rows) in sheets:
         sheet = workbook.create_sheet(title=title[:31])
-        sheet.append(header)
+        sheet.append([_xlsx_cell(v) for v in header])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_safe_cell(v) for v in row])
+            sheet.append([_xlsx_cell(v) for v in row])
         sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
@@ -200,3 +201,10 @@ def _safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
+
+
+def _xlsx_cell(value: Any) -> Any:
+    # The XLSX format cannot hold most control characters (openpyxl refuses them): a name or an
+    # answer typed with one would otherwise make the whole download fail.
+    value = _safe_cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value

@@ -191,3 +191,21 @@ def test_a_name_with_no_safe_character_falls_back_to_plain_words(answered, consu
     organisation.save()
     disposition = export(api_client, consultant, answered, "scores", "xlsx")["Content-Disposition"]
     assert disposition == 'attachment; filename="organisation-fy2026-scores.xlsx"'
+
+
+def test_an_error_is_json_even_when_a_file_type_was_asked_for(answered, leader, api_client):
+    response = api_client(leader).get(
+        f"/api/v1/assessments/{answered.pk}/export/responses.csv?format=csv", HTTP_ACCEPT="text/csv"
+    )
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "forbidden"
+
+
+def test_control_characters_that_a_workbook_cannot_hold_are_dropped_not_a_500(answered, consultant, api_client):
+    organisation = answered.organisation
+    organisation.name = "North\x0bwind\x00 Traders"
+    organisation.save()
+    response = api_client(consultant).get("/api/v1/portfolio/export.xlsx")
+    assert response.status_code == 200
+    assert xlsx_rows(response, "Portfolio")[1][0] == "Northwind Traders"
