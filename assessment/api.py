@@ -11,16 +11,19 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, renderers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessment import services
+from assessment import exports, services
 from assessment.filters import AssessmentFilter, InitiativeFilter, RubricVersionFilter
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
+from assessment.portfolio import outcome_change, outcome_history, peer_benchmark, portfolio
 from assessment.queries import (
     assessment_roadmap,
     assessment_scores,
@@ -36,10 +39,13 @@ from assessment.serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
     AssessmentUpdateSerializer,
+    BenchmarkQuerySerializer,
+    BenchmarkSerializer,
     InitiativeCreateSerializer,
     InitiativeSerializer,
     InitiativeUpdateSerializer,
     OutcomesSerializer,
+    PortfolioRowSerializer,
     ProgressSerializer,
     RoadmapSerializer,
     RubricImportResultSerializer,
@@ -51,10 +57,10 @@ from assessment.serializers import (
     YearOverYearSerializer,
 )
 from assessment.year_over_year import AssessmentSnapshot, compare, trends
-from organisations.errors import InvalidInput
+from organisations.errors import InvalidInput, NotFound
 from organisations.exceptions import FieldErrors
 from organisations.models import Organisation
-from organisations.permissions import READ, RUN, ConsultantForWrites, require_role, visible_object
+from organisations.permissions import MANAGE, READ, RUN, ConsultantForWrites, require_role, visible_object
 
 # The rubric shipped in assessment/rubrics/: an assessment created without one uses its latest version.
 DEFAULT_RUBRIC_KEY = "sales-transformation"
@@ -549,8 +555,9 @@ class YearOverYear(APIView):
         summary="Year over year for an organisation",
         description=(
             "The organisation's open and closed assessments by period, each compared with the one before it "
-            "(deltas by dimension and criterion key; a rubric version change is stated), per-dimension trends "
-            "and the previous assessment's initiatives with their status."
+            "(deltas by dimension and criterion key; a rubric version change is stated), per-dimension trends, "
+            "the previous assessment's initiatives with their status, and the outcome KPIs the client gave "
+            "for each period (for ramp time and attrition, lower is better)."
         ),
     )
     def get(self, request: Request, id: int) -> Response:
@@ -570,8 +577,12 @@ class YearOverYear(APIView):
                     "due_date": i.due_date,
                 }
             )
+        assessments = list(
+            Assessment.objects.filter(pk__in=[s.assessment_id for s in history]).order_by("period", "id")
+        )
+        outcomes = outcome_history(assessments)
         comparisons = []
-        for previous, current in pairwise(history):
+        for index, (previous, current) in enumerate(pairwise(history)):
             c = compare(previous, current)
             comparisons.append(
                 {
@@ -585,6 +596,7 @@ class YearOverYear(APIView):
                     "only_in_previous": list(c.only_in_previous),
                     "only_in_current": list(c.only_in_current),
                     "previous_initiatives": initiatives.get(previous.assessment_id, []),
+                    "outcomes": [_outcome_change(row, index) for row in outcomes],
                 }
             )
         body = {
@@ -595,9 +607,214 @@ class YearOverYear(APIView):
                 {"key": t.key, "points": [{"period": p, "score": score} for p, score in t.points]}
                 for t in trends(history)
             ],
+            "outcomes": [
+                {
+                    "key": row.key,
+                    "label": row.label,
+                    "unit": row.unit,
+                    "lower_is_better": row.lower_is_better,
+                    "points": [
+                        {"assessment": a.pk, "period": period, "value": value}
+                        for a, (period, value) in zip(assessments, row.values, strict=True)
+                    ],
+                }
+                for row in outcomes
+            ],
         }
         return Response(YearOverYearSerializer(body).data)
 
 
+def _outcome_change(row: Any, index: int) -> dict[str, Any]:
+    """One KPI from the assessment at `index` to the next."""
+    previous, current = row.values[index][1], row.values[index + 1][1]
+    change, verdict = outcome_change(previous, current, lower_is_better=row.lower_is_better)
+    return {"key": row.key, "previous": previous, "current": current, "change": change, "verdict": verdict}
+
+
 def _delta(d: Any) -> dict[str, Any]:
     return {"key": d.key, "previous": d.previous, "current": d.current, "change": d.change}
+
+
+# --- portfolio, benchmark and exports ------------------------------------------------------
+
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CsvRenderer(renderers.BaseRenderer):
+    """Lets a client ask for text/csv; errors still go out as JSON."""
+
+    media_type = CSV
+    format = "csv"
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return renderers.JSONRenderer().render(data)
+
+
+class XlsxRenderer(CsvRenderer):
+    """Lets a client ask for a workbook; errors still go out as JSON."""
+
+    media_type = XLSX
+    format = "xlsx"
+
+
+class JsonErrors:
+    """Errors go out as JSON with their JSON media type, whichever file type the client asked for."""
+
+    request: Request
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # finalize_response renders with the request's negotiated renderer: make it JSON's.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = renderers.JSONRenderer.media_type
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+
+def _download(content: bytes, fmt: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=f"{CSV}; charset=utf-8" if fmt == "csv" else XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _file_part(text: str, fallback: str, limit: int) -> str:
+    """Letters, digits and hyphens only, so the name is safe in a header and on any file system."""
+    return slugify(text)[:limit].strip("-") or fallback
+
+
+def _portfolio_row(row: Any) -> dict[str, Any]:
+    o = row.organisation
+    return {
+        "organisation": {"id": o.pk, "name": o.name, "industry": o.industry, "size_band": o.size_band},
+        "latest_assessment": row.latest_id,
+        "latest_period": row.latest_period,
+        "overall": row.overall,
+        "overall_level": row.overall_level,
+        "previous_period": row.previous_period,
+        "change": row.change,
+        "trend": row.trend,
+        "dimensions": dict(row.dimensions),
+        "open_assessments": [
+            {
+                "id": a.id,
+                "period": a.period,
+                "invited": a.invited,
+                "submitted": a.submitted,
+                "response_rate": a.response_rate,
+            }
+            for a in row.open_assessments
+        ],
+    }
+
+
+class Portfolio(APIView):
+    @extend_schema(
+        responses={200: PortfolioRowSerializer(many=True)},
+        summary="The caller's portfolio of client organisations",
+        description=(
+            "Every organisation the caller is a consultant of, by name: its latest closed assessment's overall "
+            "score and level, the change since the closed assessment before it (trend up, down, flat or none), "
+            "each dimension's latest score, and its open assessments with their response rates. Not paginated; "
+            "a fixed number of queries whatever the number of organisations. Empty for someone who consults for none."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(PortfolioRowSerializer([_portfolio_row(r) for r in portfolio(request.user)], many=True).data)
+
+
+class PortfolioExport(JsonErrors, APIView):
+    renderer_classes = [renderers.JSONRenderer, XlsxRenderer]
+
+    @extend_schema(
+        responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The portfolio as a workbook")},
+        operation_id="portfolio_export",
+        summary="Download the portfolio summary as XLSX",
+        description="One row per organisation of GET /portfolio/: latest period, overall, level, change, trend, "
+        "open assessments and each dimension's latest score (one column per dimension key).",
+    )
+    def get(self, request: Request) -> HttpResponse:
+        content = exports.to_xlsx([("Portfolio", exports.portfolio_table(portfolio(request.user)))])
+        return _download(content, "xlsx", f"portfolio-{timezone.localdate():%Y-%m-%d}.xlsx")
+
+
+class AssessmentBenchmark(APIView):
+    @extend_schema(
+        parameters=[BenchmarkQuerySerializer],
+        responses={200: BenchmarkSerializer},
+        summary="Where the assessment stands among comparable organisations",
+        description=(
+            "Each dimension's percentile rank (peers below + half the peers equal, over the peers) among the "
+            "latest closed assessments, with the same rubric, of the other clients of this organisation's "
+            "consultants; optionally only those of one industry and/or size band. Percentiles and medians are "
+            "null when fewer than `min_peers` organisations compare. Peers are never named or identified."
+        ),
+    )
+    def get(self, request: Request, id: int) -> Response:
+        assessment = _assessment(request, id, READ, "see the benchmark")
+        given = BenchmarkQuerySerializer(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        industry = given.validated_data.get("industry", "").strip()
+        size_band = given.validated_data.get("size_band", "")
+        result = peer_benchmark(assessment, industry=industry, size_band=size_band)
+        body = {
+            "assessment": assessment.pk,
+            "industry": result.industry,
+            "size_band": result.size_band,
+            "peers": result.peers,
+            "min_peers": result.min_peers,
+            "shown": result.shown,
+            "dimensions": [
+                {
+                    "key": d.dimension,
+                    "name": result.names.get(d.dimension, d.dimension),
+                    "score": d.score,
+                    "percentile": d.percentile,
+                    "peer_median": d.peer_median,
+                }
+                for d in result.dimensions
+            ],
+        }
+        return Response(BenchmarkSerializer(body).data)
+
+
+# Who may download what: individual answers, even anonymised, only ever reach consultants.
+EXPORT_ROLES = {"responses": MANAGE, "scores": READ}
+EXPORT_ACTIONS = {"responses": "download individual responses", "scores": "download scores"}
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+class AssessmentExport(JsonErrors, APIView):
+    renderer_classes = [renderers.JSONRenderer, CsvRenderer, XlsxRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(EXPORT_ROLES)),
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(EXPORT_FORMATS)),
+        ],
+        responses={
+            (200, CSV): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 CSV with a byte-order mark"),
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="A workbook with one sheet"),
+        },
+        operation_id="assessments_export",
+        summary="Download an assessment's responses or scores as CSV or XLSX",
+        description=(
+            "`responses`: one row per submitted response (a number and the respondent group, groups under "
+            f"{MIN_GROUP_SIZE} merged), one column per criterion key; consultants only. `scores`: overall, each "
+            "dimension and each criterion with level, index, coverage and spread; every member. The file is "
+            "named after the organisation and the period."
+        ),
+    )
+    def get(self, request: Request, id: int, kind: str, fmt: str) -> HttpResponse:
+        if kind not in EXPORT_ROLES or fmt not in EXPORT_FORMATS:
+            raise NotFound(f"There is no {kind}.{fmt} export; use responses or scores, as csv or xlsx.")
+        assessment = _assessment(request, id, EXPORT_ROLES[kind], EXPORT_ACTIONS[kind])
+        table = exports.response_table(assessment) if kind == "responses" else exports.score_table(assessment)
+        content = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx([(kind.capitalize(), table)])
+        name = "-".join(
+            (
+                _file_part(assessment.organisation.name, "organisation", 60),
+                _file_part(assessment.period, "period", 40),
+                kind,
+            )
+        )
+        return _download(content, fmt, f"{name}.{fmt}")

@@ -15,6 +15,12 @@ urlpatterns = [
     path("assessments/<int:id>/scores/", api.AssessmentScores.as_view(), name="api-assessment-scores"),
     path("assessments/<int:id>/roadmap/", api.AssessmentRoadmap.as_view(), name="api-assessment-roadmap"),
     path("assessments/<int:id>/outcomes/", api.AssessmentOutcomes.as_view(), name="api-assessment-outcomes"),
+    path("assessments/<int:id>/benchmark/", api.AssessmentBenchmark.as_view(), name="api-assessment-benchmark"),
+    path(
+        "assessments/<int:id>/export/<str:kind>.<str:fmt>", api.AssessmentExport.as_view(), name="api-assessment-export"
+    ),
+    path("portfolio/", api.Portfolio.as_view(), name="api-portfolio"),
+    path("portfolio/export.xlsx", api.PortfolioExport.as_view(), name="api-portfolio-export"),
     path("initiatives/", api.InitiativeList.as_view(), name="api-initiatives"),
     path("initiatives/<int:id>/", api.InitiativeDetail.as_view(), name="api-initiative"),
     path("organisations/<int:id>/year-over-year/", api.YearOverYear.as_view(), name="api-year-over-year"),

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from assessment import models
+from assessment.portfolio import PortfolioRow
 from assessment.queries import assessment_scores, load_rubric
 from assessment.scoring import MIN_GROUP_SIZE
 
@@ -126,6 +128,47 @@ def score_table(assessment: models.Assessment) -> Table:
     return header, body
 
 
+def portfolio_table(rows: Sequence[PortfolioRow]) -> Table:
+    """One row per client organisation: its latest closed assessment's standing and each dimension's score.
+
+    Dimension columns are the keys found in any row, in the order first met; a client assessed
+    without one leaves its cell empty.
+    """
+    keys: list[str] = []
+    for row in rows:
+        keys.extend(k for k in row.dimensions if k not in keys)
+    header = [
+        "organisation",
+        "industry",
+        "size band",
+        "latest period",
+        "overall",
+        "level",
+        "previous period",
+        "change",
+        "trend",
+        "open assessments",
+        *keys,
+    ]
+    body = [
+        [
+            row.organisation.name,
+            row.organisation.industry,
+            row.organisation.size_band,
+            row.latest_period or "",
+            _round(row.overall),
+            "" if row.overall_level is None else row.overall_level,
+            row.previous_period or "",
+            _round(row.change),
+            row.trend,
+            len(row.open_assessments),
+            *(_round(row.dimensions.get(k)) for k in keys),
+        ]
+        for row in rows
+    ]
+    return header, body
+
+
 def to_csv(table: Table) -> bytes:
     header, rows = table
     out = io.StringIO()
@@ -142,11 +185,11 @@ def to_xlsx(sheets: Sequence[tuple[str, Table]]) -> bytes:
     workbook.remove(workbook.active)
     for title, (header, rows) in sheets:
         sheet = workbook.create_sheet(title=title[:31])
-        sheet.append(header)
+        sheet.append([_xlsx_cell(v) for v in header])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_safe_cell(v) for v in row])
+            sheet.append([_xlsx_cell(v) for v in row])
         sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
@@ -158,3 +201,10 @@ def _safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
+
+
+def _xlsx_cell(value: Any) -> Any:
+    # The XLSX format cannot hold most control characters (openpyxl refuses them): a name or an
+    # answer typed with one would otherwise make the whole download fail.
+    value = _safe_cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value

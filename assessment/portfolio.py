@@ -6,8 +6,8 @@ rather than re-scoring answers, so a portfolio of hundreds of clients costs a fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q
@@ -51,6 +51,7 @@ class PortfolioRow:
     previous_period: str | None
     change: float | None  # overall score, latest closed minus the one before it
     open_assessments: tuple[OpenAssessment, ...]
+    dimensions: Mapping[str, float | None] = field(default_factory=dict)  # latest closed, by dimension key
 
     @property
     def trend(self) -> str:
@@ -109,6 +110,7 @@ def portfolio(user: Any) -> list[PortfolioRow]:
                 previous_period=previous[1] if previous else None,
                 change=round(overall - before, 2) if overall is not None and before is not None else None,
                 open_assessments=tuple(open_by_org.get(organisation.pk, ())),
+                dimensions=dict(latest[2].get("dimensions", {})) if latest else {},
             )
         )
     return rows
@@ -198,13 +200,27 @@ def outcome_history(assessments: Sequence[models.Assessment]) -> tuple[OutcomeRo
     by_assessment = {o.assessment_id: o for o in models.Outcome.objects.filter(assessment__in=assessments)}
     return tuple(
         OutcomeRow(
-            key=field,
+            key=name,
             label=label,
             unit=unit,
-            lower_is_better=field in LOWER_IS_BETTER,
+            lower_is_better=name in LOWER_IS_BETTER,
             values=tuple(
-                (a.period, getattr(by_assessment[a.pk], field) if a.pk in by_assessment else None) for a in assessments
+                (a.period, getattr(by_assessment[a.pk], name) if a.pk in by_assessment else None) for a in assessments
             ),
         )
-        for field, label, unit in OUTCOME_FIELDS
+        for name, label, unit in OUTCOME_FIELDS
     )
+
+
+def outcome_change(previous: float | None, current: float | None, *, lower_is_better: bool) -> tuple[float | None, str]:
+    """current − previous (rounded to 0.1) and whether that is better, worse or level ("" when either is missing).
+
+    For ramp time and attrition a fall is the improvement.
+    """
+    if previous is None or current is None:
+        return None, ""
+    change = round(current - previous, 1)
+    if abs(change) < 0.05:
+        return 0.0, "level"
+    improved = (change < 0) if lower_is_better else (change > 0)
+    return change, "better" if improved else "worse"

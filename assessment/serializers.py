@@ -11,12 +11,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessment.models import Assessment, AssessmentState, Initiative, InitiativeStatus, RubricVersion
+from assessment.portfolio import OUTCOME_FIELDS
+from organisations.models import SizeBand
 from organisations.permissions import MAX_ID
 from organisations.serializers import StrictSerializer
 
 # Level values of any rubric scale (docs/rubric-format.md bounds them to ±1000).
 LEVEL_BOUND = 1000
 MAX_KEYS = 200
+OUTCOME_KEYS = [key for key, _, _ in OUTCOME_FIELDS]
 
 
 def id_field(**kwargs: Any) -> serializers.IntegerField:
@@ -438,6 +441,18 @@ class InitiativeOutcomeSerializer(serializers.Serializer):
     due_date = serializers.DateField(allow_null=True)
 
 
+class OutcomeChangeSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=OUTCOME_KEYS)
+    previous = serializers.FloatField(allow_null=True)
+    current = serializers.FloatField(allow_null=True)
+    change = serializers.FloatField(allow_null=True, help_text="current − previous, to one decimal.")
+    verdict = serializers.ChoiceField(
+        choices=["better", "worse", "level", ""],
+        allow_blank=True,
+        help_text="For ramp time and attrition lower is better; empty when either value is missing.",
+    )
+
+
 class ComparisonSerializer(serializers.Serializer):
     previous = SnapshotSerializer()
     current = SnapshotSerializer()
@@ -451,6 +466,7 @@ class ComparisonSerializer(serializers.Serializer):
     previous_initiatives = InitiativeOutcomeSerializer(
         many=True, help_text="The previous assessment's initiatives and where they stand."
     )
+    outcomes = OutcomeChangeSerializer(many=True, help_text="Each outcome KPI in the two periods.")
 
 
 class TrendPointSerializer(serializers.Serializer):
@@ -463,8 +479,83 @@ class TrendSerializer(serializers.Serializer):
     points = TrendPointSerializer(many=True)
 
 
+class OutcomePointSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    period = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+
+
+class OutcomeHistorySerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=OUTCOME_KEYS)
+    label = serializers.CharField()
+    unit = serializers.CharField(help_text="% or months.")
+    lower_is_better = serializers.BooleanField()
+    points = OutcomePointSerializer(many=True, help_text="One per assessment, in period order; null where not given.")
+
+
 class YearOverYearSerializer(serializers.Serializer):
     organisation = serializers.IntegerField()
     assessments = SnapshotSerializer(many=True, help_text="Open and closed assessments, by period.")
     comparisons = ComparisonSerializer(many=True, help_text="Each assessment against the one before it.")
     trends = TrendSerializer(many=True)
+    outcomes = OutcomeHistorySerializer(many=True, help_text="The outcome KPIs the client gave, beside the scores.")
+
+
+# --- portfolio and benchmark --------------------------------------------------------------
+
+
+class PortfolioOrganisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    industry = serializers.CharField(allow_blank=True)
+    size_band = serializers.CharField(allow_blank=True)
+
+
+class OpenAssessmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    period = serializers.CharField()
+    invited = serializers.IntegerField(help_text="Invitations not revoked.")
+    submitted = serializers.IntegerField()
+    response_rate = serializers.FloatField(allow_null=True, help_text="% of invitations answered; null before any.")
+
+
+class PortfolioRowSerializer(serializers.Serializer):
+    organisation = PortfolioOrganisationSerializer()
+    latest_assessment = serializers.IntegerField(allow_null=True, help_text="The latest closed assessment.")
+    latest_period = serializers.CharField(allow_null=True)
+    overall = serializers.FloatField(allow_null=True)
+    overall_level = serializers.IntegerField(allow_null=True)
+    previous_period = serializers.CharField(allow_null=True)
+    change = serializers.FloatField(allow_null=True, help_text="Overall score, latest closed minus the one before.")
+    trend = serializers.ChoiceField(choices=["up", "down", "flat", "none"])
+    dimensions = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="Dimension key → latest closed score."
+    )
+    open_assessments = OpenAssessmentSerializer(many=True)
+
+
+class BenchmarkQuerySerializer(serializers.Serializer):
+    industry = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="Only peers in this industry (any case)."
+    )
+    size_band = serializers.ChoiceField(
+        choices=SizeBand.choices, required=False, allow_blank=True, help_text="Only peers in this size band."
+    )
+
+
+class DimensionBenchmarkSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    percentile = serializers.FloatField(allow_null=True, help_text="Null when fewer than min_peers peers.")
+    peer_median = serializers.FloatField(allow_null=True, help_text="Null when fewer than min_peers peers.")
+
+
+class BenchmarkSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    industry = serializers.CharField(allow_blank=True)
+    size_band = serializers.CharField(allow_blank=True)
+    peers = serializers.IntegerField(help_text="How many organisations are compared (never which).")
+    min_peers = serializers.IntegerField()
+    shown = serializers.BooleanField(help_text="Whether there are enough peers for percentiles.")
+    dimensions = DimensionBenchmarkSerializer(many=True)

@@ -10,7 +10,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,13 +20,14 @@ from organisations import services
 from organisations.exceptions import LockedOut, lockout_message
 from organisations.filters import MembershipFilter, OrganisationFilter
 from organisations.models import Membership, Organisation
-from organisations.permissions import MANAGE, READ, is_consultant, require_role, visible_object
+from organisations.permissions import MANAGE, READ, require_role, visible_object
 from organisations.serializers import (
     MemberAddSerializer,
     MemberRoleSerializer,
     MembershipSerializer,
     OrganisationCreateSerializer,
     OrganisationSerializer,
+    OrganisationUpdateSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
@@ -74,7 +75,7 @@ def _with_role(queryset: QuerySet[Organisation], user: Any) -> QuerySet[Organisa
 
 
 class OrganisationList(generics.ListAPIView):
-    """The caller's organisations (GET); a consultant creates a client organisation (POST)."""
+    """The caller's organisations (GET); anyone signed in creates one and becomes its consultant (POST)."""
 
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilter
@@ -84,10 +85,12 @@ class OrganisationList(generics.ListAPIView):
             return Organisation.objects.none()
         return _with_role(Organisation.objects.visible_to(self.request.user), self.request.user).order_by("name", "id")
 
-    @extend_schema(request=OrganisationCreateSerializer, responses={201: OrganisationSerializer})
+    @extend_schema(
+        request=OrganisationCreateSerializer,
+        responses={201: OrganisationSerializer},
+        description="Anyone signed in may create an organisation; its creator becomes its consultant.",
+    )
     def post(self, request: Request) -> Response:
-        if not is_consultant(request.user):
-            raise PermissionDenied("Only consultants can create organisations.")
         given = OrganisationCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         organisation = services.create_organisation(**given.validated_data, created_by=request.user)
@@ -96,12 +99,28 @@ class OrganisationList(generics.ListAPIView):
 
 
 class OrganisationDetail(generics.RetrieveAPIView):
+    """One organisation (GET, every member); its consultants change its name, industry or size band (PATCH)."""
+
     serializer_class = OrganisationSerializer
     queryset = Organisation.objects.all()
 
     def get_object(self) -> Organisation:
         queryset = _with_role(Organisation.objects.all(), self.request.user)
         return visible_object(queryset, self.request.user, self.kwargs["id"], name="organisation")
+
+    @extend_schema(
+        request=OrganisationUpdateSerializer,
+        responses={200: OrganisationSerializer},
+        description="Changes the fields given; an empty industry or size band clears it.",
+    )
+    def patch(self, request: Request, id: int) -> Response:
+        organisation = self.get_object()
+        require_role(request.user, organisation, MANAGE, action="edit the organisation")
+        given = OrganisationUpdateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.update_organisation(organisation=organisation, **given.validated_data)
+        changed = _with_role(Organisation.objects.filter(pk=organisation.pk), request.user).get()
+        return Response(OrganisationSerializer(changed).data)
 
 
 class MemberList(generics.ListAPIView):

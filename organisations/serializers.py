@@ -102,6 +102,12 @@ class OrganisationCreateSerializer(StrictSerializer):
     size_band = serializers.ChoiceField(choices=SizeBand.choices, allow_blank=True, default="")
 
 
+class OrganisationUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    industry = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    size_band = serializers.ChoiceField(choices=SizeBand.choices, allow_blank=True, required=False)
+
+
 class UserSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()

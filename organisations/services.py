@@ -17,18 +17,53 @@ def _check_role(role: str) -> str:
     return role
 
 
-@transaction.atomic
-def create_organisation(*, name: str, created_by: Any, industry: str = "", size_band: str = "") -> Organisation:
-    """A new client organisation, with its creator as its first consultant."""
+def _check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("An organisation needs a name of 1 to 200 characters.", field="name")
+    return name
+
+
+def _check_industry(industry: str) -> str:
+    industry = industry.strip()
+    if len(industry) > 100:
+        raise InvalidInput("An industry is at most 100 characters.", field="industry")
+    return industry
+
+
+def _check_size_band(size_band: str) -> str:
     if size_band not in (*SizeBand.values, ""):
         raise InvalidInput(
             f"{size_band!r} is not a size band; use one of {', '.join(SizeBand.values)}.", field="size_band"
         )
-    organisation = Organisation.objects.create(name=name, industry=industry.strip()[:100], size_band=size_band)
+    return size_band
+
+
+@transaction.atomic
+def create_organisation(*, name: str, created_by: Any, industry: str = "", size_band: str = "") -> Organisation:
+    """A new client organisation, with its creator as its first consultant."""
+    organisation = Organisation.objects.create(
+        name=_check_name(name), industry=_check_industry(industry), size_band=_check_size_band(size_band)
+    )
     Membership.objects.create(organisation=organisation, user=created_by, role=Role.CONSULTANT)
+    return organisation
+
+
+def update_organisation(
+    *, organisation: Organisation, name: str | None = None, industry: str | None = None, size_band: str | None = None
+) -> Organisation:
+    """Change an organisation's name, industry or size band (those given); the benchmark filters read the last two."""
+    changes = {}
+    if name is not None:
+        changes["name"] = _check_name(name)
+    if industry is not None:
+        changes["industry"] = _check_industry(industry)
+    if size_band is not None:
+        changes["size_band"] = _check_size_band(size_band)
+    for field, value in changes.items():
+        setattr(organisation, field, value)
+    if changes:
+        organisation.save(update_fields=list(changes))
     return organisation
 
 

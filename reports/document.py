@@ -17,6 +17,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessment import charts, models
+from assessment.benchmark import MIN_PEERS, DimensionBenchmark
+from assessment.portfolio import OutcomeRow, outcome_change, outcome_history, peer_benchmark
 from assessment.queries import assessment_scores, assessment_targets, load_rubric, organisation_history
 from assessment.roadmap import build_roadmap, percent_to_target, target_gaps
 from assessment.rubric import HORIZON_NAMES, HORIZONS, Node, Rubric
@@ -255,6 +257,26 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class KpiRow:
+    """One outcome KPI the client gave: its value in each period and the change into this one."""
+
+    key: str
+    label: str
+    values: tuple[str, ...]  # one per period of OutcomeKpis.periods
+    change: str
+    verdict: str  # better | worse | level | "" (a value missing)
+    lower_is_better: bool
+
+
+@dataclass(frozen=True)
+class OutcomeKpis:
+    periods: tuple[str, ...]
+    change_heading: str
+    rows: tuple[KpiRow, ...]  # only the KPIs with a value in some period
+    note: str
+
+
+@dataclass(frozen=True)
 class YearOverYear:
     periods: tuple[str, ...]
     intro: str
@@ -263,6 +285,25 @@ class YearOverYear:
     outcomes: tuple[Outcome, ...]
     outcomes_note: str
     rubric_note: str
+    kpis: OutcomeKpis
+
+
+@dataclass(frozen=True)
+class BenchmarkRow:
+    dimension: str
+    score: str
+    percentile: str  # "60th percentile", or a dash when withheld
+    peer_median: str
+
+
+@dataclass(frozen=True)
+class PeerBenchmarkBlock:
+    """Where the organisation stands among comparable organisations, never naming them."""
+
+    shown: bool
+    peers: int
+    sentence: str
+    rows: tuple[BenchmarkRow, ...]  # empty unless shown
 
 
 @dataclass(frozen=True)
@@ -309,6 +350,7 @@ class RoadmapDocument:
     dimensions: tuple[DimensionPage, ...]
     roadmap: RoadmapSection
     year_over_year: YearOverYear
+    benchmark: PeerBenchmarkBlock
     method: Method
 
     def as_json(self) -> dict:
@@ -483,6 +525,7 @@ def build_roadmap_document(
         dimensions=dimensions,
         roadmap=roadmap,
         year_over_year=_year_over_year(assessment, rubric, history, previous, previous_assessment, targets, names),
+        benchmark=_benchmark(assessment, scores, shorten(organisation, MAX_NAME)),
         method=_method(assessment, rubric, scores, history, previous_assessment, names),
     )
 
@@ -995,6 +1038,9 @@ def _year_over_year(
         else "The rubric changed between periods; the method appendix lists what changed. "
         "Dimensions are compared by their stable keys."
     )
+    assessments = list(
+        models.Assessment.objects.filter(pk__in=[s.assessment_id for s in history]).order_by("period", "id")
+    )
     return YearOverYear(
         periods=periods,
         intro=intro,
@@ -1003,6 +1049,114 @@ def _year_over_year(
         outcomes=tuple(outcomes),
         outcomes_note=outcomes_note,
         rubric_note=rubric_note,
+        kpis=outcome_kpis(outcome_history(assessments)),
+    )
+
+
+def kpi_text(value: float | None, unit: str) -> str:
+    """A KPI as it reads: 24.5%, 7.5 months, or a dash when the client gave none."""
+    if value is None:
+        return "–"
+    return f"{value:.1f}%" if unit == "%" else f"{value:.1f} {unit}"
+
+
+def kpi_change_text(change: float | None, unit: str) -> str:
+    """A KPI's change with a true minus sign: percentages change by points (pts), ramp time by months."""
+    if change is None:
+        return "–"
+    words = "pts" if unit == "%" else unit
+    return f"{delta_text(change)} {words}"
+
+
+def outcome_kpis(rows: Sequence[OutcomeRow]) -> OutcomeKpis:
+    """The outcome KPIs across periods, each with its change from the previous period into this one."""
+    periods = tuple(period for period, _ in rows[0].values) if rows else ()
+    kept = []
+    for row in rows:
+        if not row.has_values:
+            continue
+        values = [value for _, value in row.values]
+        change, verdict = (
+            (None, "")
+            if len(values) < 2
+            else outcome_change(values[-2], values[-1], lower_is_better=row.lower_is_better)
+        )
+        kept.append(
+            KpiRow(
+                key=row.key,
+                label=row.label,
+                values=tuple(kpi_text(v, row.unit) for v in values),
+                change=kpi_change_text(change, row.unit),
+                verdict=verdict,
+                lower_is_better=row.lower_is_better,
+            )
+        )
+    if not kept:
+        note = "The client has not given outcome KPIs (win rate, quota attainment, forecast accuracy, ramp time, "
+        note += "attrition) for these periods."
+    elif len(periods) > 1:
+        note = (
+            f"The business results the client gave for each period, beside the maturity scores. The change is from "
+            f"{periods[-2]} to {periods[-1]}; for ramp time and attrition, lower is better."
+        )
+    else:
+        note = "The business results the client gave for this period: next year's report shows how they move."
+    return OutcomeKpis(
+        periods=periods,
+        change_heading=f"Change since {periods[-2]}" if len(periods) > 1 else "Change",
+        rows=tuple(kept),
+        note=note,
+    )
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def percentile_text(percentile: float | None) -> str:
+    """A percentile rank as it reads, rounded half up: 62.5 → 63rd percentile."""
+    if percentile is None:
+        return "–"
+    return f"{ordinal(int(percentile + 0.5))} percentile"
+
+
+def _benchmark(assessment: models.Assessment, scores: AssessmentScores, organisation: str) -> PeerBenchmarkBlock:
+    result = peer_benchmark(assessment, own={key: d.score for key, d in scores.dimensions.items()})
+    return benchmark_block(result.peers, result.dimensions, result.names, organisation)
+
+
+def benchmark_block(
+    peers: int, dimensions: Sequence[DimensionBenchmark], names: Mapping[str, str], organisation: str
+) -> PeerBenchmarkBlock:
+    """Each dimension's percentile among `peers` comparable organisations, or one sentence when there are too few."""
+    if peers < MIN_PEERS:
+        return PeerBenchmarkBlock(
+            shown=False,
+            peers=peers,
+            sentence=(
+                f"There are not yet enough comparable organisations to show where {organisation} stands among "
+                f"them: a benchmark needs at least {MIN_PEERS}."
+            ),
+            rows=(),
+        )
+    return PeerBenchmarkBlock(
+        shown=True,
+        peers=peers,
+        sentence=(
+            f"Each dimension's percentile among {peers} comparable organisations: the other clients of the same "
+            "consultants, each by its latest closed assessment with the same rubric. They are not named. At the "
+            "50th percentile half of them score lower."
+        ),
+        rows=tuple(
+            BenchmarkRow(
+                dimension=names.get(d.dimension, d.dimension),
+                score=score_text(d.score),
+                percentile=percentile_text(d.percentile),
+                peer_median=score_text(d.peer_median),
+            )
+            for d in dimensions
+        ),
     )
 
 

@@ -127,6 +127,13 @@ case("/api/v1/organisations/", "GET", LIST, query=lambda w: {"name": w.organisat
 case("/api/v1/organisations/", "POST", UNSCOPED, body=lambda w: {"name": "Contoso Subsidiary"}, statuses=(201,))
 case("/api/v1/organisations/{id}/", "GET", NOT_FOUND, params=lambda w: {"id": w.organisation.pk})
 case(
+    "/api/v1/organisations/{id}/",
+    "PATCH",
+    NOT_FOUND,
+    params=lambda w: {"id": w.organisation.pk},
+    body=lambda w: {"name": "Taken over", "size_band": "500+"},
+)
+case(
     "/api/v1/organisations/{organisation_id}/members/",
     "GET",
     NOT_FOUND,
@@ -212,3 +219,22 @@ case(
     body=lambda w: {"status": "dropped", "owner": "Someone else"},
 )
 case("/api/v1/organisations/{id}/year-over-year/", "GET", NOT_FOUND, params=lambda w: {"id": w.organisation.pk})
+
+# The portfolio lists only the caller's own clients: the outsider's list holds nothing of ours.
+case("/api/v1/portfolio/", "GET", LIST)
+# A workbook is compressed, so the walk cannot read it: tests/api/test_portfolio.py opens the outsider's.
+case("/api/v1/portfolio/export.xlsx", "GET", UNSCOPED, statuses=(200,))
+case(
+    "/api/v1/assessments/{id}/benchmark/",
+    "GET",
+    NOT_FOUND,
+    params=lambda w: {"id": w.closed_assessment.pk},
+    query=lambda w: {"industry": "Software"},
+)
+case(
+    "/api/v1/assessments/{id}/export/{kind}.{fmt}",
+    "GET",
+    NOT_FOUND,
+    # CSV is plain text, so the walk would also see our markers in a body that leaked.
+    params=lambda w: {"id": w.closed_assessment.pk, "kind": "responses", "fmt": "csv"},
+)

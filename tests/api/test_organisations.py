@@ -109,11 +109,69 @@ def test_a_consultant_creates_an_organisation_and_becomes_its_consultant(consult
 
 
 @pytest.mark.parametrize("who", ["leader", "viewer"])
-def test_only_consultants_create_organisations(who, request, api_client):
-    response = api_client(request.getfixturevalue(who)).post("/api/v1/organisations/", {"name": "Initech"})
-    assert response.status_code == 403
-    assert response.json() == {"code": "forbidden", "message": "Only consultants can create organisations."}
+def test_anyone_signed_in_creates_an_organisation_and_becomes_its_consultant(who, request, api_client, organisation):
+    user = request.getfixturevalue(who)
+    response = api_client(user).post("/api/v1/organisations/", {"name": "Initech"})
+    assert response.status_code == 201
+    created = Organisation.objects.get(name="Initech")
+    assert (created.industry, created.size_band, created.role_of(user)) == ("", "", Role.CONSULTANT)
+    # Their role in the organisation they already belonged to is unchanged.
+    assert organisation.role_of(user) == who
+
+
+def test_an_unknown_size_band_creates_nothing(consultant, api_client):
+    response = api_client(consultant).post("/api/v1/organisations/", {"name": "Initech", "size_band": "huge"})
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["size_band"]
     assert not Organisation.objects.filter(name="Initech").exists()
+
+
+def test_a_consultant_edits_the_name_industry_and_size_band(consultant, organisation, api_client):
+    url = f"/api/v1/organisations/{organisation.pk}/"
+    response = api_client(consultant).patch(url, {"name": " Northwind Ltd ", "industry": "Retail", "size_band": "500+"})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["name"], body["industry"], body["size_band"], body["role"]) == (
+        "Northwind Ltd",
+        "Retail",
+        "500+",
+        "consultant",
+    )
+    organisation.refresh_from_db()
+    assert (organisation.name, organisation.industry, organisation.size_band) == ("Northwind Ltd", "Retail", "500+")
+    # Only the fields sent change; an empty size band clears it.
+    assert api_client(consultant).patch(url, {"size_band": ""}).json()["name"] == "Northwind Ltd"
+    organisation.refresh_from_db()
+    assert (organisation.industry, organisation.size_band) == ("Retail", "")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"size_band": "huge"}, "size_band"), ({"name": "   "}, "name"), ({"industry": 7}, "industry"), ({"x": 1}, "x")],
+)
+def test_a_bad_edit_is_a_400_that_changes_nothing(body, field, consultant, organisation, api_client):
+    response = api_client(consultant).patch(f"/api/v1/organisations/{organisation.pk}/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    organisation.refresh_from_db()
+    assert (organisation.name, organisation.industry, organisation.size_band) == ("Northwind Traders", "", "")
+
+
+@pytest.mark.parametrize("who", ["leader", "viewer"])
+def test_only_its_consultants_edit_an_organisation(who, request, organisation, api_client):
+    response = api_client(request.getfixturevalue(who)).patch(
+        f"/api/v1/organisations/{organisation.pk}/", {"name": "Taken over"}
+    )
+    assert response.status_code == 403
+    organisation.refresh_from_db()
+    assert organisation.name == "Northwind Traders"
+
+
+def test_another_organisations_consultant_cannot_edit_ours(outsider, organisation, api_client):
+    response = api_client(outsider).patch(f"/api/v1/organisations/{organisation.pk}/", {"name": "Taken over"})
+    assert response.status_code == 404
+    organisation.refresh_from_db()
+    assert organisation.name == "Northwind Traders"
 
 
 def test_a_consultant_adds_a_member_by_email_with_a_role(consultant, organisation, api_client):

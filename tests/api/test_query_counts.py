@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 
 from assessment import services
-from assessment.models import Initiative
+from assessment.models import Assessment, AssessmentState, Initiative
 from organisations.models import Role
 from reports.models import Report
 from tests.api.conftest import token_client
+from tests.assessment.test_portfolio import client, closed
 from tests.factories import InvitationFactory, MembershipFactory, OrganisationFactory, rubric_document
 
 
@@ -118,3 +119,31 @@ def test_a_list_costs_the_same_number_of_queries_for_1_and_for_50_rows(
     many, more_rows = count_queries(client, url)
     assert (rows, more_rows) == (1, 50)
     assert many == few
+
+
+def _portfolio_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/portfolio/", "/api/v1/portfolio/export.xlsx"])
+def test_the_portfolio_costs_the_same_queries_for_two_or_twenty_clients(url, consultant, default_rubric):
+    """The portfolio is not paginated: its cost must not grow with the number of clients."""
+    http = token_client(consultant)
+
+    def add(first: int, last: int) -> None:
+        for i in range(first, last):
+            organisation = client(consultant, f"C{i:02d}")
+            closed(organisation, default_rubric, "FY24", 1.0)
+            closed(organisation, default_rubric, "FY25", 2.0)
+            opened = Assessment.objects.create(
+                organisation=organisation, period="FY26", rubric_version=default_rubric, state=AssessmentState.OPEN
+            )
+            InvitationFactory(assessment=opened, group="reps")
+
+    add(0, 1)  # with the cast's own organisation: two
+    few = _portfolio_queries(http, url)
+    add(1, 19)
+    assert len(http.get("/api/v1/portfolio/").json()) == 20
+    assert _portfolio_queries(http, url) == few

@@ -213,7 +213,15 @@ def test_year_over_year_states_a_rubric_change_and_lists_keys_in_one_version_onl
 
 def test_year_over_year_of_an_organisation_without_assessments_is_empty(viewer, organisation, api_client):
     body = api_client(viewer).get(f"/api/v1/organisations/{organisation.pk}/year-over-year/").json()
+    outcomes = body.pop("outcomes")
     assert body == {"organisation": organisation.pk, "assessments": [], "comparisons": [], "trends": []}
+    assert [(o["key"], o["points"]) for o in outcomes] == [
+        ("win_rate", []),
+        ("reps_at_quota", []),
+        ("forecast_accuracy", []),
+        ("ramp_months", []),
+        ("attrition", []),
+    ]
 
 
 def test_outcome_kpis_are_recorded_cleared_and_range_checked(consultant, open_assessment, api_client):

@@ -19,11 +19,20 @@ RUN_CREATE = {**RUN, "consultant": 201, "leader": 201}
 MANAGE = {"consultant": 200, "leader": 403, "viewer": 403, "outsider": 404, "anonymous": 401}
 OWN_LIST = {"consultant": 200, "leader": 200, "viewer": 200, "outsider": 200, "anonymous": 401}
 CONSULTANT_ANYWHERE = {"consultant": 201, "leader": 403, "viewer": 403, "outsider": 201, "anonymous": 401}
+ANYONE_SIGNED_IN = {**dict.fromkeys(ROLES[:4], 201), "anonymous": 401}
 
 ACTIONS = {
     "list organisations": ("GET", "/api/v1/organisations/", None, OWN_LIST),
-    "create an organisation": ("POST", "/api/v1/organisations/", {"name": "Initech"}, CONSULTANT_ANYWHERE),
+    "create an organisation": ("POST", "/api/v1/organisations/", {"name": "Initech"}, ANYONE_SIGNED_IN),
     "see the organisation": ("GET", "/api/v1/organisations/{org}/", None, READ),
+    "edit the organisation": ("PATCH", "/api/v1/organisations/{org}/", {"industry": "Retail"}, MANAGE),
+    "see one's portfolio": ("GET", "/api/v1/portfolio/", None, OWN_LIST),
+    "export one's portfolio": ("GET", "/api/v1/portfolio/export.xlsx", None, OWN_LIST),
+    "see the benchmark": ("GET", "/api/v1/assessments/{closed}/benchmark/?size_band=21-100", None, READ),
+    "export responses": ("GET", "/api/v1/assessments/{closed}/export/responses.csv", None, MANAGE),
+    "export responses as a workbook": ("GET", "/api/v1/assessments/{closed}/export/responses.xlsx", None, MANAGE),
+    "export scores": ("GET", "/api/v1/assessments/{closed}/export/scores.csv", None, READ),
+    "export scores as a workbook": ("GET", "/api/v1/assessments/{closed}/export/scores.xlsx", None, READ),
     "list members": ("GET", "/api/v1/organisations/{org}/members/", None, READ),
     "see a member": ("GET", "/api/v1/organisations/{org}/members/{member}/", None, READ),
     "add a member": (

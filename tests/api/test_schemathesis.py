@@ -60,6 +60,7 @@ def known_ids(world) -> dict[str, dict[str, object]]:
             "id": world.viewer_membership.pk,
         },
         "/api/v1/organisations/{organisation_id}/reports/": {"organisation_id": organisation},
+        "/api/v1/assessments/{id}/export/{kind}.{fmt}": {"id": world.closed_assessment.pk},
         "/api/v1/rubrics/{id}/": {"id": world.rubric_version.pk},
         "/api/v1/rubrics/{id}/export/": {"id": world.rubric_version.pk},
         "/api/v1/assessments/{id}/": {"id": world.draft_assessment.pk},
@@ -76,7 +77,7 @@ def known_ids(world) -> dict[str, dict[str, object]]:
         **{f"/api/v1/assessments/{{id}}/{action}/": {"id": assessment} for action in ("open", "close", "targets")},
         **{
             f"/api/v1/assessments/{{id}}/{view}/": {"id": world.closed_assessment.pk}
-            for view in ("progress", "scores", "roadmap", "outcomes")
+            for view in ("progress", "scores", "roadmap", "outcomes", "benchmark")
         },
     }
 
