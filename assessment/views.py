@@ -244,14 +244,17 @@ def _scores_context(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _export_links(assessment: Assessment) -> list[dict[str, str]]:
-    links = []
-    for kind, label in EXPORTS:
-        for fmt in ("csv", "xlsx"):
-            url = _optional_url("api-assessment-export", id=assessment.pk, kind=kind, fmt=fmt)
-            if url:
-                links.append({"url": url, "label": f"{label} ({fmt.upper()})"})
-    return links
+def _export_links(assessment: Assessment, role: str) -> list[dict[str, str]]:
+    """The API's downloads this role may have: anonymised responses are for consultants only."""
+    return [
+        {
+            "url": reverse("api-assessment-export", kwargs={"id": assessment.pk, "kind": kind, "fmt": fmt}),
+            "label": f"{label} ({fmt.upper()})",
+        }
+        for kind, label in EXPORTS
+        if kind != "responses" or role == Role.CONSULTANT
+        for fmt in ("csv", "xlsx")
+    ]
 
 
 def _assessment_page(
@@ -276,6 +279,7 @@ def _assessment_page(
     }
     if has_evidence:
         context.update(_scores_context(assessment))
+        context["exports"] = _export_links(assessment, role)
     initiatives = list(assessment.initiatives.order_by("due_date", "id"))
     tracked = {i.recommendation_key for i in initiatives}
     bound = initiative_forms or {}
@@ -308,7 +312,6 @@ def _assessment_page(
             initial = {key: getattr(outcome, key) for key, _, _ in OUTCOME_FIELDS} if outcome else {}
             outcome_form = OutcomeForm(initial=initial)
         context["outcome_form"] = outcome_form
-        context["exports"] = _export_links(assessment)
         if has_evidence:
             filters = BenchmarkFilterForm(request.GET or None)
             chosen = filters.cleaned_data if filters.is_valid() else {"industry": "", "size_band": ""}

@@ -497,3 +497,33 @@ def test_the_benchmark_shows_percentiles_among_five_peers_without_naming_them(
     assert '<th scope="row">Sales process</th><td>2.00</td><td>40</td><td>2.50</td>' in html
     filtered = client.get(page(answered), {"industry": "Software"}).content.decode()
     assert "Only 0 comparable organisations" in filtered and "industry" in filtered
+
+
+# --- downloads ---------------------------------------------------------------------------------
+
+
+def test_the_assessment_page_offers_the_downloads_each_role_may_have(client, consultant, leader, viewer, answered):
+    def links(user) -> set[str]:
+        client.force_login(user)
+        html = client.get(page(answered)).content.decode()
+        return {
+            f"{kind}.{fmt}"
+            for kind in ("responses", "scores")
+            for fmt in ("csv", "xlsx")
+            if reverse("api-assessment-export", kwargs={"id": answered.pk, "kind": kind, "fmt": fmt}) in html
+        }
+
+    assert links(consultant) == {"responses.csv", "responses.xlsx", "scores.csv", "scores.xlsx"}
+    assert links(leader) == links(viewer) == {"scores.csv", "scores.xlsx"}
+    # The link works from the signed-in browser session, not only with an API token.
+    client.force_login(viewer)
+    response = client.get(reverse("api-assessment-export", kwargs={"id": answered.pk, "kind": "scores", "fmt": "csv"}))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+
+
+def test_the_portfolio_links_its_workbook_which_downloads_from_the_session(client, consultant, answered):
+    client.force_login(consultant)
+    html = client.get(reverse("assessment:portfolio")).content.decode()
+    assert reverse("api-portfolio-export") in html
+    response = client.get(reverse("api-portfolio-export"))
+    assert response.status_code == 200 and response.content[:2] == b"PK"  # an XLSX is a zip archive
