@@ -21,6 +21,52 @@ class Point:
 
 
 @dataclass(frozen=True, slots=True)
+class Box:
+    """An axis-aligned rectangle in chart units, for keeping labels apart."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def overlaps(self, other: Box) -> bool:
+        return (
+            self.left < other.right and other.left < self.right and self.top < other.bottom and other.top < self.bottom
+        )
+
+
+# Advance widths in em, rounded up from the widest glyph of each class in Inter (regular to bold), so
+# an estimate is never shorter than the drawn text. Anything outside ASCII counts as the widest.
+_THIN = frozenset(".,:;'ijlI")
+_NARROW = frozenset('!|()[]rtf-/\\"`')
+_WIDE = frozenset("mwMW@%&")
+# Heights in em around a baseline: Inter's cap height (digits are as tall) and a little descent.
+CAP_HEIGHT = 0.73
+DESCENT = 0.25
+
+
+def text_width(text: str, *, font_size: float) -> float:
+    """An upper bound of the width of `text` set in Inter at `font_size` (any weight up to bold)."""
+    em = 0.0
+    for char in text:
+        if char == " ":
+            em += 0.29
+        elif not char.isascii() or char in _WIDE:
+            em += 1.04
+        elif char in _THIN:
+            em += 0.32
+        elif char in _NARROW:
+            em += 0.5
+        elif char.isdigit() or not char.isalpha():
+            em += 0.69
+        elif char.isupper():
+            em += 0.79
+        else:
+            em += 0.64
+    return em * font_size
+
+
+@dataclass(frozen=True, slots=True)
 class RadarSeries:
     """One polygon: a name for the legend, a value per axis (None where not scored), a style key."""
 
@@ -145,11 +191,18 @@ class TrendSeries:
 
 
 @dataclass(frozen=True, slots=True)
+class TrendMarker:
+    at: Point
+    label: str
+    label_at: Point  # the baseline middle of the value label: above the point, or below it to clear the target's
+
+
+@dataclass(frozen=True, slots=True)
 class TrendLine:
     name: str
     style: str
     segments: tuple[str, ...]  # polyline points; a missing value breaks the line
-    markers: tuple[tuple[Point, str], ...]  # each point with its value label
+    markers: tuple[TrendMarker, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +220,35 @@ class TrendChart:
     lines: tuple[TrendLine, ...]
     target: tuple[float, str] | None  # (y, label)
     title: str
+
+    @property
+    def target_label_x(self) -> float:
+        return self.right + TREND_TARGET_DX
+
+
+# The trend chart's label sizes and offsets (the SVG template draws with the same numbers).
+TREND_VALUE_FONT = 7.5
+TREND_VALUE_GAP = 5.0  # between a point and its value label's baseline (above) or cap line (below)
+TREND_TARGET_FONT = 7.0
+TREND_TARGET_DX = 6.0
+
+
+def trend_value_label_box(marker: TrendMarker) -> Box:
+    """Where a value label is drawn: centred on its point, `CAP_HEIGHT` tall above its baseline."""
+    half = text_width(marker.label, font_size=TREND_VALUE_FONT) / 2
+    at = marker.label_at
+    return Box(at.x - half, at.y - CAP_HEIGHT * TREND_VALUE_FONT, at.x + half, at.y + DESCENT * TREND_VALUE_FONT)
+
+
+def trend_target_label_box(chart: TrendChart) -> Box | None:
+    """Where "Target N" is drawn: right of the plot, centred on the target's line (half an em each way)."""
+    return None if chart.target is None else _target_label_box(chart.right, *chart.target)
+
+
+def _target_label_box(right: float, y: float, label: str) -> Box:
+    x = right + TREND_TARGET_DX
+    half = TREND_TARGET_FONT / 2
+    return Box(x, y - half, x + text_width(label, font_size=TREND_TARGET_FONT), y + half)
 
 
 def scale_position(value: float, *, low: float, high: float, start: float, end: float) -> float:
@@ -196,6 +278,9 @@ def trend_chart(
     def y_of(value: float) -> float:
         return scale_position(value, low=low, high=high, start=bottom, end=top)
 
+    target_line = None if target is None else (y_of(target), f"Target {target:g}")
+    target_box = None if target_line is None else _target_label_box(right, *target_line)
+
     lines = []
     for s in series:
         segments: list[list[Point]] = [[]]
@@ -206,7 +291,13 @@ def trend_chart(
                 continue
             point = Point(x_of(i), y_of(value))
             segments[-1].append(point)
-            markers.append((point, f"{value:.1f}"))
+            label = f"{value:.1f}"
+            marker = TrendMarker(at=point, label=label, label_at=Point(point.x, point.y - TREND_VALUE_GAP))
+            if target_box is not None and trend_value_label_box(marker).overlaps(target_box):
+                # A score just under the target: its label goes below the point, clear of "Target N".
+                below = point.y + TREND_VALUE_GAP + CAP_HEIGHT * TREND_VALUE_FONT
+                marker = TrendMarker(at=point, label=label, label_at=Point(point.x, below))
+            markers.append(marker)
         paths = tuple(" ".join(f"{p.x:.1f},{p.y:.1f}" for p in seg) for seg in segments if len(seg) > 1)
         lines.append(TrendLine(name=s.name, style=s.style, segments=paths, markers=tuple(markers)))
     return TrendChart(
@@ -224,7 +315,7 @@ def trend_chart(
         periods=tuple((x_of(i), period) for i, period in enumerate(periods)),
         period_label_y=height - 6,
         lines=tuple(lines),
-        target=None if target is None else (y_of(target), f"Target {target:g}"),
+        target=target_line,
         title=title,
     )
 
@@ -337,6 +428,7 @@ def bars_svg(chart: BarChart) -> SafeString:
 
 # --- the horizon timeline --------------------------------------------------------------------
 
+TIMELINE_LABEL_PADDING = 5.0  # between a label and its band's edges
 # PRODUCT.md: the roadmap's horizons, in months from the report.
 HORIZON_MONTHS = {"0-90d": (0, 3), "3-6m": (3, 6), "6-12m": (6, 12)}
 
@@ -364,6 +456,7 @@ class TimelineBar:
     height: float
     text_at: Point
     style: str
+    band_end: float  # the right edge of the item's horizon band, which its label stays inside
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,9 +472,16 @@ class Timeline:
 
 
 def fit_label(label: str, *, room: float, font_size: float) -> str:
-    """`label` cut to what fits in `room` units at `font_size` (about 0.55 em a character), with an ellipsis."""
-    fits = max(1, int(room / (font_size * 0.55)))
-    return label if len(label) <= fits else label[: max(1, fits - 1)].rstrip() + "…"
+    """`label` cut to what fits in `room` units at `font_size` (by `text_width`), with an ellipsis."""
+    if text_width(label, font_size=font_size) <= room:
+        return label
+    room -= text_width("…", font_size=font_size)
+    fitted = ""
+    for char in label:
+        if text_width(fitted + char, font_size=font_size) > room:
+            break
+        fitted += char
+    return fitted.rstrip() + "…"
 
 
 def horizon_timeline(
@@ -393,7 +493,11 @@ def horizon_timeline(
     font_size: float = 9,
     title: str = "Roadmap by horizon",
 ) -> Timeline:
-    """Geometry of a Gantt-like timeline: one row per item, its bar spanning its horizon's months."""
+    """Geometry of a Gantt-like timeline: one row per item, its bar spanning its horizon's months.
+
+    An item's label sits on its bar and is cut with an ellipsis where it would leave its horizon's band
+    (the full titles follow the timeline in the report).
+    """
     span = max(end for _, end in HORIZON_MONTHS.values())
     top = 30.0
 
@@ -407,16 +511,17 @@ def horizon_timeline(
     bars = []
     for i, item in enumerate(items):
         start, end = HORIZON_MONTHS[item.horizon]
-        x, y = x_of(start), top + i * row_height
+        x, y, band_end = x_of(start), top + i * row_height, x_of(end)
         bars.append(
             TimelineBar(
-                label=fit_label(item.label, room=width - x - 8, font_size=font_size),
+                label=fit_label(item.label, room=band_end - x - TIMELINE_LABEL_PADDING * 2, font_size=font_size),
                 x=x + 1,
                 y=y + 2,
-                width=x_of(end) - x - 2,
+                width=band_end - x - 2,
                 height=row_height - 4,
-                text_at=Point(x + 5, y + row_height / 2),
+                text_at=Point(x + TIMELINE_LABEL_PADDING, y + row_height / 2),
                 style=item.style,
+                band_end=band_end,
             )
         )
     return Timeline(

@@ -1379,6 +1379,7 @@ def roadmap_html(document: RoadmapDocument) -> str:
             ],
             horizon_names=HORIZON_NAMES,
             width=480,
+            font_size=8,  # a band of three months holds about 25 characters of a title
         )
     )
     return render_to_string(

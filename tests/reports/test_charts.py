@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from fontTools.ttLib import TTFont
 
 from assessment import charts
 
@@ -20,8 +23,14 @@ def test_a_trend_spaces_periods_evenly_and_places_values_on_the_level_scale():
     )
     # Plot from x 22 to 256 and from y 110 (level 1) to 14 (level 5).
     assert [x for x, _ in chart.periods] == [22.0, 139.0, 256.0]
-    assert [(p.x, p.y) for p, _ in chart.lines[0].markers] == [(22.0, 110.0), (139.0, 62.0), (256.0, 14.0)]
-    assert [label for _, label in chart.lines[0].markers] == ["1.0", "3.0", "5.0"]
+    assert [(m.at.x, m.at.y) for m in chart.lines[0].markers] == [(22.0, 110.0), (139.0, 62.0), (256.0, 14.0)]
+    assert [m.label for m in chart.lines[0].markers] == ["1.0", "3.0", "5.0"]
+    # Each value is labelled 5 units above its point (none is near the target's label).
+    assert [(m.label_at.x, m.label_at.y) for m in chart.lines[0].markers] == [
+        (22.0, 105.0),
+        (139.0, 57.0),
+        (256.0, 9.0),
+    ]
     assert chart.lines[0].segments == ("22.0,110.0 139.0,62.0 256.0,14.0",)
     assert chart.target == (38.0, "Target 4")
 
@@ -73,10 +82,89 @@ def test_the_timeline_puts_each_item_in_its_horizons_months():
 
 @pytest.mark.parametrize(
     ("label", "room", "fitted"),
-    [("Short", 100, "Short"), ("A very long initiative title indeed", 50, "A very lo…")],
+    [
+        ("Short", 100, "Short"),
+        # At 10 units an em: "A very" is 7.9 + 2.9 + 6.4 × 2 + 5 + 6.4 = 35, the ellipsis 10.4, the space 2.9.
+        ("A very long initiative title indeed", 50, "A very…"),
+        ("A very long initiative title indeed", 48.2, "A very…"),
+        ("A very long initiative title indeed", 45.0, "A ver…"),
+    ],
 )
 def test_labels_are_cut_to_their_room_with_an_ellipsis(label, room, fitted):
-    assert charts.fit_label(label, room=room, font_size=9) == fitted
+    assert charts.fit_label(label, room=room, font_size=10) == fitted
+    assert charts.text_width(fitted, font_size=10) <= room
+
+
+FONTS = Path(__file__).resolve().parents[2] / "reports" / "static" / "reports" / "fonts"
+
+
+@pytest.mark.parametrize("font", ["Inter-Regular.otf", "Inter-SemiBold.otf", "Inter-Bold.otf"])
+def test_the_width_estimate_is_never_shorter_than_the_shipped_fonts_glyphs(font):
+    # Labels are kept apart with `text_width`; it must bound what the PDF really draws.
+    ttfont = TTFont(FONTS / font)
+    units, advances, cmap = ttfont["head"].unitsPerEm, ttfont["hmtx"], ttfont.getBestCmap()
+    for code, glyph in cmap.items():
+        if 0x20 <= code < 0x250 and chr(code).isprintable():
+            assert advances[glyph][0] / units <= charts.text_width(chr(code), font_size=1), chr(code)
+
+
+TITLES = [
+    "1. Give sales a strategic seat at the executive table",
+    "2. Track forecast accuracy every period",
+    "10. Measure conversion and velocity by stage",
+    "11. WWW MMM @@@ %%% — wide glyphs everywhere",
+    "12. Ærøskøbing Œuvre naïve façade",
+    "13. 短い題名ですがとても長いかもしれません",
+    "14. " + "x" * 300,
+    "Short",
+]
+
+
+@pytest.mark.parametrize("width", [480, 640])
+@pytest.mark.parametrize("font_size", [8, 9])
+def test_timeline_labels_stay_inside_their_horizons_band(width, font_size):
+    items = [charts.TimelineItem(title, horizon) for title in TITLES for horizon in charts.HORIZON_MONTHS]
+    chart = charts.horizon_timeline(items, horizon_names={}, width=width, font_size=font_size)
+    for bar, band in zip(chart.bars, [b for _ in TITLES for b in chart.bands], strict=True):
+        assert band.x < bar.text_at.x
+        assert bar.band_end == band.x + band.width
+        label_end = bar.text_at.x + charts.text_width(bar.label, font_size=font_size)
+        assert label_end <= band.x + band.width - charts.TIMELINE_LABEL_PADDING, bar.label
+        assert bar.label in TITLES or any(t.startswith(bar.label.removesuffix("…")) for t in TITLES)
+    # Short titles are not cut; long ones keep their beginning.
+    assert chart.bars[-1].label == "Short"
+    assert chart.bars[3].label.startswith("2. Track") and chart.bars[3].label.endswith("…")
+
+
+@pytest.mark.parametrize("target", [2, 3, 4, 5])
+@pytest.mark.parametrize("height", [104, 130])
+def test_a_value_label_never_sits_on_the_target_label(target, height):
+    scores = [round(1 + i / 20, 2) for i in range(81)]  # every score from 1.0 to 5.0, in steps of 0.05
+    for last in scores:
+        chart = charts.trend_chart(
+            ["FY2024", "FY2025", "FY2026"],
+            [charts.TrendSeries("x", (2.0, 3.0, last))],
+            levels=LEVELS,
+            height=height,
+            target=target,
+        )
+        target_box = charts.trend_target_label_box(chart)
+        for marker in chart.lines[0].markers:
+            assert not charts.trend_value_label_box(marker).overlaps(target_box), (last, target)
+
+
+def test_a_score_just_under_its_target_is_labelled_below_its_point():
+    chart = charts.trend_chart(
+        ["FY2024", "FY2025", "FY2026"],
+        [charts.TrendSeries("x", (2.1, 2.4, 2.7))],
+        levels=LEVELS,
+        height=104,
+        target=3,
+    )
+    first, _, last = chart.lines[0].markers
+    assert first.label_at.y < first.at.y  # far from the target: above
+    assert last.label_at.y > last.at.y  # 0.3 under the target: below
+    assert last.label_at.x == last.at.x
 
 
 def test_chart_labels_are_escaped_in_the_svg():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import io
 import re
 
@@ -12,7 +13,7 @@ from pypdf import PdfReader
 from assessment.queries import assessment_roadmap, assessment_scores
 from assessment.rubric import HORIZONS
 from reports.document import build_roadmap_document, roadmap_html
-from reports.pdf import ASSETS, AssetFetcher, html_to_pdf, print_stylesheet
+from reports.pdf import ASSETS, AssetFetcher, cyclic_collector_paused, html_to_pdf, print_stylesheet
 
 
 @pytest.fixture
@@ -109,3 +110,28 @@ def test_the_pdf_uses_the_fonts_shipped_with_the_project_and_fetches_nothing_els
         "fonts/Inter-SemiBold.otf",
         "fonts/Inter-Bold.otf",
     }
+
+
+def test_a_render_pauses_the_cyclic_collector_and_turns_it_back_on_even_when_it_fails():
+    assert gc.isenabled()
+    with cyclic_collector_paused():
+        assert not gc.isenabled()
+        with cyclic_collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer render is still running
+    assert gc.isenabled()
+    with pytest.raises(TypeError), cyclic_collector_paused():
+        raise TypeError
+    assert gc.isenabled()
+    html_to_pdf('<!doctype html><html lang="en"><head><title>t</title></head><body><p>Hello</p></body></html>')
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off():
+    gc.disable()
+    try:
+        with cyclic_collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
