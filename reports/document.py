@@ -935,6 +935,9 @@ def _roadmap_section(
             "impact ÷ effort, dependencies first. Agree owners and dates to turn them into tracked initiatives."
             if entries
             else "Every dimension with a target has reached it: no steps are needed to reach the targets."
+            if targets
+            else "No target levels are set for this assessment, so there are no steps to plan yet. Agree a "
+            "target level per dimension and the roadmap lists the steps to reach them."
         )
     notes = []
     if derived.skipped_dimensions:

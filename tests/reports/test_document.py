@@ -192,6 +192,14 @@ def test_without_initiatives_the_roadmap_is_the_derived_one_by_horizon_and_prior
     assert [p.title for p in document.summary.priorities] == [title for *_, title in first]
 
 
+def test_without_targets_the_roadmap_asks_for_them_rather_than_saying_they_are_reached(this_year):
+    this_year.targets.all().delete()
+    roadmap = build_roadmap_document(this_year, issued_on=ISSUED).roadmap
+    assert not [e for h in roadmap.horizons for e in h.entries]
+    assert roadmap.intro.startswith("No target levels are set for this assessment")
+    assert "has reached it" not in roadmap.intro
+
+
 def test_with_initiatives_the_roadmap_shows_them_with_owner_status_effort_and_impact(last_year):
     document = build_roadmap_document(last_year, issued_on=ISSUED)
     assert document.roadmap.source == "initiatives"
