@@ -266,4 +266,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs each step of every render (and of its own stylesheets when imported) at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -22,8 +22,6 @@ PDF_VARIANT = "pdf/ua-1"
 STYLESHEET = "roadmap.css"
 
 logger = logging.getLogger(__name__)
-# WeasyPrint logs every layout step at INFO; a worker log needs only its warnings.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 class AssetFetcher(weasyprint.URLFetcher):
