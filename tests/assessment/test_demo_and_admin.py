@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from assessment.models import Assessment, Response
+from assessment.portfolio import peer_benchmark
 from assessment.queries import assessment_scores
 from organisations.models import Organisation
 
@@ -9,7 +10,7 @@ from organisations.models import Organisation
 def test_the_demo_is_created_once_with_three_years_of_believable_history(db):
     call_command("seed_demo")
     call_command("seed_demo")
-    assert Organisation.objects.count() == 2
+    assert Organisation.objects.count() == 8
     acme = Organisation.objects.get(name="Acme Robotics")
     years = list(Assessment.objects.filter(organisation=acme).order_by("period"))
     assert [a.period for a in years] == ["FY2024", "FY2025", "FY2026"]
@@ -24,6 +25,12 @@ def test_the_demo_is_created_once_with_three_years_of_believable_history(db):
     in_progress = Assessment.objects.get(organisation__name="Globex Software")
     assert in_progress.state == "open"
     assert Response.objects.filter(assessment=in_progress, submitted_at__isnull=True).count() == 1
+    # Acme reported its business results each year, and the consultant's six other clients make
+    # the portfolio benchmark of Acme's latest assessment big enough to show.
+    assert [a.outcome.win_rate for a in years] == [17.0, 19.5, 23.0]
+    benchmark = peer_benchmark(years[-1])
+    assert benchmark.shown and benchmark.peers == 6
+    assert all(d.percentile is not None for d in benchmark.dimensions)
 
 
 def test_rubrics_assessments_and_responses_are_browsable_in_the_admin(admin_client, open_assessment):

@@ -54,6 +54,41 @@ TARGETS = {
 # How each group tends to rate the same reality: leaders see it rosier than reps.
 GROUP_BIAS = {"sales-leadership": 0.5, "managers": 0.1, "reps": -0.4, "marketing": -0.2}
 GROUP_SIZES = {"FY2024": (3, 4, 6, 3), "FY2025": (3, 5, 8, 3), "FY2026": (4, 5, 8, 3)}
+# What Acme reported beside its maturity each year: win rate, reps at quota, forecast accuracy (%),
+# ramp time (months) and attrition (%).
+OUTCOMES = {
+    "FY2024": {
+        "win_rate": 17.0,
+        "reps_at_quota": 41.0,
+        "forecast_accuracy": 62.0,
+        "ramp_months": 9.0,
+        "attrition": 24.0,
+    },
+    "FY2025": {
+        "win_rate": 19.5,
+        "reps_at_quota": 48.0,
+        "forecast_accuracy": 71.0,
+        "ramp_months": 8.0,
+        "attrition": 21.0,
+    },
+    "FY2026": {
+        "win_rate": 23.0,
+        "reps_at_quota": 55.0,
+        "forecast_accuracy": 80.0,
+        "ramp_months": 6.5,
+        "attrition": 17.5,
+    },
+}
+# The consultant's other clients, each with one closed assessment, so the portfolio benchmark has
+# enough comparable organisations to show: (name, industry, size band, maturity in every dimension).
+PEERS = [
+    ("Initech", "Software", "21-100", 2.2),
+    ("Umbrella Logistics", "Logistics", "101-500", 2.6),
+    ("Stark Components", "Industrial automation", "21-100", 3.1),
+    ("Hooli Cloud", "Software", "101-500", 3.6),
+    ("Vandelay Industries", "Industrial automation", "1-20", 1.8),
+    ("Wayne Freight", "Logistics", "21-100", 2.9),
+]
 COMMENTS = [
     "Deals stall after the first demo because we never agree next steps with the buyer.",
     "Marketing and sales still argue about what a qualified lead is.",
@@ -64,7 +99,10 @@ COMMENTS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo consultant, leader and viewer, two client organisations and their assessments."
+    help = (
+        "Create the demo consultant, leader and viewer, two client organisations with their assessments, "
+        "and six more clients of the consultant with one closed assessment each."
+    )
 
     def handle(self, *args, **options) -> None:
         version = services.import_rubric(document=DEFAULT_RUBRIC.read_text()).version
@@ -100,7 +138,7 @@ def seed(version: RubricVersion) -> bool:
     rng = random.Random(2026)
     rubric = load_rubric(version).rubric
 
-    acme = Organisation.objects.create(name="Acme Robotics")
+    acme = Organisation.objects.create(name="Acme Robotics", industry="Industrial automation", size_band="21-100")
     Membership.objects.create(user=consultant, organisation=acme, role=Role.CONSULTANT)
     Membership.objects.create(user=viewer, organisation=acme, role=Role.VIEWER)
     for period, truth in HISTORY.items():
@@ -118,9 +156,10 @@ def seed(version: RubricVersion) -> bool:
             for _ in range(size):
                 _respond(rng, rubric, assessment, group, truth, submit=True)
         services.close_assessment(assessment=assessment)
+        services.set_outcomes(assessment=assessment, values=OUTCOMES[period])
     _seed_initiatives(Assessment.objects.get(organisation=acme, period="FY2025"))
 
-    globex = Organisation.objects.create(name="Globex Software")
+    globex = Organisation.objects.create(name="Globex Software", industry="Software", size_band="21-100")
     Membership.objects.create(user=consultant, organisation=globex, role=Role.CONSULTANT)
     Membership.objects.create(user=leader, organisation=globex, role=Role.LEADER)
     self_assessment = services.create_assessment(
@@ -134,6 +173,17 @@ def seed(version: RubricVersion) -> bool:
     services.open_assessment(assessment=self_assessment)
     truth = dict.fromkeys(TARGETS, 2.6)
     _respond(rng, rubric, self_assessment, "sales-leadership", truth, submit=False, user=leader, share=0.5)
+
+    for name, industry, size_band, level in PEERS:
+        peer = Organisation.objects.create(name=name, industry=industry, size_band=size_band)
+        Membership.objects.create(user=consultant, organisation=peer, role=Role.CONSULTANT)
+        assessment = services.create_assessment(
+            organisation=peer, period="FY2026", rubric_version=version, created_by=consultant
+        )
+        services.open_assessment(assessment=assessment)
+        for group in ("sales-leadership", "managers", "reps", "reps"):
+            _respond(rng, rubric, assessment, group, dict.fromkeys(TARGETS, level), submit=True)
+        services.close_assessment(assessment=assessment)
     return True
 
 
