@@ -301,10 +301,11 @@ class GroupProgress:
 def response_counts(assessment: models.Assessment) -> dict[str, dict[str, int]]:
     """Responses started and submitted per respondent group (one query)."""
     return {
-        row["group"]: row
-        for row in models.Response.objects.filter(assessment=assessment)
+        group: {"started": started, "submitted": submitted}
+        for group, started, submitted in models.Response.objects.filter(assessment=assessment)
         .values("group")
         .annotate(started=Count("id"), submitted=Count("id", filter=Q(submitted_at__isnull=False)))
+        .values_list("group", "started", "submitted")
     }
 
 

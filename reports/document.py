@@ -577,11 +577,7 @@ def _summary(
     if share is None:
         target_sentence, percent = "No target levels have been set for this assessment.", ""
     else:
-        met = sum(
-            1
-            for k, t in targets.items()
-            if levels.get(k) is not None and levels[k] >= t  # type: ignore[operator]
-        )
+        met = sum(1 for k, t in targets.items() if (level := levels.get(k)) is not None and level >= t)
         percent = percent_text(share)
         target_sentence = f"{percent} of the way to the target levels; {met} of {len(targets)} targets reached."
 
@@ -1010,7 +1006,7 @@ def _year_over_year(
         for i in initiatives:
             before = previous.dimensions.get(i.dimension_key)
             after = current_scores.get(i.dimension_key)
-            change = score_change(before, after)
+            moved = score_change(before, after)
             outcomes.append(
                 Outcome(
                     title=shorten(i.title, MAX_TITLE),
@@ -1020,8 +1016,8 @@ def _year_over_year(
                     status_key=i.status,
                     previous=score_text(before),
                     current=score_text(after),
-                    change="–" if change is None else delta_text(change),
-                    direction=direction_of(change),
+                    change="–" if moved is None else delta_text(moved),
+                    direction=direction_of(moved),
                 )
             )
         if outcomes:

@@ -81,7 +81,7 @@ def render_report(*, report_id: int) -> Report:
         error="",
         rendered_at=timezone.now(),
     )
-    if not finished:
+    if not finished and report.pdf.name:
         # Another delivery of the same task finished first: its file is the report's, ours goes.
         report.pdf.storage.delete(report.pdf.name)
         logger.info("Report %s was already rendered by another delivery; discarded a duplicate", report_id)
