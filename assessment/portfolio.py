@@ -70,17 +70,29 @@ def consultant_organisations(user: Any) -> list[Organisation]:
 
 
 def portfolio(user: Any) -> list[PortfolioRow]:
-    """The organisations the user consults for, with their standing; three queries whatever their number."""
+    """The organisations the user consults for, with their standing; four queries whatever their number."""
     organisations = consultant_organisations(user)
     ids = [o.pk for o in organisations]
-    closed: dict[int, list[tuple[int, str, dict]]] = {}
+    closed: dict[int, list[tuple[int, str, dict, int]]] = {}
     for row in (
         models.Assessment.objects.closed()
         .filter(organisation_id__in=ids)
         .order_by("organisation_id", "-period", "-id")
-        .values_list("organisation_id", "id", "period", "closing_scores")
+        .values_list("organisation_id", "id", "period", "closing_scores", "rubric_version_id")
     ):
-        closed.setdefault(row[0], []).append((row[1], row[2], row[3] or {}))
+        closed.setdefault(row[0], []).append((row[1], row[2], row[3] or {}, row[4]))
+    # The stored scores are a JSON object, whose key order the database need not keep (PostgreSQL's
+    # jsonb does not): each row's dimensions are put back in their rubric's order.
+    order: dict[int, list[str]] = {}
+    versions = {history[0][3] for history in closed.values()}
+    for version_id, key in (
+        models.Dimension.objects.filter(rubric_version_id__in=versions, parent__isnull=True)
+        .order_by("rubric_version_id", "position")
+        .values_list("rubric_version_id", "key")
+        if versions
+        else ()
+    ):
+        order.setdefault(version_id, []).append(key)
     open_by_org: dict[int, list[OpenAssessment]] = {}
     for a in (
         models.Assessment.objects.open()
@@ -110,10 +122,15 @@ def portfolio(user: Any) -> list[PortfolioRow]:
                 previous_period=previous[1] if previous else None,
                 change=round(overall - before, 2) if overall is not None and before is not None else None,
                 open_assessments=tuple(open_by_org.get(organisation.pk, ())),
-                dimensions=dict(latest[2].get("dimensions", {})) if latest else {},
+                dimensions=_in_order(latest[2].get("dimensions", {}), order.get(latest[3], [])) if latest else {},
             )
         )
     return rows
+
+
+def _in_order(scores: Mapping[str, float | None], keys: Sequence[str]) -> dict[str, float | None]:
+    """The scores by the given key order; keys the order does not know come last, as stored."""
+    return {**{k: scores[k] for k in keys if k in scores}, **scores}
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,7 @@ def test_an_error_is_json_even_when_a_file_type_was_asked_for(answered, leader, 
 
 def test_control_characters_that_a_workbook_cannot_hold_are_dropped_not_a_500(answered, consultant, api_client):
     organisation = answered.organisation
-    organisation.name = "North\x0bwind\x00 Traders"
+    organisation.name = "North\x0bwind\x01 Traders"  # PostgreSQL text cannot hold NUL at all
     organisation.save()
     response = api_client(consultant).get("/api/v1/portfolio/export.xlsx")
     assert response.status_code == 200

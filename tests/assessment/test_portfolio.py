@@ -127,7 +127,7 @@ def test_the_portfolio_costs_the_same_queries_for_two_or_twenty_clients(consulta
         org = client(consultant, f"C{i}")
         closed(org, default_rubric, "FY24", 1.0)
         closed(org, default_rubric, "FY25", 2.0)
-    assert count() == few == 3
+    assert count() == few == 4
 
 
 def test_outcome_history_lines_up_each_kpi_with_the_periods(organisation, default_rubric):
@@ -140,3 +140,14 @@ def test_outcome_history_lines_up_each_kpi_with_the_periods(organisation, defaul
     assert rows["ramp_months"].values == (("FY2025", 7.5), ("FY2026", None))
     assert rows["ramp_months"].lower_is_better and not rows["win_rate"].lower_is_better
     assert not rows["attrition"].has_values
+
+
+def test_the_portfolio_gives_dimensions_in_rubric_order_whatever_order_they_were_stored_in(
+    consultant, organisation, default_rubric
+):
+    # PostgreSQL's jsonb keeps object keys in its own order, not the order they were written in.
+    scrambled = closed(organisation, default_rubric, "FY2026", 3.0)
+    scrambled.closing_scores["dimensions"] = dict(reversed(scrambled.closing_scores["dimensions"].items()))
+    scrambled.save()
+    (row,) = portfolio(consultant)
+    assert list(row.dimensions) == list(DIMENSIONS)
