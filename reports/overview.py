@@ -249,7 +249,9 @@ def organisation_overview(organisation: Organisation) -> Overview:
             )
         )
     snapshots = [_as_snapshot(p) for p in history]
-    for trend in trends(snapshots):
+    # In the rubric's order: kept scores are JSON objects, whose key order PostgreSQL does not keep.
+    position = {key: i for i, key in enumerate(names)}
+    for trend in sorted(trends(snapshots), key=lambda t: position.get(t.key, len(position))):
         if trend.key not in names:
             continue  # a dimension the latest rubric version no longer has: stated in the rubric note
         values = tuple(value for _, value in trend.points)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessment import services as assessment_services
-from assessment.queries import assessment_roadmap
+from assessment.queries import assessment_roadmap, load_rubric
 from reports import services
 from reports.document import delta_text, score_change, score_text
 from reports.models import Report
@@ -217,3 +217,20 @@ def test_a_report_rendered_before_its_assessment_closed_is_marked_interim(
     rows = text.split("Download the FY2026 roadmap")
     assert len(rows) == 3 and early.pk < final.pk
     assert "interim" not in rows[0] and "interim : rendered before the assessment closed" in rows[1]
+
+
+def test_dimensions_follow_the_rubric_whatever_order_the_kept_scores_were_stored_in(organisation, this_year):
+    from reports.overview import organisation_overview
+
+    # PostgreSQL's jsonb keeps an object's keys in its own order, not the order they were written in.
+    for assessment in organisation.assessments.all():
+        kept = assessment.closing_scores
+        assert kept, "the fixture's assessments are closed with their scores kept"
+        kept["dimensions"] = dict(reversed(kept["dimensions"].items()))
+        assessment.save(update_fields=["closing_scores"])
+    overview = organisation_overview(organisation)
+    rubric_order = [d.key for d in load_rubric(this_year.rubric_version).rubric.dimensions]
+    assert [f.trend.key for f in overview.trends] == rubric_order
+    assert [row.label for row in overview.maturity][1:] == [
+        d.name for d in load_rubric(this_year.rubric_version).rubric.dimensions
+    ]
