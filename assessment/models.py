@@ -399,8 +399,6 @@ class Outcome(models.Model):
 
     objects = OutcomeQuerySet.as_manager()
 
-    PERCENT_FIELDS = ("win_rate", "reps_at_quota", "forecast_accuracy", "attrition")
-
     class Meta:
         constraints = [
             *(

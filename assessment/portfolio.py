@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 
 from assessment import models
 from assessment.benchmark import MIN_PEERS, DimensionBenchmark, benchmark
-from assessment.queries import assessment_scores, load_rubric
+from assessment.queries import assessment_scores, load_rubric, response_rate
 from organisations.models import Membership, Organisation, Role
 
 OUTCOME_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -37,8 +37,7 @@ class OpenAssessment:
 
     @property
     def response_rate(self) -> float | None:
-        """Submitted responses per invitation, as a percentage (None before anyone is invited)."""
-        return min(100.0, 100 * self.submitted / self.invited) if self.invited else None
+        return response_rate(submitted=self.submitted, invited=self.invited)
 
 
 @dataclass(frozen=True)

@@ -294,8 +294,12 @@ class GroupProgress:
 
     @property
     def response_rate(self) -> float | None:
-        """Submitted responses per live invitation, as a percentage (None before anyone is invited)."""
-        return min(100.0, 100 * self.submitted / self.invited) if self.invited else None
+        return response_rate(submitted=self.submitted, invited=self.invited)
+
+
+def response_rate(*, submitted: int, invited: int) -> float | None:
+    """Submitted responses per live invitation, as a percentage (None before anyone is invited)."""
+    return min(100.0, 100 * submitted / invited) if invited else None
 
 
 def response_counts(assessment: models.Assessment) -> dict[str, dict[str, int]]:

@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import services
@@ -24,7 +24,7 @@ from assessment.charts import RadarSeries, radar_chart, radar_svg
 from assessment.forms import AssessmentForm, BenchmarkFilterForm, InitiativeForm, OrganisationForm, OutcomeForm
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
 from assessment.portfolio import OUTCOME_FIELDS, peer_benchmark, portfolio
-from assessment.queries import assessment_roadmap, assessment_targets, load_rubric, response_progress
+from assessment.queries import assessment_roadmap, assessment_targets, load_rubric, response_progress, response_rate
 from assessment.rubric import HORIZON_NAMES
 from organisations import services as organisation_services
 from organisations.errors import DomainError
@@ -62,14 +62,6 @@ def _assessment(request: HttpRequest, assessment_id: int) -> tuple[Assessment, s
 def _form_error(form: Form, error: DomainError) -> None:
     """A domain error as a form error: on its field when the form has one, else on the whole form."""
     form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
-def _optional_url(name: str, **kwargs: Any) -> str | None:
-    """A page of another app or branch, when it is routed (links appear only once it is)."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
 
 
 # --- portfolio ---------------------------------------------------------------------------------
@@ -274,7 +266,7 @@ def _assessment_page(
         "role_name": Role(role).label,
         "can_run": can_run,
         "has_evidence": has_evidence,
-        "reports_url": _optional_url("reports:assessment-reports", assessment_id=assessment.pk),
+        "reports_url": reverse("reports:assessment-reports", kwargs={"assessment_id": assessment.pk}),
         "nav_portfolio": role == Role.CONSULTANT,
     }
     if has_evidence:
@@ -304,9 +296,9 @@ def _assessment_page(
             "invited": invited,
             "started": sum(g.started for g in progress),
             "submitted": submitted,
-            "rate": min(100.0, 100 * submitted / invited) if invited else None,
+            "rate": response_rate(submitted=submitted, invited=invited),
         }
-        context["invitations_url"] = _optional_url("surveys:invitations", assessment_id=assessment.pk)
+        context["invitations_url"] = reverse("surveys:invitations", kwargs={"assessment_id": assessment.pk})
         if outcome_form is None:
             outcome = Outcome.objects.filter(assessment=assessment).first()
             initial = {key: getattr(outcome, key) for key, _, _ in OUTCOME_FIELDS} if outcome else {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.utils.safestring import SafeString
 
 from assessment import charts, models
-from assessment.portfolio import outcome_history
+from assessment.portfolio import outcome_change, outcome_history
 from assessment.queries import load_rubric, scores_of_many
 from assessment.year_over_year import AssessmentSnapshot, trends
 from organisations.models import Organisation
@@ -138,13 +138,12 @@ def figure_text(value: float | None) -> str:
 
 def figure_change(previous: float | None, current: float | None, *, lower_is_better: bool) -> tuple[str, str]:
     """The signed change of an outcome figure and whether it is better, worse or the same."""
-    if previous is None or current is None:
+    change, verdict = outcome_change(previous, current, lower_is_better=lower_is_better)
+    if change is None:
         return "–", ""
-    change = round(current - previous, 1)
-    if change == 0:
+    if verdict == "level":
         return "0", "same"
-    text = f"+{figure_text(change)}" if change > 0 else f"{MINUS}{figure_text(-change)}"
-    return text, "better" if (change < 0) == lower_is_better else "worse"
+    return (f"+{figure_text(change)}" if change > 0 else f"{MINUS}{figure_text(-change)}"), verdict
 
 
 def maturity_verdict(change: float | None) -> str:
