@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils import timezone
 from assessment import models
 from assessment.models import AssessmentState
 from assessment.rubric import Node, Rubric, load_rubric_yaml, parse_rubric
+from organisations import sql
 from organisations.errors import AlreadySubmitted, InvalidInput, StateConflict
 from organisations.models import Organisation
 
@@ -345,41 +347,77 @@ def _answer_fields(rubric: Rubric, loaded: Any, response: models.Response, item:
     return fields
 
 
-def _upsert_sql(rows: int) -> str:
+ANSWER_COLUMNS = ("response", "criterion", "option", "not_applicable", "text", "comment", "updated_at")
+# What an answer save returns for each answer: what the caller reports back.
+ANSWER_ROWS_FIELDS = ("id", *ANSWER_COLUMNS)
+
+
+@functools.cache
+def _answer_rows() -> sql.ModelRows[models.Answer]:
+    return sql.ModelRows(models.Answer, ANSWER_ROWS_FIELDS)
+
+
+@functools.cache
+def _upsert_sql(rows: int, in_one_statement: bool) -> str:
     """Insert answers, or update them in place; an unchanged answer keeps its updated_at.
 
     Plain SQL because the ORM's upsert (bulk_create with update_conflicts) cannot leave
     updated_at alone when nothing changed. ON CONFLICT ... RETURNING reads the same in
     PostgreSQL and SQLite (3.35+).
+
+    `in_one_statement` (PostgreSQL) writes the answers only if the same statement could mark
+    the response as saved while it is not submitted: its first parameters are the response's
+    updated_at and id. No transaction round trips, and the response stays locked until the
+    answers are written, so a submission either comes after them or refuses them. SQLite
+    allows no UPDATE inside WITH: there the caller runs that UPDATE first, in a transaction.
     """
-    q = connection.ops.quote_name
-    table = q(models.Answer._meta.db_table)
-    columns = ["response_id", "criterion_id", "option_id", "not_applicable", "text", "comment", "updated_at"]
-    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * rows)
+    q = sql.quote
+    answer_table = sql.table(models.Answer)
+    fields = [sql.field(models.Answer, name) for name in ANSWER_COLUMNS]
+    columns = [q(str(field.column)) for field in fields]
     changed = " OR ".join(
         [
-            f"COALESCE({table}.{q('option_id')}, 0) <> COALESCE(excluded.{q('option_id')}, 0)",
-            *(f"{table}.{q(c)} <> excluded.{q(c)}" for c in ("not_applicable", "text", "comment")),
+            f"COALESCE({answer_table}.{q('option_id')}, 0) <> COALESCE(excluded.{q('option_id')}, 0)",
+            *(f"{answer_table}.{q(c)} <> excluded.{q(c)}" for c in ("not_applicable", "text", "comment")),
         ]
     )
     updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in ("option_id", "not_applicable", "text", "comment"))
-    return (
-        f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) VALUES {values} "
+    conflict = (
         f"ON CONFLICT ({q('response_id')}, {q('criterion_id')}) DO UPDATE SET {updates}, "
-        f"{q('updated_at')} = CASE WHEN {changed} THEN excluded.{q('updated_at')} ELSE {table}.{q('updated_at')} END "
-        f"RETURNING {', '.join(q(c) for c in ['id', *columns])}"
+        f"{q('updated_at')} = CASE WHEN {changed} THEN excluded.{q('updated_at')} "
+        f"ELSE {answer_table}.{q('updated_at')} END "
+        f"RETURNING {_answer_rows().select(answer_table)}"
+    )
+    if not in_one_statement:
+        values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * rows)
+        return f"INSERT INTO {answer_table} ({', '.join(columns)}) VALUES {values} {conflict}"
+    # The VALUES list stands alone in a SELECT, so each parameter says its column's type.
+    typed = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields)
+    values = ", ".join([f"({typed})"] * rows)
+    response_table = sql.table(models.Response)
+    return (
+        f"WITH saved AS (UPDATE {response_table} SET {q('updated_at')} = %s "
+        f"WHERE {q('id')} = %s AND {q('submitted_at')} IS NULL RETURNING {q('id')}) "
+        f"INSERT INTO {answer_table} ({', '.join(columns)}) "
+        f"SELECT given.* FROM (VALUES {values}) AS given ({', '.join(columns)}) "
+        f"WHERE EXISTS (SELECT 1 FROM saved) {conflict}"
     )
 
 
-@transaction.atomic
+def _write_answers(statement: str, params: list[Any]) -> dict[int, models.Answer]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return {answer.criterion_id: answer for answer in _answer_rows().build_all(cursor.fetchall())}
+
+
 def save_answers(*, response: models.Response, answers: Sequence[AnswerInput]) -> list[models.Answer]:
     """Upsert answers of one response, all or none: saving the same answer twice leaves it as it was.
 
     Refused once the response is submitted. Allowed after the assessment closed: the
     response will be marked late when submitted. The response's updated_at records the
-    last save. Two statements: one that locks the response and checks it is not submitted,
-    one that writes every answer; the assessment and its rubric version are read from the
-    response as the caller loaded it (the survey loads them with the invitation).
+    last save. One statement on PostgreSQL (two in a transaction elsewhere) locks the response,
+    checks it is not submitted and writes every answer; the assessment and its rubric version
+    are read from the response as the caller loaded it (the survey loads them with the invitation).
     """
     from assessment.queries import load_rubric
 
@@ -400,10 +438,6 @@ def save_answers(*, response: models.Response, answers: Sequence[AnswerInput]) -
         fields = _answer_fields(loaded.rubric, loaded, response, item)  # validates the criterion key
         planned.append((loaded.criterion_id_by_key[item.criterion], fields))
     now = timezone.now()
-    # Locks the response until commit and checks, in the same statement, that it is still open:
-    # a submission either waits for this save or is seen by it, and then the save is refused.
-    if not models.Response.objects.filter(pk=response.pk, submitted_at__isnull=True).update(updated_at=now):
-        raise AlreadySubmitted("This response has been submitted and can no longer be changed.")
     stamp = models.Answer._meta.get_field("updated_at").get_db_prep_value(now, connection)
     params: list[Any] = []
     for criterion_id, fields in planned:
@@ -416,7 +450,18 @@ def save_answers(*, response: models.Response, answers: Sequence[AnswerInput]) -
             fields["comment"],
             stamp,
         ]
-    stored = {a.criterion_id: a for a in models.Answer.objects.raw(_upsert_sql(len(planned)), params)}
+    if connection.vendor == "postgresql":
+        stored = _write_answers(_upsert_sql(len(planned), True), [stamp, response.pk, *params])
+    else:
+        with transaction.atomic():
+            # Locks the response until the answers are written and checks that it is still open: a
+            # submission either waits for this save or is seen by it, and then the save is refused.
+            if not models.Response.objects.filter(pk=response.pk, submitted_at__isnull=True).update(updated_at=now):
+                raise AlreadySubmitted("This response has been submitted and can no longer be changed.")
+            stored = _write_answers(_upsert_sql(len(planned), False), params)
+    if not stored:
+        # Only the one statement can come back empty: the response was submitted meanwhile.
+        raise AlreadySubmitted("This response has been submitted and can no longer be changed.")
     result = []
     for criterion_id, _ in planned:
         answer = stored[criterion_id]
