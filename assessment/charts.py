@@ -173,6 +173,27 @@ def radar_chart(
     )
 
 
+def keyed_radar_chart(
+    scores: Sequence[float | None],
+    targets: Sequence[int | None],
+    *,
+    name: str,
+    levels: Sequence[tuple[int, str]],
+    title: str,
+) -> RadarChart:
+    """The web pages' radar: the scores, and the targets when any are set, on axes numbered 1, 2, …
+
+    The numbers are keyed beside the chart: dimension names do not fit around a radar that must
+    stay legible on a 360-pixel screen.
+    """
+    series = [RadarSeries(name=name, values=tuple(scores))]
+    if any(targets):
+        series.append(
+            RadarSeries(name="Target", values=tuple(float(t) if t else None for t in targets), style="target")
+        )
+    return radar_chart([str(i) for i in range(1, len(scores) + 1)], series, levels=levels, title=title)
+
+
 def radar_svg(chart: RadarChart) -> SafeString:
     """The chart as inline SVG markup (labels escaped by the template)."""
     return SafeString(render_to_string("charts/radar.svg", {"chart": chart}))

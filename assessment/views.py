@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import services
-from assessment.charts import RadarSeries, radar_chart, radar_svg
+from assessment.charts import keyed_radar_chart, radar_svg
 from assessment.forms import AssessmentForm, BenchmarkFilterForm, InitiativeForm, OrganisationForm, OutcomeForm
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
 from assessment.portfolio import OUTCOME_FIELDS, peer_benchmark, portfolio
@@ -198,19 +198,10 @@ def _scores_context(assessment: Assessment) -> dict[str, Any]:
                 "target": targets.get(node.key),
             }
         )
-    series = [RadarSeries(name=assessment.period, values=tuple(d["score"] for d in dimensions))]
-    if targets:
-        series.append(
-            RadarSeries(
-                name="Target",
-                values=tuple(float(d["target"]) if d["target"] else None for d in dimensions),
-                style="target",
-            )
-        )
-    # Numbered axes, keyed beside the chart: dimension names do not fit around it on a phone.
-    chart = radar_chart(
-        [str(i) for i in range(1, len(dimensions) + 1)],
-        series,
+    chart = keyed_radar_chart(
+        [d["score"] for d in dimensions],
+        [d["target"] for d in dimensions],
+        name=assessment.period,
         levels=[(lv.value, lv.name) for lv in rubric.scale],
         title=f"Maturity by dimension, {assessment.period}",
     )

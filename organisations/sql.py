@@ -76,3 +76,12 @@ class ModelRows(Generic[M]):
 
     def build_all(self, rows: Iterable[Sequence[Any]]) -> list[M]:
         return [self.build(row) for row in rows]
+
+
+def build_each(parts: Sequence[ModelRows[Any]], row: Sequence[Any]) -> list[Any]:
+    """One instance per part from a joined row whose columns are the parts' `select`s, in order."""
+    built, start = [], 0
+    for part in parts:
+        built.append(part.build(row[start : start + len(part)]))
+        start += len(part)
+    return built

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assessment.charts import RadarChart, RadarSeries, radar_chart
+from assessment.charts import RadarChart, keyed_radar_chart
 from assessment.roadmap import build_roadmap
 from assessment.rubric import Level, Recommendation, Rubric
 from assessment.scoring import OverallScore, RespondentScores
@@ -104,20 +104,10 @@ def self_assessment_results(rubric: Rubric, scores: RespondentScores, targets: M
                 target=targets.get(node.key),
             )
         )
-    series = [RadarSeries(name="Your answers", values=tuple(d.score for d in dimensions))]
-    if targets:
-        series.append(
-            RadarSeries(
-                name="Target",
-                values=tuple(float(t) if t else None for t in (d.target for d in dimensions)),
-                style="target",
-            )
-        )
-    # Axes are numbered and keyed beside the chart: dimension names are too long to sit around a
-    # radar that must stay legible on a 360-pixel screen.
-    chart = radar_chart(
-        [str(i) for i in range(1, len(dimensions) + 1)],
-        series,
+    chart = keyed_radar_chart(
+        [d.score for d in dimensions],
+        [d.target for d in dimensions],
+        name="Your answers",
         levels=[(lv.value, lv.name) for lv in rubric.scale],
         title="Your maturity by dimension",
     )

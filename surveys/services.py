@@ -379,20 +379,17 @@ def _answering_lookup() -> tuple[str, list[sql.ModelRows[Any]]]:
 
 def _invitation_for_answering(digest: str) -> Invitation | None:
     """The invitation with the assessment, rubric version and response that saving answers reads."""
-    statement, (invitation_rows, assessment_rows, version_rows, response_rows) = _answering_lookup()
+    statement, parts = _answering_lookup()
     with connection.cursor() as cursor:
         cursor.execute(statement, [digest])
         row = cursor.fetchone()
     if row is None:
         return None
-    cut = [len(invitation_rows), len(assessment_rows), len(version_rows)]
-    first, second, third = cut[0], cut[0] + cut[1], cut[0] + cut[1] + cut[2]
-    invitation = invitation_rows.build(row[:first])
-    assessment = assessment_rows.build(row[first:second])
-    assessment.rubric_version = version_rows.build(row[second:third])
+    invitation, assessment, version, response = sql.build_each(parts, row)
+    assessment.rubric_version = version
     invitation.assessment = assessment
     if invitation.response_id is not None:
-        invitation.response = response_rows.build(row[third:])
+        invitation.response = response
     return invitation
 
 
@@ -406,13 +403,12 @@ def find_invitation(*, token: str, answering: bool = False) -> Invitation:
         raise NotFound("This link is not a valid invitation.")
     digest = tokens.digest_of(token)
     if answering:
-        found = _invitation_for_answering(digest)
+        invitation = _invitation_for_answering(digest)
     else:
         query = Invitation.objects.select_related("assessment__organisation", "assessment__rubric_version", "response")
-        found = query.filter(digest=digest).first()
-    if found is None:
+        invitation = query.filter(digest=digest).first()
+    if invitation is None:
         raise NotFound("This link is not a valid invitation.")
-    invitation = found
     if invitation.revoked_at is not None:
         raise InvitationRevoked("This invitation has been withdrawn by the people who sent it.")
     if invitation.is_expired():

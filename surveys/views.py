@@ -82,9 +82,9 @@ class Access:
         return self.response
 
 
-def _access(request: HttpRequest, kwargs: dict[str, Any]) -> Access:
+def _access(request: HttpRequest, kwargs: dict[str, Any], *, answering: bool = False) -> Access:
     if "token" in kwargs:
-        invitation = services.find_invitation(token=kwargs.pop("token"))
+        invitation = services.find_invitation(token=kwargs.pop("token"), answering=answering)
         return Access(
             assessment=invitation.assessment,
             group=invitation.group,
@@ -110,8 +110,14 @@ def _access(request: HttpRequest, kwargs: dict[str, Any]) -> Access:
     )
 
 
-def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Resolve the respondent (link or login) and turn every domain error into a clear page."""
+def survey_view(view: Callable[..., HttpResponse] | None = None, *, answering: bool = False) -> Any:
+    """Resolve the respondent (link or login) and turn every domain error into a clear page.
+
+    `@survey_view(answering=True)` is for the autosave, the survey's hot path: the invitation is
+    read with only the columns a save needs, as the respondent API reads it.
+    """
+    if view is None:
+        return functools.partial(survey_view, answering=answering)
 
     @functools.wraps(view)
     @never_cache
@@ -120,7 +126,7 @@ def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return redirect(f"{reverse('login')}?next={request.path}")
         access = None
         try:
-            access = _access(request, kwargs)
+            access = _access(request, kwargs, answering=answering)
             if access.response is None and access.assessment.state == AssessmentState.CLOSED:
                 raise services.AssessmentClosed("This assessment has closed; it no longer takes new responses.")
             result = view(request, access, **kwargs)
@@ -235,7 +241,7 @@ def _next_url(access: Access, survey: Survey, number: int, go: str) -> str:
 
 
 @require_POST
-@survey_view
+@survey_view(answering=True)
 def save(request: HttpRequest, access: Access) -> HttpResponse:
     """Autosave: the page's script sends each answer as soon as it is chosen (same service as the API)."""
     try:

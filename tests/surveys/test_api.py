@@ -136,6 +136,10 @@ def test_saving_an_answer_takes_two_statements_on_postgresql_three_elsewhere(inv
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
     expected = ["SELECT", "WITH"] if connection.vendor == "postgresql" else ["SELECT", "UPDATE", "INSERT"]
     assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == expected
+    # The lean lookup: neither the organisation nor the rubric version's JSON is read on every save.
+    lookup = queries.captured_queries[0]["sql"]
+    assert "organisations_organisation" not in lookup
+    assert '"scale"' not in lookup
     answers = client.get(survey_url(invited_rep)).json()["answered"]
     assert answers == 2
 

@@ -248,6 +248,10 @@ def test_the_page_scripts_save_takes_the_same_statements_as_the_apis(client, inv
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
     expected = ["SELECT", "WITH"] if connection.vendor == "postgresql" else ["SELECT", "UPDATE", "INSERT"]
     assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == expected
+    # The lean lookup: neither the organisation nor the rubric version's JSON is read on every save.
+    lookup = queries.captured_queries[0]["sql"]
+    assert "organisations_organisation" not in lookup
+    assert '"scale"' not in lookup
 
 
 @pytest.mark.parametrize(
