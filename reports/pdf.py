@@ -15,11 +15,16 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from reports import svg_text
+
 ASSETS = (Path(__file__).resolve().parent / "static" / "reports").resolve()
 # Relative URLs in the roadmap's HTML and CSS (`roadmap.css`, `fonts/Inter-Regular.otf`) resolve here.
 BASE_URL = ASSETS.as_uri() + "/"
 PDF_VARIANT = "pdf/ua-1"
 STYLESHEET = "roadmap.css"
+
+# Chart labels are shaped and drawn a run at a time, not a character at a time (see svg_text).
+svg_text.install()
 
 logger = logging.getLogger(__name__)
 
