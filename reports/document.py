@@ -1327,6 +1327,11 @@ def _rubric_changes(rubric: Rubric, previous_assessment: models.Assessment | Non
 # --- laying it out --------------------------------------------------------------------------
 
 
+# Control characters (all but tab, line feed and carriage return): no font draws them, so typed into a
+# comment or a name they would print as empty boxes, and XML forbids them.
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def roadmap_html(document: RoadmapDocument) -> str:
     """The document as HTML for `html_to_pdf`: the section templates plus the charts drawn from its numbers."""
     levels = document.radar.levels
@@ -1381,7 +1386,7 @@ def roadmap_html(document: RoadmapDocument) -> str:
             font_size=8,  # a band of three months holds about 25 characters of a title
         )
     )
-    return render_to_string(
+    html = render_to_string(
         "reports/roadmap/document.html",
         {
             "doc": document,
@@ -1391,3 +1396,4 @@ def roadmap_html(document: RoadmapDocument) -> str:
             "timeline_svg": timeline,
         },
     )
+    return UNPRINTABLE.sub("", html)

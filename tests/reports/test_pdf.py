@@ -8,12 +8,21 @@ import io
 import re
 
 import pytest
+import tinyhtml5
 from pypdf import PdfReader
 
 from assessment.queries import assessment_roadmap, assessment_scores
 from assessment.rubric import HORIZONS
 from reports.document import build_roadmap_document, roadmap_html
-from reports.pdf import ASSETS, AssetFetcher, cyclic_collector_paused, html_to_pdf, print_stylesheet
+from reports.pdf import (
+    ASSETS,
+    AssetFetcher,
+    WellFormedHTML,
+    cyclic_collector_paused,
+    html_to_pdf,
+    parse_html,
+    print_stylesheet,
+)
 
 
 @pytest.fixture
@@ -135,3 +144,62 @@ def test_a_collector_that_was_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def element_tree(root) -> list[tuple]:
+    """Every element's tag, attributes and text in document order, blank text and namespace declarations aside."""
+    return [
+        (
+            element.tag,
+            {name: value for name, value in element.attrib.items() if "/xmlns/" not in name},
+            (element.text or "").strip(),
+            (element.tail or "").strip(),
+        )
+        for element in root.iter()
+    ]
+
+
+def test_the_roadmap_is_read_by_the_xml_parser_into_the_tree_the_html5_parser_builds(this_year):
+    html = roadmap_html(build_roadmap_document(this_year))
+
+    document = parse_html(html, AssetFetcher())
+
+    assert isinstance(document, WellFormedHTML)
+    html5_tree = element_tree(tinyhtml5.parse(html, namespace_html_elements=False))
+    assert element_tree(document.etree_element) == html5_tree
+    assert len(html5_tree) > 500  # the whole roadmap, charts included
+
+
+def test_control_characters_typed_into_a_name_are_left_out_of_the_pdf(this_year):
+    this_year.organisation.name = "North\x01wind\x00 Traders"
+    html = roadmap_html(build_roadmap_document(this_year))
+
+    assert isinstance(parse_html(html, AssetFetcher()), WellFormedHTML)
+    cover = PdfReader(io.BytesIO(html_to_pdf(html))).pages[0].extract_text()
+    assert "Northwind Traders" in cover
+
+
+PAGE = '<!doctype html><html lang="en"><head><title>t</title></head><body><p>{}</p></body></html>'
+
+
+@pytest.mark.parametrize(
+    ("html", "shown", "not_shown"),
+    [
+        (PAGE.format("one<br>two"), "two", None),  # HTML, not XML
+        (PAGE.format("R&D spend"), "R&D spend", None),  # a bare ampersand, fine in HTML only
+        (
+            '<!DOCTYPE html [<!ENTITY boom "expanded">]>' + PAGE.split(">", 1)[1].format("&boom;"),
+            "&boom;",
+            "expanded",
+        ),
+    ],
+    ids=["void-tag", "bare-ampersand", "declared-entity"],
+)
+def test_other_html_goes_through_weasyprints_own_parser(html, shown, not_shown):
+    assert not isinstance(parse_html(html, AssetFetcher()), WellFormedHTML)
+
+    text = PdfReader(io.BytesIO(html_to_pdf(html))).pages[0].extract_text()
+
+    assert shown in text
+    if not_shown:
+        assert not_shown not in text
