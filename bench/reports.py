@@ -6,7 +6,8 @@ Usage:
 
 Reports, on the production path (build_roadmap_document → roadmap_html → html_to_pdf):
 - the median of several warm renders, split into document, HTML and PDF (target ≤ 1.0 s);
-- the same HTML printed by headless Chromium (`--print-to-pdf`), median of a few runs, and the ratio;
+- the same HTML printed by headless Chromium (`--print-to-pdf`), each print alternating with a render, and
+  the ratio (of the medians, and the median of the side-by-side pairs);
 - the resident memory after a warm-up and after N consecutive renders (target growth ≤ 1.2×).
 The demo data is set up by `seed_demo` (not measured).
 """
@@ -51,7 +52,7 @@ def rss_mib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="timed warm renders")
-    parser.add_argument("--chromium-runs", type=int, default=3)
+    parser.add_argument("--chromium-runs", type=int, default=7, help="Chromium prints, alternating with renders")
     parser.add_argument("--renders", type=int, default=200, help="consecutive renders for the memory check")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     args = parser.parse_args()
@@ -88,9 +89,35 @@ def main() -> None:
 
     for _ in range(2):  # warm: imports, fonts, template and rubric caches
         render()
-    timings = [render() for _ in range(args.runs)]
+    html = render()[3]
+
+    chromium_found = os.access(args.chromium, os.X_OK)
+    page = Path(tmp.name) / "roadmap.html"
+    # The same HTML with the print stylesheet WeasyPrint applies, linked for the browser.
+    page.write_text(
+        html.replace("<head>", f'<head><base href="{BASE_URL}"><link rel="stylesheet" href="{STYLESHEET}">', 1)
+    )
+    out = Path(tmp.name) / "chromium.pdf"
+
+    def print_with_chromium() -> float:
+        start = time.perf_counter()
+        subprocess.run(
+            [args.chromium, *CHROMIUM_ARGS, f"--print-to-pdf={out}", page.as_uri()],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        return time.perf_counter() - start
+
+    # WeasyPrint and Chromium take turns, so that both see the machine in the same state: on a
+    # shared machine the speed drifts from minute to minute, and the ratio of each pair drifts less.
+    timings, chromium = [], []
+    for run in range(args.runs):
+        timings.append(render())
+        if chromium_found and run < args.chromium_runs:
+            chromium.append(print_with_chromium())
     totals = [a + b + c for a, b, c, _, _ in timings]
-    html, pdf = timings[-1][3], timings[-1][4]
+    pdf = timings[-1][4]
     median = statistics.median(totals)
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     print(f"Demo FY2026 roadmap: {len(pdf):,} bytes, {pages} pages")
@@ -101,28 +128,12 @@ def main() -> None:
         f"PDF {statistics.median(t[2] for t in timings):.3f} s) "
         f"{'target ≤ 1.0 s met' if median <= 1.0 else 'TARGET ≤ 1.0 s MISSED'}"
     )
-
-    if os.access(args.chromium, os.X_OK):
-        page = Path(tmp.name) / "roadmap.html"
-        # The same HTML with the print stylesheet WeasyPrint applies, linked for the browser.
-        page.write_text(
-            html.replace("<head>", f'<head><base href="{BASE_URL}"><link rel="stylesheet" href="{STYLESHEET}">', 1)
-        )
-        out = Path(tmp.name) / "chromium.pdf"
-        chromium = []
-        for _ in range(args.chromium_runs):
-            start = time.perf_counter()
-            subprocess.run(
-                [args.chromium, *CHROMIUM_ARGS, f"--print-to-pdf={out}", page.as_uri()],
-                check=True,
-                capture_output=True,
-                timeout=120,
-            )
-            chromium.append(time.perf_counter() - start)
-        cmedian = statistics.median(chromium)
+    if chromium:
+        ratios = [weasyprint / browser for weasyprint, browser in zip(totals, chromium, strict=False)]
         print(
-            f"Chromium --print-to-pdf of the same HTML, median of {args.chromium_runs} (browser start included): "
-            f"{cmedian:.3f} s; WeasyPrint ÷ Chromium = {median / cmedian:.2f}"
+            f"Chromium --print-to-pdf of the same HTML, median of {len(chromium)} (browser start included): "
+            f"{statistics.median(chromium):.3f} s; WeasyPrint ÷ Chromium = {median / statistics.median(chromium):.2f} "
+            f"(median of the {len(ratios)} side-by-side pairs: {statistics.median(ratios):.2f})"
         )
     else:
         print(f"Chromium not found at {args.chromium}: no comparison (apt-get install chromium)")

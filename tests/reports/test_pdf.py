@@ -9,6 +9,7 @@ import re
 
 import pytest
 import tinyhtml5
+import weasyprint
 from pypdf import PdfReader
 
 from assessment.queries import assessment_roadmap, assessment_scores
@@ -17,6 +18,7 @@ from reports.document import build_roadmap_document, roadmap_html
 from reports.pdf import (
     ASSETS,
     AssetFetcher,
+    RoadmapHTML,
     WellFormedHTML,
     cyclic_collector_paused,
     html_to_pdf,
@@ -203,3 +205,36 @@ def test_other_html_goes_through_weasyprints_own_parser(html, shown, not_shown):
     assert shown in text
     if not_shown:
         assert not_shown not in text
+
+
+def laid_out(pdf: bytes) -> tuple[list, list]:
+    """What a reader sees, and where: every piece of text with its position, page by page, and the outline."""
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = []
+    for page in reader.pages:
+        pieces: list[tuple[str, float, float]] = []
+
+        def visit(text, cm, tm, font, size, pieces=pieces):
+            if text.strip():
+                pieces.append((text, round(cm[4] + tm[4] * cm[0], 1), round(cm[5] + tm[5] * cm[3], 1)))
+
+        page.extract_text(visitor_text=visit)
+        pages.append(pieces)
+
+    def titles(items: list) -> list:
+        return [titles(item) if isinstance(item, list) else item.title for item in items]
+
+    return pages, titles(reader.outline)
+
+
+def test_the_roadmap_lays_out_on_our_html_defaults_exactly_as_on_weasyprints(this_year, monkeypatch):
+    html = roadmap_html(build_roadmap_document(this_year, issued_on=datetime.date(2026, 3, 2)))
+    ours = laid_out(html_to_pdf(html))
+
+    monkeypatch.setattr(RoadmapHTML, "_ua_stylesheets", weasyprint.HTML._ua_stylesheets)
+    theirs = laid_out(html_to_pdf(html))
+
+    assert ours == theirs
+    pages, outline = ours
+    assert len(pages) >= 10
+    assert outline[0] == "Sales maturity roadmap" and "Executive summary" in outline[1]
