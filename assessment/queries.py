@@ -255,8 +255,11 @@ def assessment_roadmap(assessment: models.Assessment) -> tuple[Rubric, Assessmen
     return rubric, scores, build_roadmap(rubric, levels, assessment_targets(assessment))
 
 
-def snapshot(assessment: models.Assessment) -> AssessmentSnapshot:
-    rubric, scores = assessment_scores(assessment)
+def snapshot(
+    assessment: models.Assessment, scored: tuple[Rubric, AssessmentScores] | None = None
+) -> AssessmentSnapshot:
+    """An assessment's scores for year-over-year comparison; `scored` spares scoring it again."""
+    rubric, scores = scored or assessment_scores(assessment)
     return AssessmentSnapshot(
         assessment_id=assessment.id,
         period=assessment.period,
@@ -268,14 +271,18 @@ def snapshot(assessment: models.Assessment) -> AssessmentSnapshot:
     )
 
 
-def organisation_history(organisation_id: int) -> list[AssessmentSnapshot]:
-    """Snapshots of an organisation's assessments that have evidence (open or closed), by period."""
-    assessments = (
+def assessments_with_evidence(organisation_id: int) -> list[models.Assessment]:
+    """An organisation's assessments that have evidence (open or closed), by period."""
+    return list(
         models.Assessment.objects.filter(organisation_id=organisation_id)
         .exclude(state="draft")
         .order_by("period", "id")
     )
-    return [snapshot(a) for a in assessments]
+
+
+def organisation_history(organisation_id: int) -> list[AssessmentSnapshot]:
+    """Snapshots of an organisation's assessments that have evidence (open or closed), by period."""
+    return [snapshot(a) for a in assessments_with_evidence(organisation_id)]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,13 @@ from django.utils import timezone
 from assessment import charts, models
 from assessment.benchmark import MIN_PEERS, DimensionBenchmark
 from assessment.portfolio import OutcomeRow, outcome_change, outcome_history, peer_benchmark
-from assessment.queries import assessment_scores, assessment_targets, load_rubric, organisation_history
+from assessment.queries import (
+    assessment_scores,
+    assessment_targets,
+    assessments_with_evidence,
+    load_rubric,
+    snapshot,
+)
 from assessment.roadmap import build_roadmap, percent_to_target, target_gaps
 from assessment.rubric import HORIZON_NAMES, HORIZONS, Node, Rubric
 from assessment.scoring import MIN_GROUP_SIZE, AssessmentScores, node_value
@@ -477,7 +483,7 @@ def build_roadmap_document(
     """Load an assessment's scores, history and initiatives and decide everything the PDF shows."""
     rubric, scores = assessment_scores(assessment)
     targets = assessment_targets(assessment)
-    history = _history_until(assessment)
+    history = _history_until(assessment, (rubric, scores))
     previous = history[-2] if len(history) > 1 else None
     previous_assessment = (
         models.Assessment.objects.filter(pk=previous.assessment_id).first() if previous is not None else None
@@ -530,13 +536,15 @@ def build_roadmap_document(
     )
 
 
-def _history_until(assessment: models.Assessment) -> list[AssessmentSnapshot]:
-    """The organisation's assessments with evidence, by period, up to and including this one."""
-    history = organisation_history(assessment.organisation_id)
-    ids = [s.assessment_id for s in history]
+def _history_until(assessment: models.Assessment, scored: tuple[Rubric, AssessmentScores]) -> list[AssessmentSnapshot]:
+    """The organisation's assessments with evidence, by period, up to and including this one (already scored)."""
+    assessments = assessments_with_evidence(assessment.organisation_id)
+    ids = [a.id for a in assessments]
     if assessment.id in ids:
-        return history[: ids.index(assessment.id) + 1]
-    return [s for s in history if s.period < assessment.period]
+        assessments = assessments[: ids.index(assessment.id) + 1]
+    else:
+        assessments = [a for a in assessments if a.period < assessment.period]
+    return [snapshot(a, scored if a.id == assessment.id else None) for a in assessments]
 
 
 def _respondents_sentence(scores: AssessmentScores) -> str:

@@ -309,3 +309,22 @@ def test_the_snapshot_is_plain_json_with_every_number_shown(document):
     snapshot = json.loads(json.dumps(document.as_json()))
     assert snapshot["summary"]["overall_score"] == "2.7"
     assert [d["score_text"] for d in snapshot["dimensions"]] == ["4.0", "3.0", "3.7", "2.0", "1.0"]
+
+
+def test_building_the_document_scores_each_assessment_once(this_year, monkeypatch):
+    import assessment.queries
+    import reports.document
+
+    scored: list[str] = []
+
+    def counting(assessment):
+        scored.append(assessment.period)
+        return assessment_scores(assessment)
+
+    monkeypatch.setattr(assessment.queries, "assessment_scores", counting)
+    monkeypatch.setattr(reports.document, "assessment_scores", counting)
+
+    document = build_roadmap_document(this_year)
+
+    assert sorted(scored) == ["FY2025", "FY2026"]
+    assert document.summary.previous_period == "FY2025"
