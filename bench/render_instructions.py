@@ -24,23 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def demo_html(tmp: str) -> str:
-    """The demo's Acme Robotics FY2026 roadmap HTML, on a fresh SQLite database (the same as bench/reports.py)."""
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ["MEDIA_ROOT"] = f"{tmp}/media"
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
+    """The demo's Acme Robotics FY2026 roadmap HTML, the one bench/reports.py renders."""
+    from demo import demo_roadmap_assessment
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    from assessment.models import Assessment
+    assessment = demo_roadmap_assessment(tmp)
     from reports.document import build_roadmap_document, roadmap_html
 
-    assessment = Assessment.objects.get(organisation__name="Acme Robotics", period="FY2026")
     return roadmap_html(build_roadmap_document(assessment))
 
 

@@ -20,15 +20,13 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from demo import demo_roadmap_assessment
 from pypdf import PdfReader
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -58,25 +56,9 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = tempfile.TemporaryDirectory()
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp.name}/bench.sqlite3"
-    os.environ["MEDIA_ROOT"] = f"{tmp.name}/media"
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-
-    from assessment.models import Assessment
+    assessment = demo_roadmap_assessment(tmp.name)
     from reports.document import build_roadmap_document, roadmap_html
     from reports.pdf import BASE_URL, STYLESHEET, html_to_pdf
-
-    assessment = Assessment.objects.select_related("organisation").get(
-        organisation__name="Acme Robotics", period="FY2026"
-    )
 
     def render() -> tuple[float, float, float, str, bytes]:
         start = time.perf_counter()

@@ -21,6 +21,7 @@ from reports.pdf import (
     RoadmapHTML,
     WellFormedHTML,
     cyclic_collector_paused,
+    defaults_stylesheet,
     html_to_pdf,
     parse_html,
     print_stylesheet,
@@ -229,6 +230,8 @@ def laid_out(pdf: bytes) -> tuple[list, list]:
 
 def test_the_roadmap_lays_out_on_our_html_defaults_exactly_as_on_weasyprints(this_year, monkeypatch):
     html = roadmap_html(build_roadmap_document(this_year, issued_on=datetime.date(2026, 3, 2)))
+    # The comparison means something only while renders use our defaults.
+    assert parse_html(html, AssetFetcher())._ua_stylesheets() == [defaults_stylesheet()]
     ours = laid_out(html_to_pdf(html))
 
     monkeypatch.setattr(RoadmapHTML, "_ua_stylesheets", weasyprint.HTML._ua_stylesheets)
