@@ -10,13 +10,14 @@ from assessment.models import InitiativeStatus, RubricVersion
 from assessment.portfolio import OUTCOME_FIELDS
 from assessment.rubric import Rubric
 from organisations.models import SizeBand
+from organisations.text import TextField
 
 SIZE_BANDS = [("", "Not given"), *SizeBand.choices]
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=200)
-    industry = forms.CharField(
+    name = TextField(label="Name", max_length=200)
+    industry = TextField(
         label="Industry", max_length=100, required=False, help_text="Free text, e.g. Software, Manufacturing"
     )
     size_band = forms.ChoiceField(label="Size of the sales team", choices=SIZE_BANDS, required=False)
@@ -33,10 +34,10 @@ class AssessmentForm(forms.Form):
     rubric_version = RubricVersionChoice(
         label="Rubric", queryset=RubricVersion.objects.select_related("rubric"), empty_label=None
     )
-    period = forms.CharField(
+    period = TextField(
         label="Period", max_length=40, help_text="A label that sorts in time order, e.g. FY2026 or 2026-H1"
     )
-    title = forms.CharField(label="Title", max_length=200, required=False)
+    title = TextField(label="Title", max_length=200, required=False)
     respondent_groups = forms.MultipleChoiceField(
         label="Respondent groups",
         widget=forms.CheckboxSelectMultiple,
@@ -71,8 +72,8 @@ class AssessmentForm(forms.Form):
 
 
 class InitiativeForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=300)
-    owner = forms.CharField(label="Owner", max_length=200, required=False)
+    title = TextField(label="Title", max_length=300)
+    owner = TextField(label="Owner", max_length=200, required=False)
     due_date = forms.DateField(
         label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -94,7 +95,7 @@ class OutcomeForm(forms.Form):
 
 
 class BenchmarkFilterForm(forms.Form):
-    industry = forms.CharField(label="Industry", max_length=100, required=False)
+    industry = TextField(label="Industry", max_length=100, required=False)
     size_band = forms.ChoiceField(
         label="Size of the sales team", choices=[("", "Any size"), *SizeBand.choices], required=False
     )

@@ -30,6 +30,7 @@ from assessment.roadmap import build_roadmap, percent_to_target, target_gaps
 from assessment.rubric import HORIZON_NAMES, HORIZONS, Node, Rubric
 from assessment.scoring import MIN_GROUP_SIZE, AssessmentScores, node_value
 from assessment.year_over_year import AssessmentSnapshot, compare, trends
+from organisations.text import CONTROL_CHARACTERS
 
 LANG = "en"
 DOCUMENT_TITLE = "Sales maturity roadmap"
@@ -1335,11 +1336,6 @@ def _rubric_changes(rubric: Rubric, previous_assessment: models.Assessment | Non
 # --- laying it out --------------------------------------------------------------------------
 
 
-# Control characters (all but tab, line feed and carriage return): no font draws them, so typed into a
-# comment or a name they would print as empty boxes, and XML forbids them.
-UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def roadmap_html(document: RoadmapDocument) -> str:
     """The document as HTML for `html_to_pdf`: the section templates plus the charts drawn from its numbers."""
     levels = document.radar.levels
@@ -1404,4 +1400,6 @@ def roadmap_html(document: RoadmapDocument) -> str:
             "timeline_svg": timeline,
         },
     )
-    return UNPRINTABLE.sub("", html)
+    # Text stored before the API refused control characters may still hold some: no font draws them,
+    # and XML forbids them (organisations/text.py).
+    return CONTROL_CHARACTERS.sub("", html)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from assessment import services as assessment_services
 from assessment.models import Assessment
+from organisations.parsers import JSONParser
 from organisations.permissions import RUN, require_role, visible_object
 from surveys import idempotency, services
 from surveys.forms import MAX_LIST_BYTES

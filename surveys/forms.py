@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from assessment.services import AnswerInput
+from organisations.text import TextField
 from surveys.queries import Page
 
 NOT_APPLICABLE = "na"
@@ -21,13 +22,13 @@ class SurveyPageForm(forms.Form):
         self.page = page
         for q in page.questions:
             if q.kind == "text":
-                self.fields[f"text-{q.key}"] = forms.CharField(required=False, max_length=5000, strip=True)
+                self.fields[f"text-{q.key}"] = TextField(required=False, max_length=5000, strip=True)
                 continue
             choices = [(o.key, o.statement) for o in q.options]
             if q.not_applicable:
                 choices.append((NOT_APPLICABLE, q.not_applicable))
             self.fields[f"q-{q.key}"] = forms.ChoiceField(choices=choices, required=False)
-            self.fields[f"comment-{q.key}"] = forms.CharField(required=False, max_length=5000, strip=True)
+            self.fields[f"comment-{q.key}"] = TextField(required=False, max_length=5000, strip=True)
 
     def answers(self) -> list[AnswerInput]:
         """The answers given on this page; questions left blank are left as they were."""
@@ -66,7 +67,7 @@ class SurveyPageForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="Email address")
-    name = forms.CharField(label="Name (optional)", max_length=200, required=False)
+    name = TextField(label="Name (optional)", max_length=200, required=False)
     group = forms.ChoiceField(label="Respondent group")
 
     def __init__(self, groups: list[tuple[str, str]], *args: Any, **kwargs: Any):
@@ -104,7 +105,7 @@ class InvitationListForm(forms.Form):
 
 
 class SignUpForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = TextField(label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label="Work email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         label="Password",
@@ -112,9 +113,7 @@ class SignUpForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 8 characters, not only digits, not a common password.",
     )
-    company = forms.CharField(
-        label="Company", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"})
-    )
+    company = TextField(label="Company", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"}))
     team_groups = forms.MultipleChoiceField(
         label="I will also invite my team (optional)",
         required=False,

@@ -34,6 +34,7 @@ from organisations import sql
 from organisations.errors import InvalidInput, NotFound, StateConflict
 from organisations.exceptions import FieldErrors
 from organisations.models import Membership, Organisation, Role
+from organisations.text import CONTROL_CHARACTERS, code_point
 from surveys import tokens
 from surveys.models import Invitation
 
@@ -224,6 +225,8 @@ def invite_many(*, assessment: Assessment, csv_text: str, invited_by: Any = None
             group = _group_key(assessment, group)
             if len(name) > 200:
                 raise InvalidInput("A name is limited to 200 characters.", field="name")
+            if found := CONTROL_CHARACTERS.search(name):
+                raise InvalidInput(f"The name contains the control character {code_point(found.group())}; remove it.")
         except InvalidInput as error:
             errors.append(f"Line {line}: {error.message}")
             continue

@@ -30,6 +30,7 @@ from assessment.scoring import score_response
 from organisations.errors import AlreadySubmitted, DomainError, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import error_body
 from organisations.models import Role
+from organisations.text import without_control_characters
 from surveys import services
 from surveys.forms import InvitationForm, InvitationListForm, SignUpForm, SurveyPageForm
 from surveys.models import Invitation
@@ -243,11 +244,16 @@ def _next_url(access: Access, survey: Survey, number: int, go: str) -> str:
 @require_POST
 @survey_view(answering=True)
 def save(request: HttpRequest, access: Access) -> HttpResponse:
-    """Autosave: the page's script sends each answer as soon as it is chosen (same service as the API)."""
+    """Autosave: the page's script sends each answer as soon as it is chosen (same service as the API).
+
+    Control characters pasted into a comment are left out, as the page's form does (organisations/text.py).
+    """
     try:
-        payload = json.loads(request.body or b"null")
+        payload = without_control_characters(json.loads(request.body or b"null"))
     except ValueError:
         raise InvalidInput("The body is not valid JSON.") from None
+    except RecursionError:
+        raise InvalidInput("The body is JSON nested too deeply.") from None
     serializer = AnswersSerializer(data=payload)
     if not serializer.is_valid():
         return JsonResponse(

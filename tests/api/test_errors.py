@@ -15,6 +15,8 @@ BAD_REQUESTS = [
     ("POST", "/api/v1/assessments/", "{not json"),
     ("POST", "/api/v1/assessments/", "[1, 2]"),
     ("POST", "/api/v1/assessments/", "null"),
+    ("POST", "/api/v1/assessments/", "[" * 100_000 + "]" * 100_000),  # deeper than the JSON decoder goes
+    ("POST", "/api/v1/assessments/", '{"a": ' * 900 + '"bell\\u0007"' + "}" * 900),
     ("POST", "/api/v1/assessments/", '"FY2030"'),
     ("POST", "/api/v1/assessments/", json.dumps({"organisation": "{organisation}x", "period": "FY2030"})),
     ("POST", "/api/v1/assessments/", json.dumps({"organisation": HUGE, "period": "FY2030"})),
@@ -78,6 +80,12 @@ BAD_REQUESTS = [
     ("GET", "/api/v1/assessments/?page=-1", ""),
     ("GET", "/api/v1/initiatives/?assessment=-5", ""),
     ("GET", "/api/v1/rubrics/?key=" + "k" * 81, ""),
+    # Control characters, which no font draws, anywhere in a body (organisations/text.py).
+    ("POST", "/api/v1/organisations/", json.dumps({"name": "North\x07wind"})),
+    ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"title": "Plan \x1b[31mred"})),
+    ("PATCH", "/api/v1/initiatives/{initiative}/", json.dumps({"owner": "Dana\x0cWhitfield"})),
+    ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"ti\x01tle": "Key with a bell"})),
+    ("POST", "/api/v1/rubrics/", json.dumps({"document": "key: sales\x7f"})),
     ("PUT", "/api/v1/assessments/{draft}/", json.dumps({"title": "Replaced"})),
     ("DELETE", "/api/v1/assessments/{draft}/", ""),
 ]
@@ -159,3 +167,16 @@ def test_a_value_of_the_wrong_type_is_named_with_the_type_expected(world, api_cl
     )
     assert response.status_code == 400
     assert response.json()["fields"] == {"group_weighting": ["Expected true or false."], "title": ["Expected text."]}
+
+
+def test_a_control_character_is_named_with_its_field_and_code_point(world, api_client):
+    initiative = world.initiative
+    before = (initiative.title, initiative.owner)
+    response = api_client(world.consultant).patch(
+        f"/api/v1/initiatives/{initiative.pk}/", {"title": "Fix\x0bforecasts", "owner": "Dana\tWhitfield"}
+    )
+    assert response.status_code == 400
+    problem = "Contains the control character U+000B, which cannot be shown or printed; remove it."
+    assert response.json() == {"code": "invalid", "message": f"title: {problem}", "fields": {"title": [problem]}}
+    initiative.refresh_from_db()
+    assert (initiative.title, initiative.owner) == before

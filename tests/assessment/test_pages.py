@@ -158,10 +158,17 @@ def test_a_consultant_creates_an_organisation_and_lands_on_its_page(client, cons
     assert "New assessment" in html and "No assessments yet." in html
 
 
+def test_control_characters_pasted_into_an_organisations_name_are_left_out(client, consultant):
+    client.force_login(consultant)
+    client.post(reverse("assessment:organisation-new"), {"name": "\x07 Fab\x0brikam\x1b", "size_band": ""})
+    assert Organisation.objects.filter(name="Fabrikam").exists()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         ({"name": "   ", "size_band": ""}, "This field is required."),
+        ({"name": " \x07\x0b ", "size_band": ""}, "This field is required."),
         ({"name": "x" * 201, "size_band": ""}, "Ensure this value has at most 200 characters"),
         ({"name": "Fabrikam", "size_band": "huge"}, "Select a valid choice."),
     ],

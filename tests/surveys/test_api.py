@@ -109,6 +109,34 @@ def test_one_bad_answer_refuses_the_whole_request(invited_rep):
     assert not Answer.objects.exists()
 
 
+def test_a_comment_keeps_its_lines_and_tabs_but_a_control_character_is_refused_by_path(invited_rep):
+    client = client_of()
+    kept = {"criterion": "stage-exit-criteria", "option": "3", "comment": "Two teams:\n\tnew logos\r\n\trenewals"}
+    assert client.post(survey_url(invited_rep, "answers/"), kept, format="json").status_code == 200
+    body = {
+        "answers": [
+            {"criterion": "stage-exit-criteria", "option": "4"},
+            {"criterion": "buying-process-mapped", "option": "2", "comment": "Pasted\x0bfrom a slide"},
+        ]
+    }
+    refused = client.post(survey_url(invited_rep, "answers/"), body, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {
+        "answers[1].comment": ["Contains the control character U+000B, which cannot be shown or printed; remove it."]
+    }
+    assert [(a.option.key, a.comment) for a in Answer.objects.all()] == [("3", kept["comment"])]
+
+
+def test_a_name_with_a_control_character_in_a_csv_list_is_named_by_line(open_assessment, consultant):
+    upload = SimpleUploadedFile("team.csv", b"ann@example.com,Ann,reps\nbob@example.com,Bob\x07,reps\n", "text/csv")
+    refused = client_of(consultant).post(
+        "/api/v1/invitations/upload/", {"assessment": open_assessment.pk, "file": upload}, format="multipart"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {"csv": ["Line 2: The name contains the control character U+0007; remove it."]}
+    assert not Invitation.objects.exists()
+
+
 def test_submitting_works_once_and_a_second_time_is_a_conflict(invited_rep):
     client = client_of()
     first = client.post(survey_url(invited_rep, "submit/"))

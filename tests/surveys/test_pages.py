@@ -108,6 +108,21 @@ def test_posting_a_page_saves_its_answers_and_goes_on_to_the_next(client, invite
     }
 
 
+def test_control_characters_pasted_into_a_comment_are_left_out_of_what_is_saved(client, invited_rep):
+    """The respondent cannot see them, so the page drops them as it trims spaces; lines are kept."""
+    client.post(
+        invited_rep.url("page", number=1),
+        {"q-stage-exit-criteria": "3", "comment-stage-exit-criteria": "\x0b Only in\x07 big deals.\nNot small."},
+    )
+    pasted = {"criterion": "buying-process-mapped", "option": "2", "comment": "Mapped\x1b once"}
+    body = json.dumps({"answers": [pasted]})
+    assert client.post(invited_rep.url("answers"), body, content_type="application/json").status_code == 200
+    assert stored_answers(invited_rep) == {
+        "stage-exit-criteria": ("3", False, "", "Only in big deals.\nNot small."),
+        "buying-process-mapped": ("2", False, "", "Mapped once"),
+    }
+
+
 def test_back_saves_the_page_and_returns_to_the_previous_one(client, invited_rep):
     posted = client.post(invited_rep.url("page", number=2), {"q-manager-coaching": "4", "go": "previous"})
     assert posted["Location"] == invited_rep.url("page", number=1)
@@ -262,6 +277,7 @@ def test_the_page_scripts_save_takes_the_same_statements_as_the_apis(client, inv
         ('{"answers": []}', "invalid"),
         ("not json", "invalid"),
         ('{"criterion": "specialist-generalist-balance", "option": "2"}', "invalid"),
+        ("[" * 100_000 + "]" * 100_000, "invalid"),  # deeper than the JSON decoder goes
     ],
 )
 def test_bad_autosave_input_is_a_400_and_saves_nothing(client, invited_rep, body, code):
