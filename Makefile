@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 DEV := DEBUG=1
 
-.PHONY: run test setup migrate demo worker lint format bench clean
+.PHONY: run test setup migrate demo worker beat lint format bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: setup
 worker: setup
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL: without a broker, tasks run in the web process."; exit 1; }
 	DEBUG=$${DEBUG:-1} $(PY) -m celery -A config worker --queues reports,default --concurrency 2 --loglevel INFO
+
+# Celery beat: puts the scheduled work (CELERY_BEAT_SCHEDULE: reminders each morning, hourly
+# clean-up) on the broker for the worker; run one beat per deployment, with the same CELERY_BROKER_URL.
+beat: setup
+	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL: beat hands its work to a worker through the broker."; exit 1; }
+	DEBUG=$${DEBUG:-1} $(PY) -m celery -A config beat --schedule celerybeat-schedule --loglevel INFO
 
 lint: setup
 	$(VENV)/bin/ruff check .

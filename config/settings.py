@@ -7,6 +7,7 @@ With DEBUG off the settings refuse to load without a real SECRET_KEY and ALLOWED
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -182,6 +183,15 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
+# `make beat` runs these: reminders each morning (UTC), and the respondent API's stored
+# Idempotency-Key results forgotten once they are a day old.
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {"task": "surveys.tasks.send_reminders_task", "schedule": crontab(hour=8, minute=0)},
+    "purge-idempotency-records": {
+        "task": "surveys.tasks.purge_idempotency_records_task",
+        "schedule": crontab(minute=15),
+    },
+}
 # A task whose worker died unacknowledged goes back to the queue after this many seconds; keep it
 # above CELERY_TASK_TIME_LIMIT, or a slow task is handed to a second worker while it still runs.
 # Abandoned tasks are looked for every 10 seconds (a cheap Redis range query), not every 100.

@@ -2,21 +2,26 @@
 
 The same key with the same request (method, path, canonical JSON body) replays the stored result;
 the same key with a different request is refused (409), since the client has mixed up two requests.
-Only successful results are stored: a failed request may be retried and succeed.
+Only successful results are stored: a failed request may be retried and succeed. Results are kept
+for at least KEEP (24 hours, the window clients retry in): `purge` deletes older ones, hourly from
+Celery beat, so the table holds a day of saves rather than every save ever made.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from organisations.errors import InvalidInput, StateConflict
 from surveys.models import IdempotentRequest, Invitation
 
 MAX_KEY_LENGTH = 200
+KEEP = timedelta(hours=24)
 
 
 class IdempotencyKeyReused(StateConflict):
@@ -55,3 +60,10 @@ def remember(*, invitation: Invitation, key: str, fingerprint: str, status_code:
             )
     except IntegrityError:
         pass
+
+
+def purge(*, now: datetime | None = None) -> int:
+    """Delete the results stored more than KEEP ago; the number deleted."""
+    cutoff = (now or timezone.now()) - KEEP
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

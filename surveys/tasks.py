@@ -6,7 +6,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from surveys import services
+from surveys import idempotency, services
 from surveys.models import Invitation
 
 
@@ -29,3 +29,9 @@ def send_invitation_email_task(invitation_id: int, kind: str) -> bool:
 def send_reminders_task() -> int:
     """Queue the reminders that are due (see services.send_reminders)."""
     return len(services.send_reminders())
+
+
+@shared_task
+def purge_idempotency_records_task() -> int:
+    """Forget respondent API results older than a day (see surveys.idempotency.purge)."""
+    return idempotency.purge()

@@ -173,7 +173,7 @@ def test_the_roadmap_is_read_by_the_xml_parser_into_the_tree_the_html5_parser_bu
     assert len(html5_tree) > 500  # the whole roadmap, charts included
 
 
-def test_control_characters_typed_into_a_name_are_left_out_of_the_pdf(this_year):
+def test_control_characters_stored_in_a_name_are_left_out_of_the_pdf(this_year):
     this_year.organisation.name = "North\x01wind\x00 Traders"
     html = roadmap_html(build_roadmap_document(this_year))
 

@@ -16,6 +16,7 @@ from assessment import services as assessment_services
 from assessment.models import Answer, Response
 from surveys import services
 from surveys.models import IdempotentRequest, Invitation
+from surveys.tasks import purge_idempotency_records_task
 from tests.api.world import answer_everything
 
 
@@ -202,6 +203,32 @@ def test_a_replayed_idempotency_key_returns_the_first_result(invited_rep):
     assert replay.json() == first.json()
     assert replay["Idempotent-Replayed"] == "true"
     assert IdempotentRequest.objects.count() == 1
+
+
+def test_idempotency_results_are_kept_a_day_then_purged_by_the_hourly_task(invited_rep):
+    client = client_of()
+    url = survey_url(invited_rep, "answers/")
+    client.post(url, {"criterion": "stage-exit-criteria", "option": "3"}, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    client.post(url, {"criterion": "stage-exit-criteria", "option": "4"}, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    now = timezone.now()
+    IdempotentRequest.objects.filter(key="old").update(created_at=now - timedelta(hours=25))
+    IdempotentRequest.objects.filter(key="new").update(created_at=now - timedelta(hours=23))
+
+    assert purge_idempotency_records_task.delay().get() == 1
+
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
+    # The forgotten key is a new request now; the kept one still refuses a different body.
+    other = {"criterion": "buying-process-mapped", "option": "2"}
+    assert client.post(url, other, format="json", HTTP_IDEMPOTENCY_KEY="old").status_code == 200
+    assert client.post(url, other, format="json", HTTP_IDEMPOTENCY_KEY="new").status_code == 409
+
+
+def test_the_beat_schedule_names_tasks_the_worker_knows(settings):
+    from config.celery import app
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled == {"surveys.tasks.send_reminders_task", "surveys.tasks.purge_idempotency_records_task"}
+    assert scheduled <= set(app.tasks)
 
 
 def test_a_replayed_submission_returns_the_first_result_instead_of_a_conflict(invited_rep):
