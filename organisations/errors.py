@@ -32,5 +32,11 @@ class StateConflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """A link that worked once and no longer does (410): an invitation expired or withdrawn."""
+
+    code = "gone"
+
+
 class AlreadySubmitted(StateConflict):
     code = "already_submitted"

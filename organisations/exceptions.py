@@ -3,7 +3,7 @@
     {"code": "not_found", "message": "A sentence for people.", "fields": {"period": ["..."]}}
 
 `fields` appears only where the error is about fields of the request. Domain errors
-(organisations/errors.py) map to 400, 404 and 409; DRF's own errors keep their statuses.
+(organisations/errors.py) map to 400, 404, 409 and 410; DRF's own errors keep their statuses.
 """
 
 from __future__ import annotations
@@ -20,9 +20,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from organisations.errors import DomainError, InvalidInput, NotFound, StateConflict
+from organisations.errors import DomainError, Gone, InvalidInput, NotFound, StateConflict
 
-STATUS_OF_DOMAIN_ERROR = ((NotFound, 404), (StateConflict, 409), (InvalidInput, 400), (DomainError, 400))
+STATUS_OF_DOMAIN_ERROR = (
+    (NotFound, 404),
+    (StateConflict, 409),
+    (Gone, 410),
+    (InvalidInput, 400),
+    (DomainError, 400),
+)
 
 # Codes and sentences for DRF's errors, whose own details are terse ("Not found.").
 MESSAGES = {

@@ -22,6 +22,7 @@ ERRORS = {
     "405": "The endpoint does not accept this method.",
     "406": "The response cannot be given in the media type asked for.",
     "409": "The object's state forbids this (e.g. editing an assessment that is not a draft).",
+    "410": "The invitation link has expired or was withdrawn (respondent endpoints).",
     "413": "The request body is too large.",
     "415": "The request body must be application/json.",
     "429": "Too many failed sign-ins (or requests); try again later.",

@@ -31,7 +31,7 @@ from django.utils import timezone
 from assessment import services as assessment_services
 from assessment.models import Assessment, AssessmentState, Response, RubricVersion
 from organisations import sql
-from organisations.errors import InvalidInput, NotFound, StateConflict
+from organisations.errors import Gone, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import FieldErrors
 from organisations.models import Membership, Organisation, Role
 from organisations.text import CONTROL_CHARACTERS, code_point
@@ -45,11 +45,11 @@ MAX_LIST_ROWS = 2000
 EMAIL_HEADERS = {"email", "e-mail", "email address", "e-mail address"}
 
 
-class InvitationExpired(StateConflict):
+class InvitationExpired(Gone):
     code = "invitation_expired"
 
 
-class InvitationRevoked(StateConflict):
+class InvitationRevoked(Gone):
     code = "invitation_revoked"
 
 

@@ -38,7 +38,7 @@ from surveys.queries import Survey, response_answers, survey_of
 from surveys.results import self_assessment_results
 from surveys.serializers import AnswersSerializer
 
-# The status of each way a link can fail: a clear page, never a 500.
+# The status of each way a link can fail (as the API answers it): a clear page, never a 500.
 PROBLEM_STATUS = {
     services.InvitationExpired: 410,
     services.InvitationRevoked: 410,

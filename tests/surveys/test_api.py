@@ -278,7 +278,7 @@ def test_an_expired_or_revoked_token_is_refused_with_its_reason(open_assessment,
     for invited, code in ((expired, "invitation_expired"), (revoked, "invitation_revoked")):
         for method, part in (("get", ""), ("post", "answers/"), ("post", "submit/")):
             refused = getattr(client, method)(survey_url(invited, part), {"criterion": "x"}, format="json")
-            assert refused.status_code == 409
+            assert refused.status_code == 410
             assert refused.json()["code"] == code
     assert not Response.objects.exists()
 
