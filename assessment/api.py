@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from assessment import exports, services
 from assessment.filters import AssessmentFilter, InitiativeFilter, RubricVersionFilter
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
+from assessment.outcomes import OUTCOMES
 from assessment.portfolio import outcome_change, outcome_history, peer_benchmark, portfolio
 from assessment.queries import (
     assessment_roadmap,
@@ -457,7 +458,7 @@ class AssessmentRoadmap(APIView):
 class AssessmentOutcomes(APIView):
     def body(self, assessment: Assessment) -> dict[str, Any]:
         outcome = Outcome.objects.filter(assessment=assessment).first()
-        values = {name: getattr(outcome, name, None) for name in services.OUTCOME_LIMITS}
+        values = {name: getattr(outcome, name, None) for name in OUTCOMES}
         return {**values, "updated_at": outcome.updated_at if outcome else None}
 
     @extend_schema(responses={200: OutcomesSerializer}, summary="Outcome KPIs of the assessment's period")

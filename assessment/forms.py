@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from assessment.models import InitiativeStatus, RubricVersion
-from assessment.portfolio import OUTCOME_FIELDS
+from assessment.outcomes import OUTCOME_KPIS
 from assessment.rubric import Rubric
 from organisations.models import SizeBand
 from organisations.text import TextField
@@ -85,11 +85,11 @@ class OutcomeForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        for key, label, unit in OUTCOME_FIELDS:
-            self.fields[key] = forms.FloatField(
-                label=label,
+        for kpi in OUTCOME_KPIS:
+            self.fields[kpi.key] = forms.FloatField(
+                label=kpi.label,
                 required=False,
-                help_text="months" if unit == "months" else "percent",
+                help_text="percent" if kpi.unit == "%" else kpi.unit,
                 widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
             )
 

@@ -14,18 +14,9 @@ from django.db.models import Count, Q
 
 from assessment import models
 from assessment.benchmark import MIN_PEERS, DimensionBenchmark, benchmark
+from assessment.outcomes import OUTCOME_KPIS
 from assessment.queries import assessment_scores, load_rubric, response_rate
 from organisations.models import Membership, Organisation, Role
-
-OUTCOME_FIELDS: tuple[tuple[str, str, str], ...] = (
-    # (field, label, unit); for every one but ramp time and attrition, higher is better.
-    ("win_rate", "Win rate of forecast deals", "%"),
-    ("reps_at_quota", "Reps at quota", "%"),
-    ("forecast_accuracy", "Forecast accuracy", "%"),
-    ("ramp_months", "Average ramp time", "months"),
-    ("attrition", "Sales attrition", "%"),
-)
-LOWER_IS_BETTER = frozenset({"ramp_months", "attrition"})
 
 
 @dataclass(frozen=True)
@@ -216,15 +207,16 @@ def outcome_history(assessments: Sequence[models.Assessment]) -> tuple[OutcomeRo
     by_assessment = {o.assessment_id: o for o in models.Outcome.objects.filter(assessment__in=assessments)}
     return tuple(
         OutcomeRow(
-            key=name,
-            label=label,
-            unit=unit,
-            lower_is_better=name in LOWER_IS_BETTER,
+            key=kpi.key,
+            label=kpi.label,
+            unit=kpi.unit,
+            lower_is_better=kpi.lower_is_better,
             values=tuple(
-                (a.period, getattr(by_assessment[a.pk], name) if a.pk in by_assessment else None) for a in assessments
+                (a.period, getattr(by_assessment[a.pk], kpi.key) if a.pk in by_assessment else None)
+                for a in assessments
             ),
         )
-        for name, label, unit in OUTCOME_FIELDS
+        for kpi in OUTCOME_KPIS
     )
 
 

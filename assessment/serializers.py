@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessment.models import Assessment, AssessmentState, Initiative, InitiativeStatus, RubricVersion
-from assessment.portfolio import OUTCOME_FIELDS
+from assessment.outcomes import OUTCOMES, OutcomeKpi
 from organisations.models import SizeBand
 from organisations.permissions import MAX_ID
 from organisations.serializers import StrictSerializer
@@ -19,7 +19,7 @@ from organisations.serializers import StrictSerializer
 # Level values of any rubric scale (docs/rubric-format.md bounds them to ±1000).
 LEVEL_BOUND = 1000
 MAX_KEYS = 200
-OUTCOME_KEYS = [key for key, _, _ in OUTCOME_FIELDS]
+OUTCOME_KEYS = list(OUTCOMES)
 
 
 def id_field(**kwargs: Any) -> serializers.IntegerField:
@@ -397,20 +397,20 @@ class InitiativeUpdateSerializer(StrictSerializer):
 # --- outcomes -----------------------------------------------------------------------------
 
 
-def _percent(help_text: str) -> serializers.FloatField:
-    return serializers.FloatField(min_value=0, max_value=100, allow_null=True, required=False, help_text=help_text)
+def _kpi(kpi: OutcomeKpi, help_text: str) -> serializers.FloatField:
+    return serializers.FloatField(
+        min_value=0, max_value=kpi.maximum, allow_null=True, required=False, help_text=help_text
+    )
 
 
 class OutcomesSerializer(StrictSerializer):
     """The client's business results for the period, shown beside maturity; null clears one."""
 
-    win_rate = _percent("% of forecast deals won.")
-    reps_at_quota = _percent("% of reps at or above quota.")
-    forecast_accuracy = _percent("% accuracy of the quarter's forecast.")
-    attrition = _percent("% of sales staff who left in the year.")
-    ramp_months = serializers.FloatField(
-        min_value=0, max_value=60, allow_null=True, required=False, help_text="Average months for a new rep to ramp."
-    )
+    win_rate = _kpi(OUTCOMES["win_rate"], "% of forecast deals won.")
+    reps_at_quota = _kpi(OUTCOMES["reps_at_quota"], "% of reps at or above quota.")
+    forecast_accuracy = _kpi(OUTCOMES["forecast_accuracy"], "% accuracy of the quarter's forecast.")
+    attrition = _kpi(OUTCOMES["attrition"], "% of sales staff who left in the year.")
+    ramp_months = _kpi(OUTCOMES["ramp_months"], "Average months for a new rep to ramp.")
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from assessment import models
 from assessment.models import AssessmentState
+from assessment.outcomes import OUTCOMES
 from assessment.rubric import Node, Rubric, load_rubric_yaml, parse_rubric
 from organisations import sql
 from organisations.errors import AlreadySubmitted, InvalidInput, StateConflict
@@ -555,32 +556,24 @@ def update_initiative(
 
 # --- outcome KPIs -----------------------------------------------------------------------
 
-OUTCOME_LIMITS = {
-    "win_rate": (0.0, 100.0, "a percentage from 0 to 100"),
-    "reps_at_quota": (0.0, 100.0, "a percentage from 0 to 100"),
-    "forecast_accuracy": (0.0, 100.0, "a percentage from 0 to 100"),
-    "attrition": (0.0, 100.0, "a percentage from 0 to 100"),
-    "ramp_months": (0.0, 60.0, "a number of months from 0 to 60"),
-}
-
 
 @transaction.atomic
 def set_outcomes(*, assessment: models.Assessment, values: Mapping[str, Any]) -> models.Outcome:
     """Record the client's outcome KPIs for the period; None clears one. All or nothing."""
     clean: dict[str, float | None] = {}
     for name, value in values.items():
-        if name not in OUTCOME_LIMITS:
-            raise InvalidInput(f"{name!r} is not an outcome; use {', '.join(OUTCOME_LIMITS)}.", field=name)
-        low, high, words = OUTCOME_LIMITS[name]
+        kpi = OUTCOMES.get(name)
+        if kpi is None:
+            raise InvalidInput(f"{name!r} is not an outcome; use {', '.join(OUTCOMES)}.", field=name)
         if value is None or value == "":
             clean[name] = None
             continue
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise InvalidInput(f"{name.replace('_', ' ').capitalize()} must be {words}.", field=name) from None
-        if isinstance(value, bool) or not low <= number <= high:
-            raise InvalidInput(f"{name.replace('_', ' ').capitalize()} must be {words}.", field=name)
+            raise InvalidInput(f"{kpi.label} must be {kpi.allowed}.", field=name) from None
+        if isinstance(value, bool) or not 0 <= number <= kpi.maximum:
+            raise InvalidInput(f"{kpi.label} must be {kpi.allowed}.", field=name)
         clean[name] = number
     outcome, _ = models.Outcome.objects.update_or_create(assessment=assessment, defaults=clean)
     return outcome

@@ -23,7 +23,8 @@ from assessment import services
 from assessment.charts import keyed_radar_chart, radar_svg
 from assessment.forms import AssessmentForm, BenchmarkFilterForm, InitiativeForm, OrganisationForm, OutcomeForm
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
-from assessment.portfolio import OUTCOME_FIELDS, peer_benchmark, portfolio
+from assessment.outcomes import OUTCOMES
+from assessment.portfolio import peer_benchmark, portfolio
 from assessment.queries import assessment_roadmap, assessment_targets, load_rubric, response_progress, response_rate
 from assessment.rubric import HORIZON_NAMES
 from organisations import services as organisation_services
@@ -292,7 +293,7 @@ def _assessment_page(
         context["invitations_url"] = reverse("surveys:invitations", kwargs={"assessment_id": assessment.pk})
         if outcome_form is None:
             outcome = Outcome.objects.filter(assessment=assessment).first()
-            initial = {key: getattr(outcome, key) for key, _, _ in OUTCOME_FIELDS} if outcome else {}
+            initial = {key: getattr(outcome, key) for key in OUTCOMES} if outcome else {}
             outcome_form = OutcomeForm(initial=initial)
         context["outcome_form"] = outcome_form
         if has_evidence:

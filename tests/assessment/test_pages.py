@@ -473,8 +473,8 @@ def test_outcome_figures_are_saved_and_cleared(client, consultant, answered):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"win_rate": "150"}, "Win rate must be a percentage from 0 to 100."),
-        ({"ramp_months": "-1"}, "Ramp months must be a number of months from 0 to 60."),
+        ({"win_rate": "150"}, "Win rate of forecast deals must be a percentage from 0 to 100."),
+        ({"ramp_months": "-1"}, "Average ramp time must be a number of months from 0 to 60."),
         ({"forecast_accuracy": "most"}, "Enter a number."),
     ],
 )

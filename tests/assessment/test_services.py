@@ -1,7 +1,9 @@
 import pytest
+from django.db import IntegrityError, transaction
 
 from assessment import services
 from assessment.models import Answer, Response
+from assessment.outcomes import OUTCOME_KPIS
 from organisations.errors import AlreadySubmitted, InvalidInput, StateConflict
 
 
@@ -234,13 +236,24 @@ def test_outcomes_are_recorded_and_cleared(draft_assessment):
     assert (outcome.win_rate, outcome.ramp_months, outcome.attrition) == (None, 6.0, 12.0)
 
 
+@pytest.mark.parametrize("kpi", OUTCOME_KPIS, ids=lambda kpi: kpi.key)
+def test_each_outcomes_range_is_the_one_the_database_enforces(draft_assessment, kpi):
+    """The one table of KPIs (assessment/outcomes.py) and the Outcome table's check constraints agree."""
+    outcome = services.set_outcomes(assessment=draft_assessment, values={kpi.key: kpi.maximum})
+    assert getattr(outcome, kpi.key) == kpi.maximum
+    for beyond in (-0.1, kpi.maximum + 0.1):
+        setattr(outcome, kpi.key, beyond)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            outcome.save()
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"win_rate": 101}, "Win rate must be a percentage from 0 to 100"),
-        ({"ramp_months": -1}, "Ramp months must be a number of months from 0 to 60"),
-        ({"attrition": "lots"}, "Attrition must be a percentage"),
-        ({"attrition": True}, "Attrition must be a percentage"),
+        ({"win_rate": 101}, "Win rate of forecast deals must be a percentage from 0 to 100"),
+        ({"ramp_months": -1}, "Average ramp time must be a number of months from 0 to 60"),
+        ({"attrition": "lots"}, "Sales attrition must be a percentage"),
+        ({"attrition": True}, "Sales attrition must be a percentage"),
         ({"nps": 40}, "'nps' is not an outcome"),
         ({"win_rate": 30, "forecast_accuracy": 1e308 * 10}, "Forecast accuracy must be a percentage"),
     ],
