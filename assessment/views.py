@@ -7,7 +7,8 @@ run assessments (RUN); viewers read scores, the roadmap and initiatives, and get
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,6 +35,7 @@ from organisations.permissions import RUN, is_consultant
 
 DEFAULT_RUBRIC_KEY = "sales-transformation"
 EXPORTS = (("responses", "Anonymised responses"), ("scores", "Scores"))
+T = TypeVar("T")
 
 
 def _require(role: str, roles: frozenset[str], action: str) -> None:
@@ -63,6 +65,24 @@ def _assessment(request: HttpRequest, assessment_id: int) -> tuple[Assessment, s
 def _form_error(form: Form, error: DomainError) -> None:
     """A domain error as a form error: on its field when the form has one, else on the whole form."""
     form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _assessment_url(assessment: Assessment, section: str = "") -> str:
+    url = reverse("assessment:assessment", kwargs={"assessment_id": assessment.pk})
+    return f"{url}#{section}" if section else url
+
+
+def _button(
+    request: HttpRequest, assessment: Assessment, action: Callable[[], T], done: Callable[[T], str], section: str = ""
+) -> HttpResponse:
+    """A button on the assessment page calls one service: its outcome as a message, back on the page."""
+    try:
+        result = action()
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(_assessment_url(assessment))
+    messages.success(request, done(result))
+    return redirect(_assessment_url(assessment, section))
 
 
 # --- portfolio ---------------------------------------------------------------------------------
@@ -324,13 +344,12 @@ def assessment_page(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def assessment_open(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment, role = _assessment(request, assessment_id)
     _require(role, RUN, "open assessments")
-    try:
-        services.open_assessment(assessment=assessment)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "The assessment is open: invite respondents now.")
-    return redirect("assessment:assessment", assessment_id=assessment.pk)
+    return _button(
+        request,
+        assessment,
+        lambda: services.open_assessment(assessment=assessment),
+        lambda _: "The assessment is open: invite respondents now.",
+    )
 
 
 @login_required
@@ -340,13 +359,12 @@ def assessment_close(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment, role = _assessment(request, assessment_id)
     _require(role, RUN, "close assessments")
     if request.method == "POST":
-        try:
-            services.close_assessment(assessment=assessment)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "The assessment is closed; its scores are final.")
-        return redirect("assessment:assessment", assessment_id=assessment.pk)
+        return _button(
+            request,
+            assessment,
+            lambda: services.close_assessment(assessment=assessment),
+            lambda _: "The assessment is closed; its scores are final.",
+        )
     submitted = assessment.responses.filter(submitted_at__isnull=False).count()
     return render(
         request,
@@ -364,15 +382,15 @@ def initiative_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """Track one of the roadmap's recommendations as an initiative."""
     assessment, role = _assessment(request, assessment_id)
     _require(role, RUN, "create initiatives")
-    try:
-        initiative = services.create_initiative(
+    return _button(
+        request,
+        assessment,
+        lambda: services.create_initiative(
             assessment=assessment, recommendation_key=request.POST.get("recommendation_key", "")
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("assessment:assessment", assessment_id=assessment.pk)
-    messages.success(request, f"“{initiative.title}” is now tracked as an initiative.")
-    return redirect(reverse("assessment:assessment", kwargs={"assessment_id": assessment.pk}) + "#initiatives")
+        ),
+        lambda initiative: f"“{initiative.title}” is now tracked as an initiative.",
+        section="initiatives",
+    )
 
 
 @login_required
@@ -403,7 +421,7 @@ def initiative_update(request: HttpRequest, initiative_id: int) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, f"“{initiative.title}” saved.")
-            return redirect(reverse("assessment:assessment", kwargs={"assessment_id": assessment.pk}) + "#initiatives")
+            return redirect(_assessment_url(assessment, "initiatives"))
     initiative.refresh_from_db()
     return _assessment_page(request, assessment, role, initiative_forms={initiative.pk: form}, status=400)
 
@@ -422,5 +440,5 @@ def outcomes_update(request: HttpRequest, assessment_id: int) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, "Outcome figures saved.")
-            return redirect(reverse("assessment:assessment", kwargs={"assessment_id": assessment.pk}) + "#outcomes")
+            return redirect(_assessment_url(assessment, "outcomes"))
     return _assessment_page(request, assessment, role, outcome_form=form, status=400)

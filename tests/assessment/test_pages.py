@@ -401,6 +401,7 @@ def test_tracking_a_recommendation_creates_one_initiative_and_a_second_click_say
     assert response.status_code == 302 and response.url.endswith("#initiatives")
     initiative = Initiative.objects.get(assessment=answered)
     assert initiative.recommendation_key == key and initiative.status == "planned"
+    assert f"“{escape(initiative.title)}” is now tracked as an initiative." in client.get(response.url).content.decode()
     again = client.post(url, {"recommendation_key": key}, follow=True)
     assert escape(f"{key!r} is already an initiative.") in again.content.decode()
     assert Initiative.objects.count() == 1
