@@ -484,11 +484,9 @@ def build_roadmap_document(
     """Load an assessment's scores, history and initiatives and decide everything the PDF shows."""
     rubric, scores = assessment_scores(assessment)
     targets = assessment_targets(assessment)
-    history = _history_until(assessment, (rubric, scores))
+    assessed, history = _history_until(assessment, (rubric, scores))
     previous = history[-2] if len(history) > 1 else None
-    previous_assessment = (
-        models.Assessment.objects.filter(pk=previous.assessment_id).first() if previous is not None else None
-    )
+    previous_assessment = assessed[-2] if len(assessed) > 1 else None
     organisation = assessment.organisation.name
     firm = firm or firm_of(settings.WAYPOINT_FIRM_NAME, settings.WAYPOINT_FIRM_COLOUR)
     issued_on = issued_on or timezone.localdate()
@@ -531,21 +529,24 @@ def build_roadmap_document(
         radar=_radar(rubric, scores, targets, previous_scores, previous),
         dimensions=dimensions,
         roadmap=roadmap,
-        year_over_year=_year_over_year(assessment, rubric, history, previous, previous_assessment, targets, names),
+        year_over_year=_year_over_year(rubric, assessed, history, previous, previous_assessment, targets, names),
         benchmark=_benchmark(assessment, scores, shorten(organisation, MAX_NAME)),
         method=_method(assessment, rubric, scores, history, previous_assessment, names),
     )
 
 
-def _history_until(assessment: models.Assessment, scored: tuple[Rubric, AssessmentScores]) -> list[AssessmentSnapshot]:
-    """The organisation's assessments with evidence, by period, up to and including this one (already scored)."""
+def _history_until(
+    assessment: models.Assessment, scored: tuple[Rubric, AssessmentScores]
+) -> tuple[list[models.Assessment], list[AssessmentSnapshot]]:
+    """The organisation's assessments with evidence, by period, up to and including this one (already
+    scored), and a snapshot of each: the two lists line up."""
     assessments = assessments_with_evidence(assessment.organisation_id)
     ids = [a.id for a in assessments]
     if assessment.id in ids:
         assessments = assessments[: ids.index(assessment.id) + 1]
     else:
         assessments = [a for a in assessments if a.period < assessment.period]
-    return [snapshot(a, scored if a.id == assessment.id else None) for a in assessments]
+    return assessments, [snapshot(a, scored if a.id == assessment.id else None) for a in assessments]
 
 
 def _respondents_sentence(scores: AssessmentScores) -> str:
@@ -965,8 +966,8 @@ def _roadmap_section(
 
 
 def _year_over_year(
-    assessment: models.Assessment,
     rubric: Rubric,
+    assessed: Sequence[models.Assessment],
     history: Sequence[AssessmentSnapshot],
     previous: AssessmentSnapshot | None,
     previous_assessment: models.Assessment | None,
@@ -1046,9 +1047,6 @@ def _year_over_year(
         else "The rubric changed between periods; the method appendix lists what changed. "
         "Dimensions are compared by their stable keys."
     )
-    assessments = list(
-        models.Assessment.objects.filter(pk__in=[s.assessment_id for s in history]).order_by("period", "id")
-    )
     return YearOverYear(
         periods=periods,
         intro=intro,
@@ -1057,7 +1055,7 @@ def _year_over_year(
         outcomes=tuple(outcomes),
         outcomes_note=outcomes_note,
         rubric_note=rubric_note,
-        kpis=outcome_kpis(outcome_history(assessments)),
+        kpis=outcome_kpis(outcome_history(assessed)),
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assessment.queries import assessment_roadmap, assessment_scores
 from assessment.rubric import HORIZONS
@@ -328,3 +330,14 @@ def test_building_the_document_scores_each_assessment_once(this_year, monkeypatc
 
     assert sorted(scored) == ["FY2025", "FY2026"]
     assert document.summary.previous_period == "FY2025"
+
+
+def test_the_history_is_loaded_once_not_again_by_id(this_year):
+    with CaptureQueriesContext(connection) as queries:
+        document = build_roadmap_document(this_year)
+
+    by_id = [q["sql"] for q in queries.captured_queries if 'WHERE "assessment_assessment"."id"' in q["sql"]]
+    assert by_id == []
+    # The previous assessment's initiatives and both periods' KPIs still come from the loaded history.
+    assert len(document.year_over_year.outcomes) == 3
+    assert document.year_over_year.kpis.periods == ("FY2025", "FY2026")
