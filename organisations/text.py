@@ -19,8 +19,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_REPORTED = 20
 
 
-def code_point(character: str) -> str:
-    return f"U+{ord(character):04X}"
+def control_character_in(text: str) -> str | None:
+    """The first control character in `text` as people look it up ("U+000B"), or None."""
+    found = CONTROL_CHARACTERS.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def control_character_problems(data: Any) -> dict[str, list[str]]:
@@ -34,11 +36,8 @@ def control_character_problems(data: Any) -> dict[str, list[str]]:
     while pending and len(problems) < MAX_REPORTED:
         value, at = pending.popleft()
         if isinstance(value, str):
-            if found := CONTROL_CHARACTERS.search(value):
-                problems[at] = [
-                    f"Contains the control character {code_point(found.group())}, which cannot be shown or "
-                    "printed; remove it."
-                ]
+            if found := control_character_in(value):
+                problems[at] = [f"Contains the control character {found}, which cannot be shown or printed; remove it."]
         elif isinstance(value, dict):
             for key, item in value.items():
                 if CONTROL_CHARACTERS.search(key):

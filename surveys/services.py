@@ -34,7 +34,7 @@ from organisations import sql
 from organisations.errors import Gone, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import FieldErrors
 from organisations.models import Membership, Organisation, Role
-from organisations.text import CONTROL_CHARACTERS, code_point
+from organisations.text import control_character_in
 from surveys import tokens
 from surveys.models import Invitation
 
@@ -225,8 +225,8 @@ def invite_many(*, assessment: Assessment, csv_text: str, invited_by: Any = None
             group = _group_key(assessment, group)
             if len(name) > 200:
                 raise InvalidInput("A name is limited to 200 characters.", field="name")
-            if found := CONTROL_CHARACTERS.search(name):
-                raise InvalidInput(f"The name contains the control character {code_point(found.group())}; remove it.")
+            if found := control_character_in(name):
+                raise InvalidInput(f"The name contains the control character {found}; remove it.")
         except InvalidInput as error:
             errors.append(f"Line {line}: {error.message}")
             continue

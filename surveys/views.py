@@ -27,7 +27,7 @@ from assessment.charts import radar_svg
 from assessment.models import Assessment, AssessmentState, Response
 from assessment.queries import assessment_targets
 from assessment.scoring import score_response
-from organisations.errors import AlreadySubmitted, DomainError, InvalidInput, NotFound, StateConflict
+from organisations.errors import AlreadySubmitted, DomainError, Gone, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import error_body
 from organisations.models import Role
 from organisations.text import without_control_characters
@@ -40,8 +40,7 @@ from surveys.serializers import AnswersSerializer
 
 # The status of each way a link can fail (as the API answers it): a clear page, never a 500.
 PROBLEM_STATUS = {
-    services.InvitationExpired: 410,
-    services.InvitationRevoked: 410,
+    Gone: 410,  # an expired or withdrawn link
     services.AssessmentClosed: 410,
     AlreadySubmitted: 409,
     NotFound: 404,
