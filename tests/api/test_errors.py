@@ -180,3 +180,23 @@ def test_a_control_character_is_named_with_its_field_and_code_point(world, api_c
     assert response.json() == {"code": "invalid", "message": f"title: {problem}", "fields": {"title": [problem]}}
     initiative.refresh_from_db()
     assert (initiative.title, initiative.owner) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "message"),
+    [
+        # Each would be refused anyway (an unknown key, a rubric that is not YAML): the control
+        # character is what the client is told about, since it is checked before anything else.
+        ("/api/v1/assessments/{draft}/", {"ti\x01tle": "Key with a bell"}, "", "A key contains a control character"),
+        ("/api/v1/rubrics/", {"document": "key: sales\x7f"}, "document", "the control character U+007F"),
+        ("/api/v1/assessments/{draft}/", {"targets": {"sales": "x\x1b"}}, "targets.sales", "U+001B"),
+    ],
+)
+def test_a_control_character_is_reported_before_any_other_problem(world, api_client, path, body, field, message):
+    response = api_client(world.consultant).generic(
+        "PATCH" if "{draft}" in path else "POST", _fill(path, world), json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400
+    error = response.json()
+    assert message in error["message"]
+    assert message in (error.get("fields", {}).get(field, [""])[0] if field else error["message"])
