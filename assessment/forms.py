@@ -9,18 +9,33 @@ from django import forms
 from assessment.models import InitiativeStatus, RubricVersion
 from assessment.outcomes import OUTCOME_KPIS
 from assessment.rubric import Rubric
-from organisations.models import SizeBand
+from organisations.models import Firm, SizeBand
 from organisations.text import TextField
 
 SIZE_BANDS = [("", "Not given"), *SizeBand.choices]
 
 
 class OrganisationForm(forms.Form):
+    """A new client organisation; the firm is asked only of someone in several firms."""
+
+    firm = forms.ModelChoiceField(label="Firm", queryset=Firm.objects.none(), empty_label=None)
     name = TextField(label="Name", max_length=200)
     industry = TextField(
         label="Industry", max_length=100, required=False, help_text="Free text, e.g. Software, Manufacturing"
     )
     size_band = forms.ChoiceField(label="Size of the sales team", choices=SIZE_BANDS, required=False)
+
+    def __init__(self, *args: Any, firms: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["firm"]
+        field.queryset = firms  # type: ignore[attr-defined]
+        self.only_firm = firms[0] if len(firms) == 1 else None
+        if self.only_firm is not None:
+            field.required = False
+            field.widget = forms.HiddenInput()
+
+    def clean_firm(self) -> Firm:
+        return self.only_firm or self.cleaned_data["firm"]
 
 
 class RubricVersionChoice(forms.ModelChoiceField):

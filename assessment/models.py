@@ -9,14 +9,36 @@ from django.db import models
 from django.db.models import Q
 
 from assessment.rubric import HORIZONS, ROLLUPS
-from organisations.models import Organisation
+from organisations.models import Firm, Organisation
+
+
+class RubricQuerySet(models.QuerySet["Rubric"]):
+    def visible_to(self, user: Any) -> RubricQuerySet:
+        """Built-in rubrics for every signed-in user; a firm's own only for its members."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(Q(firm__isnull=True) | Q(firm__in=Firm.objects.visible_to(user)))
+
+    def usable_by(self, firm: Firm) -> RubricQuerySet:
+        """The rubrics an organisation of this firm may be assessed against."""
+        return self.filter(Q(firm__isnull=True) | Q(firm=firm))
 
 
 class Rubric(models.Model):
-    """A rubric family: its versions share a key, so years can be compared."""
+    """A rubric family: its versions share a key, so years can be compared.
+
+    Built-in rubrics (no firm) ship in assessment/rubrics/ and change only by deployment; a firm's
+    own rubrics are visible and usable inside that firm only. Keys are unique across all of them.
+    """
 
     key = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200)
+    firm = models.ForeignKey(Firm, null=True, blank=True, on_delete=models.CASCADE, related_name="rubrics")
+    based_on = models.CharField(
+        max_length=120, blank=True, help_text="The key and version a firm's rubric was imported from, e.g. 'x v2'"
+    )
+
+    objects = RubricQuerySet.as_manager()
 
     class Meta:
         ordering = ["key"]
@@ -24,11 +46,18 @@ class Rubric(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_built_in(self) -> bool:
+        return self.firm_id is None
+
 
 class RubricVersionQuerySet(models.QuerySet["RubricVersion"]):
     def visible_to(self, user: Any) -> RubricVersionQuerySet:
-        # Rubrics are published models, readable by every signed-in user.
-        return self if getattr(user, "is_authenticated", False) else self.none()
+        """Built-in rubrics are readable by every signed-in user; a firm's only inside the firm."""
+        return self.filter(rubric__in=Rubric.objects.visible_to(user))
+
+    def usable_by(self, firm: Firm) -> RubricVersionQuerySet:
+        return self.filter(rubric__in=Rubric.objects.usable_by(firm))
 
     def latest_of(self, key: str) -> RubricVersion | None:
         return self.filter(rubric__key=key).order_by("-version").first()
@@ -416,3 +445,26 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"Outcomes of {self.assessment}"
+
+
+class ScoreSnapshot(models.Model):
+    """Scores of an open assessment as published (PRODUCT.md: Anonymity rules).
+
+    Each snapshot adds at least MIN_RESPONDENTS submissions to the one before, so two readings
+    never differ by one person; readers of an open assessment see the latest snapshot only.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="snapshots")
+    created_at = models.DateTimeField(auto_now_add=True)
+    respondents = models.PositiveIntegerField(help_text="Submitted responses the scores are computed from")
+    response_ids = models.JSONField(help_text="Ids of those responses")
+    scores = models.JSONField(help_text="The scores, in the form closing_scores keeps")
+
+    class Meta:
+        ordering = ["assessment", "-respondents", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "respondents"], name="one_snapshot_per_respondent_count")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} · {self.respondents} respondents"

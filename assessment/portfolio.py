@@ -16,7 +16,7 @@ from assessment import models
 from assessment.benchmark import MIN_PEERS, DimensionBenchmark, benchmark
 from assessment.outcomes import OUTCOME_KPIS
 from assessment.queries import assessment_scores, load_rubric, response_rate
-from organisations.models import Membership, Organisation, Role
+from organisations.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,7 @@ class PortfolioRow:
 
 
 def consultant_organisations(user: Any) -> list[Organisation]:
-    return list(
-        Organisation.objects.filter(memberships__user=user, memberships__role=Role.CONSULTANT).order_by("name", "id")
-    )
+    return list(Organisation.objects.of_firms_of(user).order_by("name", "id"))
 
 
 def portfolio(user: Any) -> list[PortfolioRow]:
@@ -153,12 +151,11 @@ def peer_benchmark(
     assessment: models.Assessment, *, industry: str = "", size_band: str = "", own: dict | None = None
 ) -> PeerBenchmark:
     """Each dimension's percentile among the latest closed assessments (same rubric) of the other clients
-    of this organisation's consultants, optionally only those in one industry and/or size band."""
-    consultants = Membership.objects.filter(organisation_id=assessment.organisation_id, role=Role.CONSULTANT)
+    of this organisation's firm, optionally only those in one industry and/or size band."""
     peer_organisations = (
-        Membership.objects.filter(role=Role.CONSULTANT, user__in=consultants.values("user"))
-        .exclude(organisation_id=assessment.organisation_id)
-        .values("organisation_id")
+        Organisation.objects.filter(firm_id=assessment.organisation.firm_id)
+        .exclude(pk=assessment.organisation_id)
+        .values("pk")
     )
     peers_qs = models.Assessment.objects.closed().filter(
         organisation_id__in=peer_organisations,

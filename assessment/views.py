@@ -30,7 +30,7 @@ from assessment.queries import assessment_roadmap, assessment_targets, load_rubr
 from assessment.rubric import HORIZON_NAMES
 from organisations import services as organisation_services
 from organisations.errors import DomainError
-from organisations.models import Organisation, Role
+from organisations.models import Firm, Organisation, Role
 from organisations.permissions import RUN, is_consultant
 
 DEFAULT_RUBRIC_KEY = "sales-transformation"
@@ -106,7 +106,7 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
     """A new client organisation, with the consultant as its first consultant."""
     if not is_consultant(request.user):
         raise PermissionDenied("Only consultants create client organisations.")
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(request.POST or None, firms=Firm.objects.visible_to(request.user).order_by("name", "id"))
     status = 200
     if request.method == "POST":
         status = 400

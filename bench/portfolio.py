@@ -94,7 +94,7 @@ def _build(count: int):
 
     from assessment import services
     from assessment.models import Assessment, AssessmentState, Response
-    from organisations.models import Membership, Organisation, Role, SizeBand
+    from organisations.models import Firm, FirmMembership, FirmRole, Organisation, SizeBand
     from surveys.models import Invitation
     from tests.factories import UserFactory
 
@@ -103,16 +103,16 @@ def _build(count: int):
         document=(ROOT / "assessment" / "rubrics" / "sales-transformation.yaml").read_text()
     ).version
     consultant = UserFactory(username="consultant")
+    firm = Firm.objects.create(name="Bench Advisory")
+    FirmMembership.objects.create(user=consultant, firm=firm, role=FirmRole.CONSULTANT)
     organisations = Organisation.objects.bulk_create(
         Organisation(
+            firm=firm,
             name=f"Client {i:03d}",
             industry=rng.choice(["Software", "Manufacturing", "Retail", "Logistics"]),
             size_band=rng.choice(SizeBand.values),
         )
         for i in range(count)
-    )
-    Membership.objects.bulk_create(
-        Membership(user=consultant, organisation=o, role=Role.CONSULTANT) for o in organisations
     )
     now = timezone.now()
     closed = []

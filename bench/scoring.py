@@ -88,14 +88,14 @@ def _build(respondents: int):
     from assessment import services
     from assessment.models import Answer, Response
     from assessment.queries import load_rubric
-    from organisations.models import Organisation
+    from organisations.models import Firm, Organisation
 
     version = services.import_rubric(
         document=(ROOT / "assessment/rubrics/sales-transformation.yaml").read_text()
     ).version
     loaded = load_rubric(version)
     rubric = loaded.rubric
-    organisation = Organisation.objects.create(name="Bench Ltd")
+    organisation = Organisation.objects.create(firm=Firm.objects.create(name="Bench Advisory"), name="Bench Ltd")
     assessment = services.create_assessment(organisation=organisation, period="FY2026", rubric_version=version)
     services.open_assessment(assessment=assessment)
     rng = random.Random(1)

@@ -202,7 +202,7 @@ def setup_database(url: str, count: int) -> list[Respondent]:
     from django.db import connection
 
     from assessment import services as assessment_services
-    from organisations.models import Organisation
+    from organisations.models import Firm, Organisation
     from surveys import services, tokens
 
     name = connection.settings_dict["NAME"]
@@ -212,7 +212,7 @@ def setup_database(url: str, count: int) -> list[Respondent]:
     connection.close()
     call_command("migrate", verbosity=0)
     version = services.default_rubric_version()
-    organisation = Organisation.objects.create(name="Bench Ltd")
+    organisation = Organisation.objects.create(firm=Firm.objects.create(name="Bench Advisory"), name="Bench Ltd")
     assessment = assessment_services.create_assessment(
         organisation=organisation, period="FY2026", rubric_version=version
     )

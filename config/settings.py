@@ -255,6 +255,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InitiativeStatusEnum": "assessment.models.InitiativeStatus",
         "AssessmentStateEnum": "assessment.models.AssessmentState",
+        "OrganisationRoleEnum": "organisations.models.Role",
+        "ClientRoleEnum": "organisations.models.CLIENT_ROLE_CHOICES",
+        "FirmRoleEnum": "organisations.models.FirmRole",
     },
 }
 

@@ -10,16 +10,17 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from organisations import services
+from organisations.errors import InvalidInput
 from organisations.exceptions import LockedOut, lockout_message
 from organisations.filters import MembershipFilter, OrganisationFilter
-from organisations.models import Membership, Organisation
+from organisations.models import Firm, Membership, Organisation
 from organisations.permissions import MANAGE, READ, require_role, visible_object
 from organisations.serializers import (
     MemberAddSerializer,
@@ -74,8 +75,21 @@ def _with_role(queryset: QuerySet[Organisation], user: Any) -> QuerySet[Organisa
     return queryset.annotate(role=Subquery(mine))
 
 
+def _creating_firm(user: Any, firm_id: int | None) -> Firm:
+    """The firm a new organisation goes into: the one named, or the caller's only firm."""
+    firms = Firm.objects.visible_to(user)
+    if firm_id is not None:
+        return visible_object(Firm.objects.all(), user, firm_id, name="firm")
+    mine = list(firms[:2])
+    if not mine:
+        raise PermissionDenied("Only members of a firm can create client organisations.")
+    if len(mine) > 1:
+        raise InvalidInput("You are a member of several firms; say which one in `firm`.", field="firm")
+    return mine[0]
+
+
 class OrganisationList(generics.ListAPIView):
-    """The caller's organisations (GET); anyone signed in creates one and becomes its consultant (POST)."""
+    """The caller's organisations (GET); a firm member creates a client organisation in their firm (POST)."""
 
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilter
@@ -88,12 +102,15 @@ class OrganisationList(generics.ListAPIView):
     @extend_schema(
         request=OrganisationCreateSerializer,
         responses={201: OrganisationSerializer},
-        description="Anyone signed in may create an organisation; its creator becomes its consultant.",
+        description="A member of a firm creates a client organisation in it (`firm`, or their only firm); "
+        "every member of the firm runs it. Someone in no firm gets 403.",
     )
     def post(self, request: Request) -> Response:
         given = OrganisationCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        organisation = services.create_organisation(**given.validated_data, created_by=request.user)
+        data = dict(given.validated_data)
+        firm = _creating_firm(request.user, data.pop("firm", None))
+        organisation = services.create_organisation(firm=firm, **data, created_by=request.user)
         created = _with_role(Organisation.objects.filter(pk=organisation.pk), request.user).get()
         return Response(OrganisationSerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -118,7 +135,7 @@ class OrganisationDetail(generics.RetrieveAPIView):
         require_role(request.user, organisation, MANAGE, action="edit the organisation")
         given = OrganisationUpdateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        services.update_organisation(organisation=organisation, **given.validated_data)
+        services.update_organisation(organisation=organisation, **given.validated_data, changed_by=request.user)
         changed = _with_role(Organisation.objects.filter(pk=organisation.pk), request.user).get()
         return Response(OrganisationSerializer(changed).data)
 
@@ -174,12 +191,14 @@ class MemberDetail(APIView):
         require_role(request.user, membership.organisation, MANAGE, action="change roles")
         given = MemberRoleSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        changed = services.change_role(membership=membership, role=given.validated_data["role"])
+        changed = services.change_role(
+            membership=membership, role=given.validated_data["role"], changed_by=request.user
+        )
         return Response(MembershipSerializer(changed).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, organisation_id: int, id: int) -> Response:
         membership = self.membership(request, organisation_id, id)
         require_role(request.user, membership.organisation, MANAGE, action="remove members")
-        services.remove_member(membership=membership)
+        services.remove_member(membership=membership, removed_by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -15,7 +15,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
 from organisations.errors import NotFound
-from organisations.models import Membership, Organisation, Role
+from organisations.models import Firm, FirmMembership, FirmRole, Organisation, Role
 
 # Ids are 64-bit in every database we run on; a larger one cannot exist (and must not reach SQL).
 MAX_ID = 2**63 - 1
@@ -51,14 +51,29 @@ def require_role(user: Any, organisation: Organisation, roles: Collection[str], 
 
 
 def is_consultant(user: Any) -> bool:
-    """A consultant somewhere (or staff): may create organisations and import rubrics."""
+    """A member (admin or consultant) of at least one firm, or staff: may create organisations and
+    import rubrics into their firm."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_staff or Membership.objects.filter(user=user, role=Role.CONSULTANT).exists()
+    return user.is_staff or FirmMembership.objects.filter(user=user).exists()
+
+
+def require_firm_role(user: Any, firm: Firm, roles: Collection[str], *, action: str) -> str:
+    """The caller's role in the firm, if it is one of `roles`; 403 for another role, 404 outside the firm."""
+    role = firm.role_of(user)
+    if role is None:
+        raise NotFound(f"There is no firm {firm.pk} in your firms.")
+    if role not in roles:
+        raise PermissionDenied(f"As a {FirmRole(role).label.lower()} of {firm.name} you cannot {action}.")
+    return role
+
+
+FIRM_ADMIN = frozenset({FirmRole.ADMIN})
+FIRM_MEMBER = frozenset({FirmRole.ADMIN, FirmRole.CONSULTANT})
 
 
 class IsConsultant(BasePermission):
-    """Signed in, and a consultant of at least one organisation (or staff)."""
+    """Signed in, and a member of at least one firm (or staff)."""
 
     message = "Only consultants can do this."
 

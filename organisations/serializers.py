@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from organisations.models import Membership, Organisation, Role, SizeBand
+from organisations.models import CLIENT_ROLE_CHOICES, Membership, Organisation, Role, SizeBand
 
 
 def _type_problem(field: serializers.Field, value: Any) -> str | None:
@@ -93,10 +93,15 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "industry", "size_band", "role", "created_at"]
+        fields = ["id", "firm", "name", "industry", "size_band", "benchmark_opt_out", "role", "created_at"]
 
 
 class OrganisationCreateSerializer(StrictSerializer):
+    firm = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The firm that will own the organisation; may be left out by a member of exactly one firm.",
+    )
     name = serializers.CharField(max_length=200)
     industry = serializers.CharField(max_length=100, allow_blank=True, default="")
     size_band = serializers.ChoiceField(choices=SizeBand.choices, allow_blank=True, default="")
@@ -106,6 +111,9 @@ class OrganisationUpdateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200, required=False)
     industry = serializers.CharField(max_length=100, allow_blank=True, required=False)
     size_band = serializers.ChoiceField(choices=SizeBand.choices, allow_blank=True, required=False)
+    benchmark_opt_out = serializers.BooleanField(
+        required=False, help_text="True leaves the organisation out of its firm's benchmark."
+    )
 
 
 class UserSummarySerializer(serializers.Serializer):
@@ -125,8 +133,8 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 class MemberAddSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = serializers.ChoiceField(choices=CLIENT_ROLE_CHOICES)
 
 
 class MemberRoleSerializer(StrictSerializer):
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = serializers.ChoiceField(choices=CLIENT_ROLE_CHOICES)

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from organisations import audit
 from organisations.errors import InvalidInput, StateConflict
-from organisations.models import Membership, Organisation, Role, SizeBand
+from organisations.models import CLIENT_ROLES, Firm, FirmMembership, FirmRole, Membership, Organisation, SizeBand
 
 
 def _check_role(role: str) -> str:
-    if role not in Role.values:
-        raise InvalidInput(f"{role!r} is not a role; use one of {', '.join(Role.values)}.", field="role")
+    if role not in CLIENT_ROLES:
+        raise InvalidInput(
+            f"{role!r} is not a role in a client organisation; use one of {', '.join(CLIENT_ROLES)}."
+            " Consultants join the firm instead.",
+            field="role",
+        )
     return role
 
 
@@ -39,21 +45,53 @@ def _check_size_band(size_band: str) -> str:
     return size_band
 
 
+def _check_colour(colour: str) -> str:
+    colour = colour.strip()
+    if len(colour) != 7 or colour[0] != "#" or colour[1:].strip("0123456789abcdefABCDEF"):
+        raise InvalidInput("A colour is written #rrggbb, e.g. #1d3557.", field="colour")
+    return colour.lower()
+
+
 @transaction.atomic
-def create_organisation(*, name: str, created_by: Any, industry: str = "", size_band: str = "") -> Organisation:
-    """A new client organisation, with its creator as its first consultant."""
+def create_firm(*, name: str, created_by: Any, colour: str | None = None) -> Firm:
+    """A new firm (tenant) with its creator as its first admin; branding starts from the settings."""
+    firm = Firm.objects.create(name=_check_name(name), colour=_check_colour(colour or settings.WAYPOINT_FIRM_COLOUR))
+    FirmMembership.objects.create(firm=firm, user=created_by, role=FirmRole.ADMIN)
+    audit.record(action=audit.Action.FIRM_CREATED, summary=f"Created the firm {firm.name}", actor=created_by, firm=firm)
+    return firm
+
+
+@transaction.atomic
+def create_organisation(
+    *, firm: Firm, name: str, created_by: Any, industry: str = "", size_band: str = ""
+) -> Organisation:
+    """A new client organisation of the firm; every member of the firm runs it."""
     organisation = Organisation.objects.create(
-        name=_check_name(name), industry=_check_industry(industry), size_band=_check_size_band(size_band)
+        firm=firm, name=_check_name(name), industry=_check_industry(industry), size_band=_check_size_band(size_band)
     )
-    Membership.objects.create(organisation=organisation, user=created_by, role=Role.CONSULTANT)
+    audit.record(
+        action=audit.Action.ORGANISATION_CREATED,
+        summary=f"Created the organisation {organisation.name}",
+        actor=created_by,
+        organisation=organisation,
+    )
     return organisation
 
 
 def update_organisation(
-    *, organisation: Organisation, name: str | None = None, industry: str | None = None, size_band: str | None = None
+    *,
+    organisation: Organisation,
+    name: str | None = None,
+    industry: str | None = None,
+    size_band: str | None = None,
+    benchmark_opt_out: bool | None = None,
+    changed_by: Any = None,
 ) -> Organisation:
-    """Change an organisation's name, industry or size band (those given); the benchmark filters read the last two."""
-    changes = {}
+    """Change an organisation's name, industry, size band or benchmark opt-out (those given); the
+    benchmark filters read industry and size band."""
+    changes: dict[str, Any] = {}
+    if benchmark_opt_out is not None:
+        changes["benchmark_opt_out"] = bool(benchmark_opt_out)
     if name is not None:
         changes["name"] = _check_name(name)
     if industry is not None:
@@ -64,6 +102,13 @@ def update_organisation(
         setattr(organisation, field, value)
     if changes:
         organisation.save(update_fields=list(changes))
+        audit.record(
+            action=audit.Action.ORGANISATION_CHANGED,
+            summary=f"Changed {', '.join(sorted(changes)).replace('_', ' ')} of {organisation.name}",
+            actor=changed_by,
+            organisation=organisation,
+            details=dict(changes),
+        )
     return organisation
 
 
@@ -86,40 +131,34 @@ def add_member(*, organisation: Organisation, email: str, role: str) -> Membersh
     return Membership.objects.create(organisation=organisation, user=users[0], role=role)
 
 
-def _lock_consultants(organisation: Organisation) -> int:
-    """Count the organisation's consultants, locking their rows so two removals cannot race."""
-    return len(
-        list(
-            Membership.objects.select_for_update()
-            .filter(organisation=organisation, role=Role.CONSULTANT)
-            .values_list("id", flat=True)
-        )
-    )
-
-
 @transaction.atomic
-def change_role(*, membership: Membership, role: str) -> Membership:
-    """Change a member's role; the organisation always keeps at least one consultant."""
+def change_role(*, membership: Membership, role: str, changed_by: Any = None) -> Membership:
+    """Change a client-side member's role (leader or viewer)."""
     _check_role(role)
-    membership = Membership.objects.select_for_update().select_related("organisation").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update().select_related("organisation__firm", "user").get(pk=membership.pk)
+    )
     if membership.role == role:
         return membership
-    if membership.role == Role.CONSULTANT and _lock_consultants(membership.organisation) <= 1:
-        raise StateConflict(
-            f"{membership.organisation.name} needs at least one consultant; add another before changing this role.",
-            field="role",
-        )
-    membership.role = role
+    before, membership.role = membership.role, role
     membership.save(update_fields=["role"])
+    audit.record(
+        action=audit.Action.MEMBER_ROLE_CHANGED,
+        summary=f"Changed {audit.actor_label(membership.user)} from {before} to {role} in {membership.organisation}",
+        actor=changed_by,
+        organisation=membership.organisation,
+    )
     return membership
 
 
 @transaction.atomic
-def remove_member(*, membership: Membership) -> None:
-    """Take a member out of the organisation; the last consultant cannot be removed."""
-    membership = Membership.objects.select_for_update().select_related("organisation").get(pk=membership.pk)
-    if membership.role == Role.CONSULTANT and _lock_consultants(membership.organisation) <= 1:
-        raise StateConflict(
-            f"{membership.organisation.name} needs at least one consultant; add another before removing this one."
-        )
+def remove_member(*, membership: Membership, removed_by: Any = None) -> None:
+    """Take a client-side member out of the organisation."""
+    membership = Membership.objects.select_related("organisation__firm", "user").get(pk=membership.pk)
+    audit.record(
+        action=audit.Action.MEMBER_REMOVED,
+        summary=f"Removed {audit.actor_label(membership.user)} ({membership.role}) from {membership.organisation}",
+        actor=removed_by,
+        organisation=membership.organisation,
+    )
     membership.delete()

@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
 from assessment.models import Assessment, Response
-from organisations.models import Membership, Role
+from organisations.models import FirmMembership, Membership, Organisation, Role
 
 
 class LoginView(auth_views.LoginView):
@@ -43,11 +43,12 @@ def overview_url(organisation_id: int) -> str | None:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Each organisation of the user, with its assessments and what their role lets them do there."""
-    memberships = list(
-        Membership.objects.filter(user=request.user).select_related("organisation").order_by("organisation__name")
-    )
+    firm_ids = set(FirmMembership.objects.filter(user=request.user).values_list("firm_id", flat=True))
+    client_roles = dict(Membership.objects.filter(user=request.user).values_list("organisation_id", "role"))
+    visible = Organisation.objects.visible_to(request.user).order_by("name", "id")
+    roles = {o.pk: Role.CONSULTANT if o.firm_id in firm_ids else client_roles[o.pk] for o in visible}
     assessments = (
-        Assessment.objects.filter(organisation__in=[m.organisation_id for m in memberships])
+        Assessment.objects.filter(organisation__in=list(roles))
         .annotate(submitted=Count("responses", filter=Q(responses__submitted_at__isnull=False)))
         .order_by("organisation_id", "-period", "id")
     )
@@ -63,14 +64,14 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     organisations = [
         {
-            "organisation": m.organisation,
-            "role": m.role,
-            "role_name": Role(m.role).label,
-            "can_invite": m.role in (Role.CONSULTANT, Role.LEADER),
-            "overview_url": overview_url(m.organisation_id),
-            "assessments": by_organisation.get(m.organisation_id, []),
+            "organisation": organisation,
+            "role": roles[organisation.pk],
+            "role_name": Role(roles[organisation.pk]).label,
+            "can_invite": roles[organisation.pk] in (Role.CONSULTANT, Role.LEADER),
+            "overview_url": overview_url(organisation.pk),
+            "assessments": by_organisation.get(organisation.pk, []),
         }
-        for m in memberships
+        for organisation in visible
     ]
-    consults = any(m.role == Role.CONSULTANT for m in memberships)
+    consults = bool(firm_ids)
     return render(request, "organisations/home.html", {"organisations": organisations, "nav_portfolio": consults})

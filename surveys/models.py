@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessment.models import Assessment, Response
-from organisations.models import Role
+from organisations.models import Membership, Organisation, Role
 
 
 class InvitationStatus(models.TextChoices):
@@ -30,10 +30,11 @@ class InvitationQuerySet(models.QuerySet):
         """Invitations of the organisations where the user may invite: consultants and leaders."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
+        leads = Membership.objects.filter(user=user, role=Role.LEADER).values("organisation_id")
         return self.filter(
-            assessment__organisation__memberships__user=user,
-            assessment__organisation__memberships__role__in=[Role.CONSULTANT, Role.LEADER],
-        ).distinct()
+            Q(assessment__organisation__in=Organisation.objects.of_firms_of(user))
+            | Q(assessment__organisation_id__in=leads)
+        )
 
     def pending(self) -> InvitationQuerySet:
         """Not revoked and not yet submitted: the ones a reminder may go to."""

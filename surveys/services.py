@@ -30,10 +30,11 @@ from django.utils import timezone
 
 from assessment import services as assessment_services
 from assessment.models import Assessment, AssessmentState, Response, RubricVersion
+from organisations import services as organisation_services
 from organisations import sql
 from organisations.errors import Gone, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import FieldErrors
-from organisations.models import Membership, Organisation, Role
+from organisations.models import Organisation
 from organisations.text import control_character_in
 from surveys import tokens
 from surveys.models import Invitation
@@ -469,7 +470,8 @@ def default_rubric_version() -> RubricVersion:
 def sign_up_leader(
     *, name: str, email: str, password: str, company: str, team_groups: Sequence[str] = ()
 ) -> SelfAssessment:
-    """Create the leader's account, organisation and membership, and start their self-assessment.
+    """Create the leader's account, a firm for their company with them as its admin, the company as
+    the firm's organisation, and start their self-assessment.
 
     The assessment uses the default rubric with the sales leadership group (plus the groups of
     a team they will invite), is opened at once, and the leader's own response is started.
@@ -491,8 +493,8 @@ def sign_up_leader(
         raise InvalidInput(" ".join(error.messages), field="password") from None
     user.set_password(password)
     user.save()
-    organisation = Organisation.objects.create(name=company)
-    Membership.objects.create(user=user, organisation=organisation, role=Role.LEADER)
+    firm = organisation_services.create_firm(name=company, created_by=user)
+    organisation = organisation_services.create_organisation(firm=firm, name=company, created_by=user)
     version = default_rubric_version()
     known = [g["key"] for g in version.respondent_groups]
     lead = LEADER_GROUP if LEADER_GROUP in known else known[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 
-from organisations.models import Membership, Organisation, Role
+from organisations.models import Firm, FirmMembership, FirmRole, Membership, Organisation, Role
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -19,20 +19,51 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
+class FirmFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Firm
+
+    name = factory.Sequence(lambda n: f"Firm {n} Partners")
+
+
+class FirmMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FirmMembership
+
+    user = factory.SubFactory(UserFactory)
+    firm = factory.SubFactory(FirmFactory)
+    role = FirmRole.CONSULTANT
+
+
 class OrganisationFactory(factory.django.DjangoModelFactory):
+    """A client organisation, in a firm of its own unless one is given."""
+
     class Meta:
         model = Organisation
 
+    firm = factory.SubFactory(FirmFactory)
     name = factory.Sequence(lambda n: f"Client {n} Ltd")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
+    """A person with a role towards an organisation: `consultant` makes them a consultant of its firm
+    (a FirmMembership, returned as is); `leader` and `viewer` are client-side memberships."""
+
     class Meta:
         model = Membership
 
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Role.CONSULTANT
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if kwargs.get("role") == Role.CONSULTANT:
+            membership, _ = FirmMembership.objects.get_or_create(
+                user=kwargs["user"], firm=kwargs["organisation"].firm, defaults={"role": FirmRole.CONSULTANT}
+            )
+            return membership
+        return super()._create(model_class, *args, **kwargs)
 
 
 def rubric_document(**overrides) -> dict:
@@ -163,3 +194,9 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     secret = factory.LazyFunction(_invitation_secret)
     digest = factory.LazyAttribute(lambda o: _invitation_digest(o.secret))
     expires_at = factory.LazyFunction(_invitation_expiry)
+
+
+def consult_for(user, organisation, role: str = FirmRole.CONSULTANT) -> FirmMembership:
+    """Make the user a member of the organisation's firm (so they consult for all its clients)."""
+    membership, _ = FirmMembership.objects.get_or_create(user=user, firm=organisation.firm, defaults={"role": role})
+    return membership

@@ -110,7 +110,7 @@ def build_world(*, organisation, consultant, leader, viewer, outsider, rubric_ve
         created_by=consultant,
     )
 
-    other = outsider.memberships.get().organisation
+    other = Organisation.objects.of_firms_of(outsider).get()
     outsider_assessment = services.create_assessment(
         organisation=other, period="FY2026", title="Contoso FY2026", rubric_version=rubric_version
     )

@@ -13,7 +13,7 @@ from assessment.queries import assessment_roadmap
 from organisations.models import Membership, Role
 from reports import services as report_services
 from reports.models import Report
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, UserFactory, consult_for
 from tests.reports.conftest import respond
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,7 +58,7 @@ def two_years_of_northwind() -> tuple[object, Report, Report]:
     version = assessment_services.import_rubric(document=DEFAULT_RUBRIC.read_text()).version
     organisation = OrganisationFactory(name="Northwind Traders")
     consultant = UserFactory(username="consultant")
-    Membership.objects.create(user=consultant, organisation=organisation, role=Role.CONSULTANT)
+    consult_for(consultant, organisation)
     Membership.objects.create(
         user=UserFactory(username="ceo", first_name="Morgan"), organisation=organisation, role=Role.VIEWER
     )
@@ -76,7 +76,7 @@ def two_years_of_northwind() -> tuple[object, Report, Report]:
     assessment_services.set_outcomes(assessment=last_year, values={"win_rate": 21, "attrition": 19})
     assessment_services.set_outcomes(assessment=this_year, values={"win_rate": 27, "attrition": 16})
     other = OrganisationFactory(name="Contoso Rivals")
-    Membership.objects.create(user=consultant, organisation=other, role=Role.CONSULTANT)
+    consult_for(consultant, other)
     theirs = closed_year(other, version, consultant, "FY2026", dict.fromkeys(DIMENSIONS, "4"))
     return organisation, ready_report(this_year, consultant), ready_report(theirs, consultant)
 

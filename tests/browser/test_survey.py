@@ -10,9 +10,8 @@ from playwright.sync_api import expect
 
 from assessment import services as assessment_services
 from assessment.models import Answer, Response
-from organisations.models import Membership, Role
 from surveys import services, tokens
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, UserFactory, consult_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +24,7 @@ def open_invitation(live_server, *, group: str = "reps") -> tuple[str, object]:
     version = assessment_services.import_rubric(document=DEFAULT_RUBRIC.read_text()).version
     organisation = OrganisationFactory(name="Northwind Traders")
     consultant = UserFactory(username="consultant")
-    Membership.objects.create(user=consultant, organisation=organisation, role=Role.CONSULTANT)
+    consult_for(consultant, organisation)
     assessment = assessment_services.create_assessment(
         organisation=organisation,
         period="FY2026",

@@ -11,12 +11,12 @@ from playwright.sync_api import expect
 from assessment import services as assessment_services
 from assessment.models import Assessment
 from assessment.queries import load_rubric
-from organisations.models import Membership, Organisation, Role
+from organisations.models import Organisation, Role
 from reports import services as report_services
 from reports.models import Report
 from reports.tasks import render_report
 from surveys.models import Invitation
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, UserFactory, consult_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ def consultant(db):
     """A consultant with one existing client, so the portfolio is not empty."""
     assessment_services.import_rubric(document=DEFAULT_RUBRIC.read_text())
     user = UserFactory(username="consultant", first_name="Cara")
-    Membership.objects.create(user=user, organisation=OrganisationFactory(name="Contoso"), role=Role.CONSULTANT)
+    consult_for(user, OrganisationFactory(name="Contoso"))
     return user
 
 

@@ -4,11 +4,13 @@ import pytest
 
 from assessment import services
 from assessment.models import Answer, Assessment, Initiative, Response, Target
-from organisations.models import Membership, Organisation
+from organisations.models import Membership, Organisation, Role
+from tests.factories import MembershipFactory, consult_for
 
 
 @pytest.fixture
-def two_tenants(open_assessment, other_organisation, default_rubric, outsider):
+def two_tenants(open_assessment, other_organisation, default_rubric, outsider, viewer):
+    MembershipFactory(organisation=other_organisation, role=Role.VIEWER, user__username="their-viewer")
     theirs = services.create_assessment(
         organisation=other_organisation, period="FY2026", rubric_version=default_rubric, targets={"technology": 4}
     )
@@ -34,7 +36,7 @@ def test_a_user_sees_only_their_organisations_rows(two_tenants, consultant, outs
 
 
 def test_a_consultant_of_many_organisations_sees_each_of_them(two_tenants, consultant, other_organisation):
-    Membership.objects.create(user=consultant, organisation=other_organisation, role="consultant")
+    consult_for(consultant, other_organisation)
     assert Assessment.objects.visible_to(consultant).count() == 2
     assert Organisation.objects.visible_to(consultant).count() == 2
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from assessment import services as assessment_services
-from organisations.models import Membership, Role
 from surveys import services
+from tests.factories import consult_for
 
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 
@@ -50,7 +50,7 @@ def test_repeated_failures_lock_the_sign_in_out_with_a_clear_message(client, con
 def test_a_consultant_sees_each_organisations_assessments_with_their_links(
     client, consultant, open_assessment, draft_assessment, other_organisation
 ):
-    Membership.objects.create(user=consultant, organisation=other_organisation, role=Role.CONSULTANT)
+    consult_for(consultant, other_organisation)
     assessment_services.create_assessment(
         organisation=other_organisation, period="FY2030", rubric_version=open_assessment.rubric_version
     )
@@ -108,8 +108,8 @@ def test_the_home_page_takes_a_bounded_number_of_queries(
 
     for n in range(count):
         organisation = OrganisationFactory()
-        Membership.objects.create(user=consultant, organisation=organisation, role=Role.CONSULTANT)
+        consult_for(consultant, organisation)
         assessment_services.create_assessment(organisation=organisation, period=f"FY{n}", rubric_version=default_rubric)
     client.force_login(consultant)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get(reverse("home")).status_code == 200

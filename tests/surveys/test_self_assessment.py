@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from assessment import services as assessment_services
 from assessment.models import Assessment, Response, RubricVersion
-from organisations.models import Membership, Organisation, Role
+from organisations.models import FirmMembership, FirmRole, Organisation
 from surveys.services import DEFAULT_RUBRIC_FILE
+from tests.factories import consult_for
 from tests.surveys.test_results import PATTERN
 
 SIGN_UP = {
@@ -67,7 +68,8 @@ def test_signing_up_creates_the_account_organisation_and_an_open_self_assessment
     assert user.check_password(SIGN_UP["password"])
     organisation = Organisation.objects.get()
     assert organisation.name == "Initech"
-    assert Membership.objects.get().role == Role.LEADER
+    assert FirmMembership.objects.get(user=user).role == FirmRole.ADMIN
+    assert organisation.firm.name == "Initech"
     assessment = Assessment.objects.get()
     assert (assessment.organisation, assessment.state, assessment.respondent_groups) == (
         organisation,
@@ -171,7 +173,7 @@ def test_nobody_else_reaches_a_leaders_own_response_not_even_their_consultant(cl
     answer_with_pattern(response)
     client.post(own_url(response, "review"))
     consultant = user_factory(username="their-consultant")
-    Membership.objects.create(user=consultant, organisation=Organisation.objects.get(), role=Role.CONSULTANT)
+    consult_for(consultant, Organisation.objects.get())
     client.force_login(consultant)
     for name in ("start", "review", "thanks", "results", "summary"):
         assert client.get(own_url(response, name)).status_code == 404, name

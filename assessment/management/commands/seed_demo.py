@@ -14,7 +14,7 @@ from assessment import services
 from assessment.models import Assessment, RubricVersion
 from assessment.queries import load_rubric
 from assessment.rubric import Rubric
-from organisations.models import Membership, Organisation, Role
+from organisations.models import Firm, FirmMembership, FirmRole, Membership, Organisation, Role
 
 DEMO_PASSWORD = "waypoint-demo"
 DEFAULT_RUBRIC = Path(settings.BASE_DIR) / "assessment" / "rubrics" / "sales-transformation.yaml"
@@ -88,6 +88,7 @@ PEERS = [
     ("Hooli Cloud", "Software", "101-500", 3.6),
     ("Vandelay Industries", "Industrial automation", "1-20", 1.8),
     ("Wayne Freight", "Logistics", "21-100", 2.9),
+    ("Soylent Foods", "Food and drink", "101-500", 2.4),
 ]
 COMMENTS = [
     "Deals stall after the first demo because we never agree next steps with the buyer.",
@@ -138,8 +139,12 @@ def seed(version: RubricVersion) -> bool:
     rng = random.Random(2026)
     rubric = load_rubric(version).rubric
 
-    acme = Organisation.objects.create(name="Acme Robotics", industry="Industrial automation", size_band="21-100")
-    Membership.objects.create(user=consultant, organisation=acme, role=Role.CONSULTANT)
+    # Waypoint Advisory: the consultant's firm, with Acme and the peers as its clients.
+    firm = Firm.objects.create(name=settings.WAYPOINT_FIRM_NAME, colour=settings.WAYPOINT_FIRM_COLOUR)
+    FirmMembership.objects.create(user=consultant, firm=firm, role=FirmRole.ADMIN)
+    acme = Organisation.objects.create(
+        firm=firm, name="Acme Robotics", industry="Industrial automation", size_band="21-100"
+    )
     Membership.objects.create(user=viewer, organisation=acme, role=Role.VIEWER)
     for period, truth in HISTORY.items():
         assessment = services.create_assessment(
@@ -159,9 +164,12 @@ def seed(version: RubricVersion) -> bool:
         services.set_outcomes(assessment=assessment, values=OUTCOMES[period])
     _seed_initiatives(Assessment.objects.get(organisation=acme, period="FY2025"))
 
-    globex = Organisation.objects.create(name="Globex Software", industry="Software", size_band="21-100")
-    Membership.objects.create(user=consultant, organisation=globex, role=Role.CONSULTANT)
-    Membership.objects.create(user=leader, organisation=globex, role=Role.LEADER)
+    # Globex runs its own self-assessment: a firm of its own, with its sales leader as admin.
+    globex_firm = Firm.objects.create(name="Globex Software", colour=settings.WAYPOINT_FIRM_COLOUR)
+    FirmMembership.objects.create(user=leader, firm=globex_firm, role=FirmRole.ADMIN)
+    globex = Organisation.objects.create(
+        firm=globex_firm, name="Globex Software", industry="Software", size_band="21-100"
+    )
     self_assessment = services.create_assessment(
         organisation=globex,
         period="FY2026",
@@ -175,8 +183,7 @@ def seed(version: RubricVersion) -> bool:
     _respond(rng, rubric, self_assessment, "sales-leadership", truth, submit=False, user=leader, share=0.5)
 
     for name, industry, size_band, level in PEERS:
-        peer = Organisation.objects.create(name=name, industry=industry, size_band=size_band)
-        Membership.objects.create(user=consultant, organisation=peer, role=Role.CONSULTANT)
+        peer = Organisation.objects.create(firm=firm, name=name, industry=industry, size_band=size_band)
         assessment = services.create_assessment(
             organisation=peer, period="FY2026", rubric_version=version, created_by=consultant
         )

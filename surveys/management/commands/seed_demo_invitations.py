@@ -11,7 +11,7 @@ from django.db import transaction
 
 from assessment import services as assessment_services
 from assessment.models import Assessment, AssessmentState
-from organisations.models import Organisation, Role
+from organisations.models import Organisation
 from surveys import services
 from surveys.models import Invitation
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
     def open_assessment(self, organisation: Organisation) -> Assessment:
         assessment = Assessment.objects.filter(organisation=organisation, period=PERIOD).first()
         if assessment is None:
-            consultant = organisation.memberships.filter(role=Role.CONSULTANT).select_related("user").first()
+            consultant = organisation.firm.memberships.select_related("user").first()
             assessment = assessment_services.create_assessment(
                 organisation=organisation,
                 period=PERIOD,
