@@ -163,6 +163,19 @@ SITE_URL = env.str("SITE_URL", default="").rstrip("/") or (
     "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
 )
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=30)
+# Respondents' email addresses are erased this many days after their assessment closes; the
+# anonymous answers stay.
+INVITATION_RETENTION_DAYS = env.int("INVITATION_RETENTION_DAYS", default=90)
+# Invitations to join a firm or an organisation expire after this many days.
+MEMBER_INVITATION_TTL_DAYS = env.int("MEMBER_INVITATION_TTL_DAYS", default=7)
+
+# --- Anonymity (PRODUCT.md: Anonymity rules; read through assessment/anonymity.py only) -------
+
+# Nothing derived from fewer people than this is shown to anyone. Three is the floor: with two,
+# each of them can work out the other's answers from a mean.
+MIN_RESPONDENTS = env.int("MIN_RESPONDENTS", default=3)
+if MIN_RESPONDENTS < 3:
+    raise ImproperlyConfigured("MIN_RESPONDENTS must be 3 or more: below 3, answers can be told apart.")
 # Reminders go to invitations not yet submitted, this many days after the last email, at most N times.
 REMINDER_INTERVAL_DAYS = env.int("REMINDER_INTERVAL_DAYS", default=3)
 REMINDER_MAX = env.int("REMINDER_MAX", default=3)
