@@ -126,8 +126,7 @@ def test_progress_counts_responses_started_and_submitted_per_group(consultant, o
 
 
 def test_assessments_filter_by_organisation_state_and_period(consultant, organisation, default_rubric, api_client):
-    second = OrganisationFactory(name="Second Client")
-    second.memberships.create(user=consultant, role="consultant")
+    second = OrganisationFactory(name="Second Client", firm=organisation.firm)
     for org, period in [
         (organisation, "FY2024"),
         (organisation, "FY2025"),

@@ -4,13 +4,19 @@ from django.urls import reverse
 from assessment.models import Assessment, Response
 from assessment.portfolio import peer_benchmark
 from assessment.queries import assessment_scores
-from organisations.models import Organisation
+from organisations.models import Firm, Organisation
 
 
 def test_the_demo_is_created_once_with_three_years_of_believable_history(db):
     call_command("seed_demo")
     call_command("seed_demo")
-    assert Organisation.objects.count() == 8
+    advisory = Firm.objects.get(name="Waypoint Advisory")
+    assert list(advisory.memberships.values_list("user__username", "role")) == [("consultant", "admin")]
+    assert advisory.organisations.count() == 8
+    globex_firm = Firm.objects.get(name="Globex Software")
+    assert list(globex_firm.memberships.values_list("user__username", "role")) == [("leader", "admin")]
+    assert [o.name for o in globex_firm.organisations.all()] == ["Globex Software"]
+    assert Organisation.objects.count() == 9
     acme = Organisation.objects.get(name="Acme Robotics")
     years = list(Assessment.objects.filter(organisation=acme).order_by("period"))
     assert [a.period for a in years] == ["FY2024", "FY2025", "FY2026"]
@@ -25,11 +31,11 @@ def test_the_demo_is_created_once_with_three_years_of_believable_history(db):
     in_progress = Assessment.objects.get(organisation__name="Globex Software")
     assert in_progress.state == "open"
     assert Response.objects.filter(assessment=in_progress, submitted_at__isnull=True).count() == 1
-    # Acme reported its business results each year, and the consultant's six other clients make
-    # the portfolio benchmark of Acme's latest assessment big enough to show.
+    # Acme reported its business results each year, and the firm's seven other clients make the
+    # benchmark of Acme's latest assessment big enough to show (Globex, in a firm of its own, is no peer).
     assert [a.outcome.win_rate for a in years] == [17.0, 19.5, 23.0]
     benchmark = peer_benchmark(years[-1])
-    assert benchmark.shown and benchmark.peers == 6
+    assert benchmark.shown and benchmark.peers == 7
     assert all(d.percentile is not None for d in benchmark.dimensions)
 
 
