@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from django.conf import settings
 from django.db import transaction
 from drf_spectacular.generators import SchemaGenerator
@@ -67,13 +69,13 @@ def _request(client, case: Case, world: World, params: dict) -> tuple[int, str, 
     return response.status_code, text, parsed
 
 
-def _problems_of(case: Case, world: World) -> list[str]:
-    name = f"{case.method} {case.path}"
+def _problems_of(case: Case, world: World, outsider: Any) -> list[str]:
+    name = f"{case.method} {case.path} as {outsider.username}"
     problems = []
     params = dict(case.params(world))
     before = fingerprint(world)
     anonymous = case.expect == TOKEN_SCOPED
-    client = token_client(None if anonymous else world.outsider)
+    client = token_client(None if anonymous else outsider)
     status, text, body = _request(client, case, world, params)
     if case.expect == NOT_FOUND and status != 404:
         problems.append(f"{name}: expected 404, got {status}: {text[:200]}")
@@ -96,7 +98,8 @@ def _problems_of(case: Case, world: World) -> list[str]:
     return problems
 
 
-def test_another_organisations_user_reaches_none_of_our_objects(world):
+@pytest.mark.parametrize("who", ["outsider_admin", "outsider"])
+def test_another_firms_admin_and_consultant_reach_none_of_our_objects(world, who):
     load_cases()
     operations = schema_operations()
     problems: list[str] = []
@@ -106,7 +109,7 @@ def test_another_organisations_user_reaches_none_of_our_objects(world):
             continue  # reported by test_every_operation_in_the_schema_has_an_isolation_case
         # Each case runs in a savepoint rolled back afterwards, so cases cannot affect one another.
         with transaction.atomic():
-            problems.extend(_problems_of(case, world))
+            problems.extend(_problems_of(case, world, getattr(world, who)))
             transaction.set_rollback(True)
     assert problems == []
 
