@@ -61,9 +61,20 @@ from assessment.year_over_year import AssessmentSnapshot, compare, trends
 from organisations.errors import InvalidInput, NotFound
 from organisations.exceptions import FieldErrors
 from organisations.models import Organisation
-from organisations.permissions import MANAGE, READ, RUN, ConsultantForWrites, require_role, visible_object
+from organisations.permissions import (
+    FIRM_MEMBER,
+    MANAGE,
+    READ,
+    RUN,
+    ConsultantForWrites,
+    acting_firm,
+    require_firm_role,
+    require_role,
+    visible_object,
+)
 
-# The rubric shipped in assessment/rubrics/: an assessment created without one uses its latest version.
+# The rubric shipped in assessment/rubrics/: an assessment created without one uses its latest
+# built-in version, never a firm's rubric.
 DEFAULT_RUBRIC_KEY = "sales-transformation"
 
 
@@ -90,7 +101,8 @@ def _rubric_versions() -> QuerySet[RubricVersion]:
 
 
 class RubricList(generics.ListAPIView):
-    """The rubric catalogue (GET, every signed-in user); a consultant imports a YAML document (POST)."""
+    """The rubric catalogue (GET: the built-ins and the caller's firms' own); a firm member imports a
+    YAML document into their firm (POST)."""
 
     serializer_class = RubricVersionSerializer
     filterset_class = RubricVersionFilter
@@ -102,18 +114,28 @@ class RubricList(generics.ListAPIView):
     @extend_schema(
         request=RubricImportSerializer,
         responses={201: RubricImportResultSerializer, 200: RubricImportResultSerializer},
-        summary="Import a rubric",
+        summary="Import a rubric into the caller's firm",
         description=(
             "Validates the whole document and reports every problem with its location, as "
             "`manage.py import_rubric` does (in `fields.document`); nothing is half-imported. "
-            "Identical content returns the stored version (200); changed content a new version (201)."
+            "The rubric belongs to the firm (`firm`, or the caller's only firm; someone in no firm gets 403) "
+            "and is visible and usable only inside it. Built-in rubrics never change through the API: "
+            "a document with a built-in's key, or any key the firm does not own, is stored under the firm's "
+            "own key (`<firm>-<id>-<key>`), with `based_on` naming what it came from. The document's "
+            "`version` is ignored: the server numbers the versions of a key 1, 2, 3... "
+            "Content identical to a stored version (the firm's, or the built-in one) returns that version "
+            "(200); changed content becomes the next version (201)."
         ),
     )
     def post(self, request: Request) -> Response:
         given = RubricImportSerializer(data=request.data)
         given.is_valid(raise_exception=True)
+        firm = acting_firm(request.user, given.validated_data.get("firm"), action="import rubrics")
+        require_firm_role(request.user, firm, FIRM_MEMBER, action="import rubrics")
         try:
-            result = services.import_rubric(document=given.validated_data["document"])
+            result = services.import_rubric(
+                document=given.validated_data["document"], firm=firm, imported_by=request.user
+            )
         except RubricInvalid as exc:
             # The pure rubric module knows nothing of HTTP; its list of problems becomes field errors.
             problems = len(exc.errors)
@@ -135,6 +157,9 @@ class RubricDetail(APIView):
         tree = {f: getattr(rubric, f) for f in fields}
         tree.update(
             id=version.pk,
+            firm=version.rubric.firm_id,
+            built_in=version.rubric.is_built_in,
+            based_on=version.rubric.based_on,
             frozen=version.frozen,
             respondent_groups=rubric.respondent_groups,
             answer_sets=rubric.answer_sets,
@@ -198,9 +223,11 @@ class AssessmentList(generics.ListAPIView):
         )
         require_role(request.user, organisation, RUN, action="create assessments")
         if "rubric" in data:
-            version = visible_object(RubricVersion.objects.all(), request.user, data["rubric"], name="rubric version")
+            # Another firm's rubric version is not found, exactly like one that does not exist.
+            offered = RubricVersion.objects.offered_for(organisation, request.user)
+            version = visible_object(offered, request.user, data["rubric"], name="rubric version")
         else:
-            latest = RubricVersion.objects.latest_of(DEFAULT_RUBRIC_KEY)
+            latest = RubricVersion.objects.latest_built_in(DEFAULT_RUBRIC_KEY)
             if latest is None:
                 raise InvalidInput("Choose a rubric version: the default rubric is not installed.", field="rubric")
             version = latest

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from assessment.models import InitiativeStatus, RubricVersion
 from assessment.outcomes import OUTCOME_KPIS
@@ -40,15 +41,18 @@ class OrganisationForm(forms.Form):
 
 class RubricVersionChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: RubricVersion) -> str:
-        return f"{obj.name} (version {obj.version})"
+        owner = "" if obj.rubric.is_built_in else "your firm's, "
+        return f"{obj.name} ({owner}version {obj.version})"
 
 
 class AssessmentForm(forms.Form):
-    """A new assessment of one rubric version: its groups and dimensions give the choices."""
+    """A new assessment of one rubric version: its groups and dimensions give the choices.
 
-    rubric_version = RubricVersionChoice(
-        label="Rubric", queryset=RubricVersion.objects.select_related("rubric"), empty_label=None
-    )
+    `versions` are the rubric versions offered to this organisation and user (built-ins and the
+    firm's own, RubricVersionQuerySet.offered_for); another firm's is not a valid choice.
+    """
+
+    rubric_version = RubricVersionChoice(label="Rubric", queryset=RubricVersion.objects.none(), empty_label=None)
     period = TextField(
         label="Period", max_length=40, help_text="A label that sorts in time order, e.g. FY2026 or 2026-H1"
     )
@@ -64,8 +68,9 @@ class AssessmentForm(forms.Form):
         help_text="So that ten reps do not drown out two leaders",
     )
 
-    def __init__(self, version: RubricVersion, rubric: Rubric, *args: Any, **kwargs: Any):
+    def __init__(self, version: RubricVersion, rubric: Rubric, *args: Any, versions: QuerySet, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.fields["rubric_version"].queryset = versions  # type: ignore[attr-defined]
         self.fields["rubric_version"].initial = version.pk
         groups = [(g.key, g.name) for g in rubric.respondent_groups]
         self.fields["respondent_groups"].choices = groups

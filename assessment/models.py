@@ -19,9 +19,12 @@ class RubricQuerySet(models.QuerySet["Rubric"]):
             return self.none()
         return self.filter(Q(firm__isnull=True) | Q(firm__in=Firm.objects.visible_to(user)))
 
-    def usable_by(self, firm: Firm) -> RubricQuerySet:
-        """The rubrics an organisation of this firm may be assessed against."""
+    def usable_by(self, firm: Firm | int) -> RubricQuerySet:
+        """The rubrics an organisation of this firm (or firm id) may be assessed against."""
         return self.filter(Q(firm__isnull=True) | Q(firm=firm))
+
+    def built_in(self) -> RubricQuerySet:
+        return self.filter(firm__isnull=True)
 
 
 class Rubric(models.Model):
@@ -56,11 +59,20 @@ class RubricVersionQuerySet(models.QuerySet["RubricVersion"]):
         """Built-in rubrics are readable by every signed-in user; a firm's only inside the firm."""
         return self.filter(rubric__in=Rubric.objects.visible_to(user))
 
-    def usable_by(self, firm: Firm) -> RubricVersionQuerySet:
+    def usable_by(self, firm: Firm | int) -> RubricVersionQuerySet:
         return self.filter(rubric__in=Rubric.objects.usable_by(firm))
 
-    def latest_of(self, key: str) -> RubricVersion | None:
-        return self.filter(rubric__key=key).order_by("-version").first()
+    def built_in(self) -> RubricVersionQuerySet:
+        return self.filter(rubric__firm__isnull=True)
+
+    def offered_for(self, organisation: Organisation, user: Any) -> RubricVersionQuerySet:
+        """The versions a new assessment of this organisation may use, as this user sees them:
+        the built-ins, and its firm's own when the user is a member of that firm."""
+        return self.usable_by(organisation.firm_id).visible_to(user)
+
+    def latest_built_in(self, key: str) -> RubricVersion | None:
+        """The newest version of a built-in rubric: what a default resolves to, never a firm's rubric."""
+        return self.built_in().filter(rubric__key=key).order_by("-version").first()
 
 
 class RubricVersion(models.Model):

@@ -62,13 +62,37 @@ class RespondentGroupSerializer(serializers.Serializer):
 
 class RubricVersionSerializer(serializers.ModelSerializer):
     key = serializers.CharField(source="rubric.key", read_only=True)
+    firm = serializers.IntegerField(
+        source="rubric.firm_id", read_only=True, allow_null=True, help_text="The owning firm; null for a built-in."
+    )
+    built_in = serializers.BooleanField(
+        source="rubric.is_built_in",
+        read_only=True,
+        help_text="Shipped with Waypoint: readable by all, changed by none.",
+    )
+    based_on = serializers.CharField(
+        source="rubric.based_on", read_only=True, help_text="A firm's rubric: the key and version it was imported from."
+    )
     frozen = serializers.BooleanField(read_only=True, help_text="Used by an assessment: it can never change.")
     scale = LevelSerializer(many=True, read_only=True)
     respondent_groups = RespondentGroupSerializer(many=True, read_only=True)
 
     class Meta:
         model = RubricVersion
-        fields = ["id", "key", "version", "name", "description", "scale", "respondent_groups", "frozen", "imported_at"]
+        fields = [
+            "id",
+            "key",
+            "version",
+            "firm",
+            "built_in",
+            "based_on",
+            "name",
+            "description",
+            "scale",
+            "respondent_groups",
+            "frozen",
+            "imported_at",
+        ]
 
 
 class OptionSerializer(serializers.Serializer):
@@ -132,6 +156,9 @@ class RubricTreeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     key = serializers.CharField()
     version = serializers.IntegerField()
+    firm = serializers.IntegerField(allow_null=True, help_text="The owning firm; null for a built-in.")
+    built_in = serializers.BooleanField()
+    based_on = serializers.CharField(help_text="A firm's rubric: the key and version it was imported from.")
     name = serializers.CharField()
     description = serializers.CharField()
     coverage_threshold = serializers.FloatField()
@@ -147,6 +174,9 @@ class RubricTreeSerializer(serializers.Serializer):
 class RubricImportSerializer(StrictSerializer):
     document = serializers.CharField(
         max_length=2_000_000, trim_whitespace=False, help_text="The rubric as YAML text (docs/rubric-format.md)."
+    )
+    firm = id_field(
+        required=False, help_text="The firm that will own the rubric; may be left out by a member of one firm only."
     )
 
 
@@ -204,7 +234,10 @@ class AssessmentCreateSerializer(StrictSerializer):
     organisation = id_field()
     period = serializers.CharField(max_length=40, help_text="A label that sorts in time order, e.g. FY2026.")
     title = serializers.CharField(max_length=200, allow_blank=True, default="")
-    rubric = id_field(required=False, help_text="A rubric version id; default: the latest default rubric.")
+    rubric = id_field(
+        required=False,
+        help_text="A rubric version id: a built-in or the firm's own. Default: the latest built-in default rubric.",
+    )
     respondent_groups = key_list_field(required=False, help_text="Default: every group of the rubric.")
     targets = targets_field(required=False, validators=[_check_size])
     group_weighting = serializers.BooleanField(default=False)

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import slugify
 
 from assessment import models
 from assessment.models import AssessmentState
 from assessment.outcomes import OUTCOMES
-from assessment.rubric import Node, Rubric, load_rubric_yaml, parse_rubric
-from organisations import sql
-from organisations.errors import AlreadySubmitted, InvalidInput, StateConflict
-from organisations.models import Organisation
+from assessment.rubric import Node, Rubric, RubricInvalid, load_rubric_yaml, parse_rubric
+from organisations import audit, sql
+from organisations.errors import AlreadySubmitted, InvalidInput, NotFound, StateConflict
+from organisations.models import Firm, Organisation
 
 MAX_COMMENT = 5000
 
@@ -32,27 +34,101 @@ class ImportResult:
 
 
 @transaction.atomic
-def import_rubric(*, document: str | Mapping[str, Any]) -> ImportResult:
+def import_rubric(
+    *, document: str | Mapping[str, Any], firm: Firm | None = None, imported_by: Any = None
+) -> ImportResult:
     """Validate a rubric document (YAML text or a mapping) and store it as a version.
 
-    Content identical to a stored version returns that version; changed content always becomes
-    a new version (max + 1), so a version an assessment uses never changes. Raises RubricInvalid.
+    Without a firm it is a built-in rubric (deployment: `manage.py import_rubric`, migrations, seed
+    code); with one it becomes that firm's own rubric (see `_firm_family`). Content identical to a
+    stored version the importer may use returns that version; changed content becomes the next
+    version of the family (PRODUCT.md: Rubric). The document's `version` is ignored: the server
+    numbers versions in sequence, so a version an assessment uses never changes. Raises RubricInvalid.
     """
     rubric = load_rubric_yaml(document) if isinstance(document, str) else parse_rubric(document)
+    result = None
+    if firm is not None:
+        # The shipped rubric imported unchanged is the shipped rubric: nothing to copy.
+        built_in = models.RubricVersion.objects.built_in().filter(rubric__key=rubric.key)
+        shipped = built_in.filter(checksum=_content_checksum(rubric, key=rubric.key)).order_by("version").first()
+        if shipped is not None:
+            result = ImportResult(version=shipped, created=False)
+    if result is None:
+        family = _built_in_family(rubric) if firm is None else _firm_family(rubric, firm)
+        # The family row is locked: two imports at once cannot both store the same content or number.
+        models.Rubric.objects.select_for_update().filter(pk=family.pk).first()
+        checksum = _content_checksum(rubric, key=family.key)
+        existing = family.versions.filter(checksum=checksum).order_by("version").first()
+        if existing is not None:
+            result = ImportResult(version=existing, created=False)
+        else:
+            result = ImportResult(version=_store_version(family, rubric, checksum), created=True)
+    if firm is not None:
+        _record_import(result, firm=firm, document_key=rubric.key, imported_by=imported_by)
+    return result
+
+
+def _built_in_family(rubric: Rubric) -> models.Rubric:
     family, _ = models.Rubric.objects.get_or_create(key=rubric.key, defaults={"name": rubric.name})
-    # Identity is the content without its version number.
-    checksum = _content_checksum(rubric)
-    existing = family.versions.filter(checksum=checksum).order_by("version").first()
-    if existing is not None:
-        return ImportResult(version=existing, created=False)
+    if family.firm_id is not None:
+        # Firm keys always carry the firm's prefix; a shipped file that collides must be renamed.
+        raise RubricInvalid([f"key: {rubric.key!r} is a firm's rubric; a built-in rubric needs its own key"])
+    return family
+
+
+def firm_rubric_key(firm: Firm, key: str) -> str:
+    """The key a firm's import of `key` is stored under: the firm's name and id, then the key.
+
+    Deterministic, so importing the same document again lands in the same family; the id keeps
+    two firms of the same name apart. Cut to the 80 characters a key may have.
+    """
+    prefix = f"{slugify(firm.name)[:30].strip('-_') or 'firm'}-{firm.pk}"
+    full = f"{prefix}-{key}"
+    if len(full) <= 80:
+        return full
+    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+    return f"{prefix}-{key[: 80 - len(prefix) - 10].rstrip('-_')}-{digest}"
+
+
+def _firm_family(rubric: Rubric, firm: Firm) -> models.Rubric:
+    """The firm's own family for this document, created on first import.
+
+    A key the firm owns is used as it is (an export of the firm's rubric, edited). Any other key,
+    built-in, another firm's or new, maps to the firm's own key, recording what it was based on:
+    a firm's import never adds a version to a rubric it does not own. Only the firm's rubrics and
+    the built-ins are looked at, so the answer never depends on what another firm holds.
+    """
+    own = models.Rubric.objects.filter(firm=firm)
+    family = own.filter(key=rubric.key).first()
+    if family is None:
+        family = own.filter(based_on__startswith=f"{rubric.key} v").order_by("pk").first()
+    if family is not None:
+        return family
+    key, n = firm_rubric_key(firm, rubric.key), 1
+    while models.Rubric.objects.filter(key=key).exists():
+        # Only when another family's key spells the same (a firm whose name ends in digits).
+        n += 1
+        key = firm_rubric_key(firm, f"{rubric.key}-{n}")
+    return models.Rubric.objects.create(key=key, name=rubric.name, firm=firm, based_on=_based_on(rubric))
+
+
+def _based_on(rubric: Rubric) -> str:
+    """'key vN': the built-in version the document came from (the one it names, else the newest
+    before it), or the document's own key and version when it is no built-in."""
+    built_in = models.RubricVersion.objects.built_in().filter(rubric__key=rubric.key)
+    source = built_in.filter(version__lte=rubric.version).order_by("-version").first()
+    number = source.version if source is not None else rubric.version
+    return f"{rubric.key} v{number}"
+
+
+def _store_version(family: models.Rubric, rubric: Rubric, checksum: str) -> models.RubricVersion:
     latest = family.versions.aggregate(n=Max("version"))["n"] or 0
-    number = rubric.version if rubric.version > latest else latest + 1
     if family.name != rubric.name:
         family.name = rubric.name
         family.save(update_fields=["name"])
     version = models.RubricVersion.objects.create(
         rubric=family,
-        version=number,
+        version=latest + 1,
         name=rubric.name,
         description=rubric.description,
         coverage_threshold=rubric.coverage_threshold,
@@ -63,13 +139,36 @@ def import_rubric(*, document: str | Mapping[str, Any]) -> ImportResult:
         checksum=checksum,
     )
     _store_tree(version, rubric)
-    return ImportResult(version=version, created=True)
+    return version
 
 
-def _content_checksum(rubric: Rubric) -> str:
-    from dataclasses import replace
+def _record_import(result: ImportResult, *, firm: Firm, document_key: str, imported_by: Any) -> None:
+    version = result.version
+    label = f"{version.rubric.key} v{version.version}"
+    summary = (
+        f"Imported rubric {label} from a {document_key!r} document"
+        if result.created
+        else f"Imported a {document_key!r} document identical to {label}: nothing new was stored"
+    )
+    audit.record(
+        action=audit.Action.RUBRIC_IMPORTED,
+        summary=summary,
+        actor=imported_by,
+        firm=firm,
+        details={
+            "rubric_version": version.pk,
+            "key": version.rubric.key,
+            "version": version.version,
+            "created": result.created,
+            "based_on": version.rubric.based_on,
+        },
+    )
 
-    return replace(rubric, version=1).checksum
+
+def _content_checksum(rubric: Rubric, *, key: str) -> str:
+    """Identity is the content under the family's key, without its version number: a firm's
+    rubric exported and imported again maps to the same version."""
+    return replace(rubric, key=key, version=1).checksum
 
 
 def _store_tree(version: models.RubricVersion, rubric: Rubric) -> None:
@@ -193,7 +292,12 @@ def create_assessment(
     group_weighting: bool = False,
     created_by: Any = None,
 ) -> models.Assessment:
-    """Create a draft assessment; the rubric version it uses is frozen from now on."""
+    """Create a draft assessment; the rubric version it uses is frozen from now on.
+
+    The version is a built-in one or one of the organisation's firm; another firm's is not found.
+    """
+    if not models.RubricVersion.objects.usable_by(organisation.firm_id).filter(pk=rubric_version.pk).exists():
+        raise NotFound(f"There is no rubric version {rubric_version.pk} in your organisations.", field="rubric")
     period = period.strip()
     if not period or len(period) > 40:
         raise InvalidInput("The period needs a label of 1 to 40 characters, such as FY2026.", field="period")

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -147,12 +147,12 @@ def organisation_page(request: HttpRequest, organisation_id: int) -> HttpRespons
 # --- assessments -------------------------------------------------------------------------------
 
 
-def _chosen_version(raw: str | None) -> RubricVersion | None:
-    """The rubric version named in the request, else the newest of the default rubric (or any)."""
-    versions = RubricVersion.objects.select_related("rubric")
-    chosen = versions.filter(pk=raw).first() if raw and raw.isdigit() else None
+def _chosen_version(raw: str | None, versions: QuerySet[RubricVersion]) -> RubricVersion | None:
+    """The rubric version named in the request among those offered, else the newest built-in
+    version of the default rubric (or the newest offered)."""
+    chosen = versions.filter(pk=raw).first() if raw and raw.isascii() and raw.isdigit() and len(raw) < 19 else None
     if chosen is None:
-        chosen = versions.filter(rubric__key=DEFAULT_RUBRIC_KEY).order_by("-version").first()
+        chosen = versions.built_in().filter(rubric__key=DEFAULT_RUBRIC_KEY).order_by("-version").first()
     if chosen is None:
         chosen = versions.order_by("-imported_at").first()
     return chosen
@@ -168,11 +168,12 @@ def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """
     organisation, role = _organisation(request, organisation_id)
     _require(role, RUN, "create assessments")
-    version = _chosen_version(request.POST.get("rubric_version") or request.GET.get("rubric_version"))
+    offered = RubricVersion.objects.offered_for(organisation, request.user).select_related("rubric")
+    version = _chosen_version(request.POST.get("rubric_version") or request.GET.get("rubric_version"), offered)
     if version is None:
         return render(request, "assessment/assessment_new.html", {"organisation": organisation, "form": None})
     rubric = load_rubric(version).rubric
-    form = AssessmentForm(version, rubric, request.POST or None)
+    form = AssessmentForm(version, rubric, request.POST or None, versions=offered)
     status = 200
     if request.method == "POST":
         status = 400

@@ -460,7 +460,7 @@ class SelfAssessment:
 
 def default_rubric_version() -> RubricVersion:
     """The latest version of the default rubric, imported from the project's YAML if absent."""
-    version = RubricVersion.objects.latest_of(DEFAULT_RUBRIC_KEY)
+    version = RubricVersion.objects.latest_built_in(DEFAULT_RUBRIC_KEY)
     if version is None:
         version = assessment_services.import_rubric(document=DEFAULT_RUBRIC_FILE.read_text()).version
     return version

@@ -49,8 +49,8 @@ ACTIONS = {
     "import a rubric": (
         "POST",
         "/api/v1/rubrics/",
-        {"document": DEFAULT_RUBRIC.read_text()},
-        {**CONSULTANT_ANYWHERE, "consultant": 200, "outsider": 200},
+        {"document": DEFAULT_RUBRIC.read_text(), "firm": "{firm}"},
+        {**CONSULTANT_ANYWHERE, "consultant": 200, "outsider": 404},
     ),
     "list assessments": ("GET", "/api/v1/assessments/", None, OWN_LIST),
     "create an assessment": ("POST", "/api/v1/assessments/", {"organisation": "{org}", "period": "FY2030"}, RUN_CREATE),
@@ -82,6 +82,7 @@ ACTIONS = {
 def _fill(text: str, world) -> str:
     ids = {
         "org": world.organisation.pk,
+        "firm": world.organisation.firm_id,
         "member": world.viewer_membership.pk,
         "rubric": world.rubric_version.pk,
         "open": world.open_assessment.pk,

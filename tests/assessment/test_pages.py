@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,6 +13,7 @@ from assessment import services
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome
 from assessment.queries import assessment_roadmap, load_rubric
 from organisations.models import Organisation, Role
+from tests.conftest import DEFAULT_RUBRIC
 from tests.factories import InvitationFactory, MembershipFactory, OrganisationFactory
 
 DIMENSIONS = ("sales-process", "organisation-design", "technology", "marketing-alignment", "strategic-leadership")
@@ -258,6 +260,50 @@ def test_a_bad_assessment_is_refused_with_the_reason_and_nothing_is_created(
     assert response.status_code == 400
     assert message in response.content.decode()
     assert Assessment.objects.count() == before
+
+
+def _firm_rubric(organisation, name: str):
+    document = yaml.safe_load(DEFAULT_RUBRIC.read_text())
+    document["name"] = name
+    return services.import_rubric(document=document, firm=organisation.firm).version
+
+
+def test_the_new_assessment_form_offers_the_firms_own_rubric_and_never_another_firms(
+    client, consultant, organisation, other_organisation, default_rubric
+):
+    ours = _firm_rubric(organisation, "Northwind Method")
+    theirs = _firm_rubric(other_organisation, "Contoso Secret Method")
+    client.force_login(consultant)
+    html = client.get(new_assessment_url(organisation)).content.decode()
+    assert f'<option value="{ours.pk}">Northwind Method (your firm&#x27;s, version 1)</option>' in html
+    assert f'value="{default_rubric.pk}" selected' in html
+    assert "Contoso Secret Method" not in html
+    # Naming another firm's version in the address shows the default rubric, as for one that does not exist.
+    shown = client.get(new_assessment_url(organisation), {"rubric_version": theirs.pk}).content.decode()
+    assert "Contoso Secret Method" not in shown and f'value="{default_rubric.pk}" selected' in shown
+
+
+def test_another_firms_rubric_version_is_refused_by_the_new_assessment_form(
+    client, consultant, organisation, other_organisation, default_rubric
+):
+    theirs = _firm_rubric(other_organisation, "Contoso Secret Method")
+    client.force_login(consultant)
+    data = {"rubric_version": theirs.pk, "period": "FY2027", "respondent_groups": ["reps"]}
+    response = client.post(new_assessment_url(organisation), data)
+    assert response.status_code == 400
+    assert "Select a valid choice. That choice is not one of the available choices." in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_a_client_leader_is_offered_the_built_in_rubrics_only(client, leader, organisation, default_rubric):
+    ours = _firm_rubric(organisation, "Northwind Method")
+    client.force_login(leader)
+    html = client.get(new_assessment_url(organisation)).content.decode()
+    assert f'value="{default_rubric.pk}" selected' in html
+    assert "Northwind Method" not in html
+    data = {"rubric_version": ours.pk, "period": "FY2027", "respondent_groups": ["reps"]}
+    assert client.post(new_assessment_url(organisation), data).status_code == 400
+    assert not Assessment.objects.exists()
 
 
 def test_a_viewer_cannot_create_an_assessment(client, viewer, organisation, default_rubric):

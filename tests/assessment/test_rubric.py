@@ -7,11 +7,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from assessment import services
-from assessment.models import Criterion, Rubric, RubricVersion
+from assessment.models import Assessment, Criterion, Rubric, RubricVersion
 from assessment.queries import load_rubric
 from assessment.rubric import RubricInvalid, dump_rubric_yaml, load_rubric_yaml, parse_rubric, rubric_to_dict
+from organisations.errors import NotFound
 from tests.conftest import DEFAULT_RUBRIC
-from tests.factories import rubric_document
+from tests.factories import FirmFactory, rubric_document
 
 
 def errors_of(document) -> list[str]:
@@ -194,3 +195,86 @@ def test_the_default_rubric_is_complete():
         assert len(dimension.levels) == 5 and all(text.strip() for text in dimension.levels)
         for step in (1, 2, 3, 4):
             assert sum(r.from_level == step for r in dimension.recommendations) >= 2, (dimension.key, step)
+
+
+# --- who a rubric belongs to ---------------------------------------------------------------------
+
+
+def test_the_server_numbers_built_in_versions_in_sequence_whatever_the_document_says(db):
+    services.import_rubric(document=rubric_document(version=5))
+    second = services.import_rubric(document=rubric_document(version=999, name="Tiny, revised")).version
+    assert list(RubricVersion.objects.values_list("version", flat=True)) == [1, 2]
+    assert second.version == 2
+
+
+def test_a_firms_import_of_a_built_in_key_gets_the_firms_own_key_and_leaves_the_built_in_alone(db):
+    built_in = services.import_rubric(document=rubric_document()).version
+    firm = FirmFactory(name="Acme Consulting")
+    changed = rubric_document(version=999)
+    changed["dimensions"][0]["criteria"][0]["text"] = "Ours."
+    result = services.import_rubric(document=changed, firm=firm)
+    family = result.version.rubric
+    assert result.created
+    assert (family.key, family.firm, family.based_on, result.version.version) == (
+        f"acme-consulting-{firm.pk}-tiny",
+        firm,
+        "tiny v1",
+        1,
+    )
+    assert list(RubricVersion.objects.filter(rubric__key="tiny")) == [built_in]
+    assert load_rubric(built_in).rubric.criterion_by_key["p1"].text == "Stages have exit criteria."
+    assert RubricVersion.objects.latest_built_in("tiny") == built_in
+
+
+def test_a_firms_import_of_another_firms_key_never_adds_a_version_to_it(db):
+    acme, globex = FirmFactory(name="Acme"), FirmFactory(name="Globex")
+    theirs = services.import_rubric(document=rubric_document(), firm=acme).version
+    copied = rubric_document(key=theirs.rubric.key)
+    result = services.import_rubric(document=copied, firm=globex)
+    assert result.created and result.version.rubric.firm == globex
+    assert result.version.rubric.key == f"globex-{globex.pk}-acme-{acme.pk}-tiny"
+    assert list(theirs.rubric.versions.all()) == [theirs]
+
+
+def test_the_shipped_rubric_imported_unchanged_by_a_firm_is_the_shipped_version(db):
+    built_in = services.import_rubric(document=DEFAULT_RUBRIC.read_text()).version
+    result = services.import_rubric(document=DEFAULT_RUBRIC.read_text(), firm=FirmFactory())
+    assert (result.created, result.version) == (False, built_in)
+    assert list(Rubric.objects.all()) == [built_in.rubric]
+
+
+def test_a_firms_used_version_stays_frozen_and_a_changed_import_is_its_next_version(organisation):
+    first = services.import_rubric(document=rubric_document(), firm=organisation.firm).version
+    services.create_assessment(organisation=organisation, period="FY2026", rubric_version=first)
+    changed = rubric_document(version=1)
+    changed["dimensions"][0]["criteria"][0]["text"] = "Every stage has written exit criteria."
+    second = services.import_rubric(document=changed, firm=organisation.firm).version
+    assert (second.rubric, second.version) == (first.rubric, 2)
+    assert first.is_frozen
+    assert load_rubric(first).rubric.criterion_by_key["p1"].text == "Stages have exit criteria."
+
+
+def test_a_built_in_import_is_refused_under_a_firms_key(db):
+    firm = FirmFactory(name="Acme")
+    owned = services.import_rubric(document=rubric_document(), firm=firm).version
+    with pytest.raises(RubricInvalid) as caught:
+        services.import_rubric(document=rubric_document(key=owned.rubric.key, name="Shipped"))
+    assert caught.value.errors == [f"key: {owned.rubric.key!r} is a firm's rubric; a built-in rubric needs its own key"]
+    assert list(owned.rubric.versions.all()) == [owned]
+
+
+def test_a_firms_key_fits_the_key_length_and_stays_the_same_for_the_same_document(db):
+    firm = FirmFactory(name="A consultancy with a really quite remarkably long name")
+    long_key = "k" * 80
+    key = services.firm_rubric_key(firm, long_key)
+    assert len(key) == 80 and key.startswith(f"a-consultancy-with-a-really-qu-{firm.pk}-kkk")
+    first = services.import_rubric(document=rubric_document(key=long_key), firm=firm).version
+    again = services.import_rubric(document=rubric_document(key=long_key, name="Changed"), firm=firm).version
+    assert (first.rubric.key, again.rubric.key, again.version) == (key, key, 2)
+
+
+def test_an_assessment_cannot_use_another_firms_rubric_version(organisation, other_organisation):
+    theirs = services.import_rubric(document=rubric_document(), firm=other_organisation.firm).version
+    with pytest.raises(NotFound, match=f"There is no rubric version {theirs.pk} in your organisations."):
+        services.create_assessment(organisation=organisation, period="FY2026", rubric_version=theirs)
+    assert not Assessment.objects.exists()

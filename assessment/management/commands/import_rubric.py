@@ -7,7 +7,10 @@ from assessment.services import import_rubric
 
 
 class Command(BaseCommand):
-    help = "Validate a rubric YAML file and store it as a rubric version."
+    help = (
+        "Validate a rubric YAML file and store it as a built-in rubric version (numbered by the server; "
+        "the document's version is ignored)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
