@@ -58,9 +58,10 @@ from assessment.serializers import (
     YearOverYearSerializer,
 )
 from assessment.year_over_year import AssessmentSnapshot, compare, trends
+from organisations import audit
 from organisations.errors import InvalidInput, NotFound
 from organisations.exceptions import FieldErrors
-from organisations.models import Organisation
+from organisations.models import Firm, Organisation
 from organisations.permissions import (
     FIRM_MEMBER,
     MANAGE,
@@ -267,7 +268,7 @@ class AssessmentOpen(APIView):
     @extend_schema(request=None, responses={200: AssessmentSerializer}, summary="Open a draft assessment")
     def post(self, request: Request, id: int) -> Response:
         assessment = _assessment(request, id, RUN, "open assessments")
-        services.open_assessment(assessment=assessment)
+        services.open_assessment(assessment=assessment, actor=request.user)
         return Response(AssessmentSerializer(_fresh(assessment)).data)
 
 
@@ -275,7 +276,7 @@ class AssessmentClose(APIView):
     @extend_schema(request=None, responses={200: AssessmentSerializer}, summary="Close an open assessment")
     def post(self, request: Request, id: int) -> Response:
         assessment = _assessment(request, id, RUN, "close assessments")
-        services.close_assessment(assessment=assessment)
+        services.close_assessment(assessment=assessment, actor=request.user)
         return Response(AssessmentSerializer(_fresh(assessment)).data)
 
 
@@ -294,7 +295,9 @@ class AssessmentTargets(APIView):
         assessment = _assessment(request, id, RUN, "set targets")
         given = TargetsSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        targets = services.set_targets(assessment=assessment, targets=given.validated_data["targets"])
+        targets = services.set_targets(
+            assessment=assessment, targets=given.validated_data["targets"], actor=request.user
+        )
         return Response({"targets": targets})
 
 
@@ -762,6 +765,13 @@ class PortfolioExport(JsonErrors, APIView):
     )
     def get(self, request: Request) -> HttpResponse:
         content = exports.to_xlsx([("Portfolio", exports.portfolio_table(portfolio(request.user)))])
+        audit.record_in_firms(
+            firms=Firm.objects.visible_to(request.user),
+            action=audit.Action.DATA_EXPORTED,
+            summary="Downloaded the portfolio summary as XLSX",
+            actor=request.user,
+            details={"export": "portfolio", "format": "xlsx"},
+        )
         return _download(content, "xlsx", f"portfolio-{timezone.localdate():%Y-%m-%d}.xlsx")
 
 
@@ -838,6 +848,13 @@ class AssessmentExport(JsonErrors, APIView):
         assessment = _assessment(request, id, EXPORT_ROLES[kind], EXPORT_ACTIONS[kind])
         table = exports.response_table(assessment) if kind == "responses" else exports.score_table(assessment)
         content = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx([(kind.capitalize(), table)])
+        audit.record(
+            action=audit.Action.DATA_EXPORTED,
+            summary=f"Downloaded the {kind} of {assessment.period} of {assessment.organisation.name} as {fmt.upper()}",
+            actor=request.user,
+            organisation=assessment.organisation,
+            details={"export": kind, "format": fmt, "assessment": assessment.pk},
+        )
         name = "-".join(
             (
                 _file_part(assessment.organisation.name, "organisation", 60),

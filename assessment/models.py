@@ -329,6 +329,11 @@ class Response(models.Model):
 
     objects = ResponseQuerySet.as_manager()
 
+    # The organisation's export (organisations/custody.py) names no respondent and, as the
+    # anonymity rules ask of exports, gives submission times to the day only.
+    export_exclude = ("user", "created_at", "updated_at")
+    export_as_dates = ("submitted_at",)
+
     class Meta:
         ordering = ["assessment", "id"]
         constraints = [
@@ -362,6 +367,8 @@ class Answer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AnswerQuerySet.as_manager()
+
+    export_exclude = ("updated_at",)
 
     class Meta:
         ordering = ["response", "id"]

@@ -316,7 +316,14 @@ def create_assessment(
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
     if targets:
-        set_targets(assessment=assessment, targets=targets)
+        _store_targets(assessment, targets)
+    audit.record(
+        action=audit.Action.ASSESSMENT_CREATED,
+        summary=f"Created the assessment {assessment.period} of {organisation.name}",
+        actor=created_by,
+        organisation=organisation,
+        details={"assessment": assessment.pk, "period": assessment.period},
+    )
     return assessment
 
 
@@ -356,18 +363,30 @@ def update_assessment(
     return assessment
 
 
-@transaction.atomic
-def set_targets(*, assessment: models.Assessment, targets: Mapping[str, Any]) -> dict[str, int]:
-    """Set target levels per dimension (replacing those given); refused once the assessment is closed."""
+def _store_targets(assessment: models.Assessment, targets: Mapping[str, Any]) -> dict[str, int]:
     _require_state(assessment, AssessmentState.DRAFT, AssessmentState.OPEN, action="change targets")
     clean = _check_targets(_rubric_of(assessment), targets)
     for key, level in clean.items():
         models.Target.objects.update_or_create(assessment=assessment, dimension_key=key, defaults={"level": level})
+    return clean
+
+
+@transaction.atomic
+def set_targets(*, assessment: models.Assessment, targets: Mapping[str, Any], actor: Any = None) -> dict[str, int]:
+    """Set target levels per dimension (replacing those given); refused once the assessment is closed."""
+    clean = _store_targets(assessment, targets)
+    audit.record(
+        action=audit.Action.TARGETS_CHANGED,
+        summary=f"Changed the targets of {assessment.period} of {assessment.organisation.name}",
+        actor=actor,
+        organisation=assessment.organisation,
+        details={"assessment": assessment.pk, "targets": clean},
+    )
     return dict(assessment.targets.values_list("dimension_key", "level"))
 
 
 @transaction.atomic
-def open_assessment(*, assessment: models.Assessment) -> models.Assessment:
+def open_assessment(*, assessment: models.Assessment, actor: Any = None) -> models.Assessment:
     """draft → open: respondents can answer from now on."""
     locked = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
     _require_state(locked, AssessmentState.DRAFT, action="open it")
@@ -376,12 +395,24 @@ def open_assessment(*, assessment: models.Assessment) -> models.Assessment:
     locked.state = AssessmentState.OPEN
     locked.opened_at = timezone.now()
     locked.save(update_fields=["state", "opened_at"])
+    _record_state(locked, audit.Action.ASSESSMENT_OPENED, "Opened", actor)
     assessment.refresh_from_db()
     return assessment
 
 
+def _record_state(assessment: models.Assessment, action: str, verb: str, actor: Any) -> None:
+    organisation = Organisation.objects.select_related("firm").get(pk=assessment.organisation_id)
+    audit.record(
+        action=action,
+        summary=f"{verb} the assessment {assessment.period} of {organisation.name}",
+        actor=actor,
+        organisation=organisation,
+        details={"assessment": assessment.pk, "period": assessment.period},
+    )
+
+
 @transaction.atomic
-def close_assessment(*, assessment: models.Assessment) -> models.Assessment:
+def close_assessment(*, assessment: models.Assessment, actor: Any = None) -> models.Assessment:
     """open → closed: its scores are final; later submissions are kept and marked late."""
     locked = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
     _require_state(locked, AssessmentState.OPEN, action="close it")
@@ -391,6 +422,7 @@ def close_assessment(*, assessment: models.Assessment) -> models.Assessment:
     locked.closed_at = timezone.now()
     locked.closing_scores = closing_scores(*assessment_scores(locked))
     locked.save(update_fields=["state", "closed_at", "closing_scores"])
+    _record_state(locked, audit.Action.ASSESSMENT_CLOSED, "Closed", actor)
     assessment.refresh_from_db()
     return assessment
 

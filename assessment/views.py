@@ -30,7 +30,7 @@ from assessment.queries import assessment_roadmap, assessment_targets, load_rubr
 from assessment.rubric import HORIZON_NAMES
 from organisations import services as organisation_services
 from organisations.errors import DomainError
-from organisations.models import Firm, Organisation, Role
+from organisations.models import Firm, FirmRole, Organisation, Role
 from organisations.permissions import RUN, is_consultant
 
 DEFAULT_RUBRIC_KEY = "sales-transformation"
@@ -138,6 +138,7 @@ def organisation_page(request: HttpRequest, organisation_id: int) -> HttpRespons
             "organisation": organisation,
             "role_name": Role(role).label,
             "can_run": role in RUN,
+            "firm_admin": role == Role.CONSULTANT and organisation.firm.role_of(request.user) == FirmRole.ADMIN,
             "assessments": assessments,
             "nav_portfolio": role == Role.CONSULTANT,
         },
@@ -348,7 +349,7 @@ def assessment_open(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return _button(
         request,
         assessment,
-        lambda: services.open_assessment(assessment=assessment),
+        lambda: services.open_assessment(assessment=assessment, actor=request.user),
         lambda _: "The assessment is open: invite respondents now.",
     )
 
@@ -363,7 +364,7 @@ def assessment_close(request: HttpRequest, assessment_id: int) -> HttpResponse:
         return _button(
             request,
             assessment,
-            lambda: services.close_assessment(assessment=assessment),
+            lambda: services.close_assessment(assessment=assessment, actor=request.user),
             lambda _: "The assessment is closed; its scores are final.",
         )
     submitted = assessment.responses.filter(submitted_at__isnull=False).count()

@@ -196,13 +196,18 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
-# `make beat` runs these: reminders each morning (UTC), and the respondent API's stored
-# Idempotency-Key results forgotten once they are a day old.
+# `make beat` runs these: reminders each morning (UTC), the respondent API's stored
+# Idempotency-Key results forgotten once they are a day old, and each night the email addresses
+# of invitations whose assessment closed INVITATION_RETENTION_DAYS ago erased.
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "surveys.tasks.send_reminders_task", "schedule": crontab(hour=8, minute=0)},
     "purge-idempotency-records": {
         "task": "surveys.tasks.purge_idempotency_records_task",
         "schedule": crontab(minute=15),
+    },
+    "erase-invitation-emails": {
+        "task": "surveys.tasks.erase_invitation_emails_task",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 # A task whose worker died unacknowledged goes back to the queue after this many seconds; keep it

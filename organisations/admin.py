@@ -1,6 +1,9 @@
-from django.contrib import admin
+from __future__ import annotations
 
-from organisations.models import Firm, FirmMembership, MemberInvitation, Membership, Organisation
+from django.contrib import admin
+from django.http import HttpRequest
+
+from organisations.models import AuditEvent, Firm, FirmMembership, MemberInvitation, Membership, Organisation
 
 
 class MembershipInline(admin.TabularInline):
@@ -29,6 +32,11 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "firm__name"]
     inlines = [MembershipInline]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Organisation | None = None) -> bool:
+        # Erasure goes through organisations/custody.py (the organisation's page or the API): it
+        # deletes the stored files too and records the deletion in the firm's audit log.
+        return False
+
 
 @admin.register(MemberInvitation)
 class MemberInvitationAdmin(admin.ModelAdmin):
@@ -39,5 +47,25 @@ class MemberInvitationAdmin(admin.ModelAdmin):
     search_fields = ["email"]
     readonly_fields = [f.name for f in MemberInvitation._meta.fields]
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, to read only: nobody adds, changes or deletes an event, not even a superuser."""
+
+    list_display = ["at", "firm", "action", "organisation_name", "actor_label", "summary"]
+    list_filter = ["action", "firm"]
+    search_fields = ["summary", "actor_label", "organisation_name"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False

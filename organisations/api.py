@@ -16,7 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from organisations import services
+from organisations import custody, services
+from organisations.audit_api import require_firm_admin
 from organisations.errors import InvalidInput
 from organisations.exceptions import LockedOut, lockout_message
 from organisations.filters import MembershipFilter, OrganisationFilter
@@ -27,6 +28,7 @@ from organisations.serializers import (
     MemberRoleSerializer,
     MembershipSerializer,
     OrganisationCreateSerializer,
+    OrganisationEraseSerializer,
     OrganisationSerializer,
     OrganisationUpdateSerializer,
     TokenRequestSerializer,
@@ -138,6 +140,24 @@ class OrganisationDetail(generics.RetrieveAPIView):
         services.update_organisation(organisation=organisation, **given.validated_data, changed_by=request.user)
         changed = _with_role(Organisation.objects.filter(pk=organisation.pk), request.user).get()
         return Response(OrganisationSerializer(changed).data)
+
+    @extend_schema(
+        request=OrganisationEraseSerializer,
+        responses={204: None},
+        summary="Delete an organisation and all of its data (GDPR art. 17)",
+        description="For the firm's admins. The body names the organisation exactly (`confirm_name`); any other "
+        "name is a 400 and nothing is deleted. Every row of the organisation goes, and its stored files (report "
+        "PDFs) once the deletion commits; the firm's audit log keeps an `organisation.deleted` event.",
+    )
+    def delete(self, request: Request, id: int) -> Response:
+        organisation = self.get_object()
+        require_firm_admin(request.user, organisation, action="delete an organisation")
+        given = OrganisationEraseSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        custody.erase_organisation(
+            organisation=organisation, confirm_name=given.validated_data["confirm_name"], erased_by=request.user
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MemberList(generics.ListAPIView):

@@ -3,7 +3,7 @@ that matters calls it (PRODUCT.md: Tenancy). Rows are append-only (organisations
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from organisations.models import AuditEvent, Firm, Organisation
@@ -69,3 +69,24 @@ def record(
         summary=summary[:500],
         details=dict(details or {}),
     )
+
+
+def record_in_firms(
+    *, firms: Iterable[Firm], action: str, summary: str, actor: Any = None, details: Mapping[str, Any] | None = None
+) -> list[AuditEvent]:
+    """Append the same event to the log of each firm (what spans firms, like the portfolio), in one query."""
+    signed_in = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            firm=firm,
+            actor=actor if signed_in else None,
+            actor_label=actor_label(actor),
+            action=action,
+            summary=summary[:500],
+            details=dict(details or {}),
+        )
+        for firm in firms
+    )
+
+
+ACTIONS = tuple(value for name, value in vars(Action).items() if name.isupper())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import django_filters
 
-from organisations.models import Membership, Organisation, Role
+from organisations.audit import ACTIONS
+from organisations.models import AuditEvent, Membership, Organisation, Role
+from organisations.permissions import MAX_ID
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -21,3 +23,14 @@ class MembershipFilter(django_filters.FilterSet):
     class Meta:
         model = Membership
         fields = ["role"]
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(choices=[(a, a) for a in ACTIONS], help_text="One kind of event.")
+    organisation = django_filters.NumberFilter(
+        field_name="organisation_ref", min_value=1, max_value=MAX_ID, help_text="Events about one organisation."
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "organisation"]

@@ -138,3 +138,28 @@ class MemberAddSerializer(StrictSerializer):
 
 class MemberRoleSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=CLIENT_ROLE_CHOICES)
+
+
+# --- custody of an organisation's data, and the audit log ----------------------------------
+
+
+class OrganisationEraseSerializer(StrictSerializer):
+    confirm_name = serializers.CharField(
+        max_length=200,
+        trim_whitespace=False,
+        help_text="The organisation's name, exactly: nothing is deleted unless it matches.",
+    )
+
+
+class AuditEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = serializers.IntegerField(source="actor_id", allow_null=True, help_text="The user's id, if any.")
+    actor_label = serializers.CharField(help_text="Who, as they were named at the time.")
+    action = serializers.CharField(help_text="What happened, e.g. assessment.closed.")
+    organisation = serializers.IntegerField(
+        source="organisation_ref", allow_null=True, help_text="The organisation's id (kept after it is deleted)."
+    )
+    organisation_name = serializers.CharField()
+    summary = serializers.CharField()
+    details = serializers.DictField()

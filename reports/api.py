@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessment.models import Assessment
-from organisations.errors import StateConflict
 from organisations.models import Organisation
 from organisations.permissions import visible_object
 from reports import services
@@ -98,8 +97,5 @@ class ReportPdf(APIView):
     )
     def get(self, request: Request, id: int) -> FileResponse:
         report = visible_object(_reports(), request.user, id, name="report")
-        if not report.is_ready:
-            raise StateConflict(f"Report {report.pk} is {report.status}, not ready; its status URL says when it is.")
-        return FileResponse(
-            report.pdf.open("rb"), as_attachment=True, filename=report.filename, content_type="application/pdf"
-        )
+        pdf = services.open_report(report=report, downloaded_by=request.user)
+        return FileResponse(pdf, as_attachment=True, filename=report.filename, content_type="application/pdf")

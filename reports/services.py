@@ -7,6 +7,7 @@ import io
 import logging
 from typing import Any
 
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
@@ -14,6 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from assessment.models import Assessment, AssessmentState
+from organisations import audit
 from organisations.errors import StateConflict
 from reports.document import RoadmapDocument, build_roadmap_document, roadmap_html
 from reports.models import Report, ReportStatus
@@ -37,7 +39,29 @@ def request_report(*, assessment: Assessment, requested_by: Any = None) -> Repor
         requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
     )
     render_task.delay_on_commit(report.id)
+    audit.record(
+        action=audit.Action.REPORT_REQUESTED,
+        summary=f"Requested a report of {assessment.period} of {assessment.organisation.name}",
+        actor=requested_by,
+        organisation=assessment.organisation,
+        details={"assessment": assessment.pk, "report": report.pk},
+    )
     return report
+
+
+def open_report(*, report: Report, downloaded_by: Any = None) -> File:
+    """A ready report's PDF, opened for reading; the download is recorded in the firm's audit log."""
+    if not report.is_ready:
+        raise StateConflict(f"Report {report.pk} is {report.status}, not ready; its status URL says when it is.")
+    organisation = report.assessment.organisation
+    audit.record(
+        action=audit.Action.REPORT_DOWNLOADED,
+        summary=f"Downloaded report {report.pk} of {report.assessment.period} of {organisation.name}",
+        actor=downloaded_by,
+        organisation=organisation,
+        details={"assessment": report.assessment_id, "report": report.pk},
+    )
+    return report.pdf.open("rb")
 
 
 def render_pdf(*, assessment: Assessment, issued_on: Any = None) -> tuple[RoadmapDocument, bytes]:

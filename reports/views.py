@@ -43,12 +43,13 @@ def assessment_reports(request: HttpRequest, assessment_id: int) -> HttpResponse
 @require_GET
 def download(request: HttpRequest, report_id: int) -> FileResponse:
     """A ready report's PDF, as delivered."""
-    report = get_object_or_404(Report.objects.visible_to(request.user).select_related("assessment"), pk=report_id)
+    report = get_object_or_404(
+        Report.objects.visible_to(request.user).select_related("assessment__organisation__firm"), pk=report_id
+    )
     if not report.is_ready:
         raise Http404("This report is not ready.")
-    return FileResponse(
-        report.pdf.open("rb"), as_attachment=True, filename=report.filename, content_type="application/pdf"
-    )
+    pdf = services.open_report(report=report, downloaded_by=request.user)
+    return FileResponse(pdf, as_attachment=True, filename=report.filename, content_type="application/pdf")
 
 
 @login_required

@@ -76,10 +76,19 @@ class Invitation(models.Model):
 
     objects = InvitationQuerySet.as_manager()
 
+    # The organisation's export (organisations/custody.py) never links a named invitation to its
+    # anonymous response.
+    export_exclude = ("response",)
+
     class Meta:
         ordering = ["assessment", "email", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "email"], name="one_invitation_per_email_and_assessment"),
+            # Once erased (surveys/retention.py), addresses are blank and no longer unique.
+            models.UniqueConstraint(
+                fields=["assessment", "email"],
+                condition=~Q(email=""),
+                name="one_invitation_per_email_and_assessment",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,6 +125,9 @@ class IdempotentRequest(models.Model):
     status_code = models.PositiveSmallIntegerField()
     body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # A day's replay store, tied to an invitation: not part of the organisation's export.
+    export_exclude = "__all__"
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["invitation", "key"], name="one_result_per_idempotency_key")]

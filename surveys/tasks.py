@@ -6,7 +6,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from surveys import idempotency, services
+from surveys import idempotency, retention, services
 from surveys.models import Invitation
 
 
@@ -35,3 +35,9 @@ def send_reminders_task() -> int:
 def purge_idempotency_records_task() -> int:
     """Forget respondent API results older than a day (see surveys.idempotency.purge)."""
     return idempotency.purge()
+
+
+@shared_task
+def erase_invitation_emails_task() -> int:
+    """Erase respondents' email addresses once their assessment has been closed long enough."""
+    return retention.erase_invitation_emails()

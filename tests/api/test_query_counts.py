@@ -76,6 +76,8 @@ LISTS: dict[str, tuple[str, Callable]] = {
     "reports of an assessment": ("/api/v1/assessments/{assessment}/reports/", add_reports),
     "reports of an organisation": ("/api/v1/organisations/{organisation}/reports/", add_reports),
 }
+# Lists whose query count is tested beside the rest of their endpoint's tests.
+COUNTED_ELSEWHERE = {"/api/v1/firms/{id}/audit/": "tests/organisations/test_audit_log.py"}
 
 
 def test_every_paginated_list_in_the_schema_has_a_query_count_case():
@@ -87,7 +89,7 @@ def test_every_paginated_list_in_the_schema_has_a_query_count_case():
     }
     covered = {template.replace("{assessment}", "{assessment_id}") for template, _ in LISTS.values()}
     covered = {p.replace("/organisations/{organisation}/", "/organisations/{organisation_id}/") for p in covered}
-    assert paginated - covered == set()
+    assert paginated - covered - set(COUNTED_ELSEWHERE) == set()
 
 
 def count_queries(client, url: str) -> tuple[int, int]:

@@ -227,7 +227,11 @@ def test_the_beat_schedule_names_tasks_the_worker_knows(settings):
     from config.celery import app
 
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert scheduled == {"surveys.tasks.send_reminders_task", "surveys.tasks.purge_idempotency_records_task"}
+    assert scheduled == {
+        "surveys.tasks.send_reminders_task",
+        "surveys.tasks.purge_idempotency_records_task",
+        "surveys.tasks.erase_invitation_emails_task",
+    }
     assert scheduled <= set(app.tasks)
 
 
