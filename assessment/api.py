@@ -804,8 +804,11 @@ class AssessmentExport(JsonErrors, APIView):
         operation_id="assessments_export",
         summary="Download an assessment's responses or scores as CSV or XLSX",
         description=(
-            "`responses`: one row per submitted response (a number and the respondent group, groups under "
-            f"{MIN_GROUP_SIZE} merged), one column per criterion key; consultants only. `scores`: overall, each "
+            "`responses`: one row per counted response, consultants only: a row number, the respondent group "
+            "and one column per criterion key, in a random order, with no time and no id. Groups under "
+            "MIN_RESPONDENTS are merged and keep only the columns every group is asked; merged rows that are "
+            "still too few, or all rows of an assessment with too few responses, are left out, and a last "
+            "`note` row says so. `scores`: overall, each "
             "dimension and each criterion with level, index, coverage and spread; every member. The file is "
             "named after the organisation and the period."
         ),
