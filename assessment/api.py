@@ -782,9 +782,13 @@ class AssessmentBenchmark(APIView):
         summary="Where the assessment stands among comparable organisations",
         description=(
             "Each dimension's percentile rank (peers below + half the peers equal, over the peers) among the "
-            "latest closed assessments, with the same rubric, of the other clients of this organisation's "
-            "consultants; optionally only those of one industry and/or size band. Percentiles and medians are "
-            "null when fewer than `min_peers` organisations compare. Peers are never named or identified."
+            "peers: the latest closed assessment, with the same rubric, of each other organisation of the same "
+            "firm (never another firm's) that has not opted out and whose kept scores come from at least "
+            "MIN_RESPONDENTS counted responses; optionally only those of one industry and/or size band. "
+            "Percentiles and medians are null when fewer than `min_peers` organisations compare. The score "
+            "compared is the one kept when the assessment closed (null while it is open, or when it came from "
+            "too few responses). An organisation that opted out (`opted_out`) is shown no benchmark and no "
+            "dimensions. Peers are never named or identified."
         ),
     )
     def get(self, request: Request, id: int) -> Response:
@@ -801,6 +805,7 @@ class AssessmentBenchmark(APIView):
             "peers": result.peers,
             "min_peers": result.min_peers,
             "shown": result.shown,
+            "opted_out": result.opted_out,
             "dimensions": [
                 {
                     "key": d.dimension,
@@ -836,8 +841,11 @@ class AssessmentExport(JsonErrors, APIView):
         operation_id="assessments_export",
         summary="Download an assessment's responses or scores as CSV or XLSX",
         description=(
-            "`responses`: one row per submitted response (a number and the respondent group, groups under "
-            f"{MIN_GROUP_SIZE} merged), one column per criterion key; consultants only. `scores`: overall, each "
+            "`responses`: one row per counted response, consultants only: a row number, the respondent group "
+            "and one column per criterion key, in a random order, with no time and no id. Groups under "
+            "MIN_RESPONDENTS are merged and keep only the columns every group is asked; merged rows that are "
+            "still too few, or all rows of an assessment with too few responses, are left out, and a last "
+            "`note` row says so. `scores`: overall, each "
             "dimension and each criterion with level, index, coverage and spread; every member. The file is "
             "named after the organisation and the period."
         ),

@@ -1,13 +1,15 @@
 """CSV and XLSX exports of an assessment's anonymised responses and of its scores.
 
-Responses carry no identity: a sequence number, the group (groups under three respondents are
-merged, as everywhere), and one column per criterion key. Only submitted, on-time responses.
+Responses carry no identity and nothing that could tie a row to a person (PRODUCT.md: Anonymity
+rules): a row number, the group (groups under MIN_RESPONDENTS merged), one column per criterion key,
+no time and no id, in a random order. Only submitted, on-time responses.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -16,31 +18,74 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from assessment import models
+from assessment import anonymity, models
 from assessment.portfolio import PortfolioRow
-from assessment.queries import assessment_scores, load_rubric
-from assessment.scoring import MIN_GROUP_SIZE
+from assessment.queries import LoadedRubric, assessment_scores, load_rubric
 
-SMALL_GROUPS = "other (groups under 3 merged)"
 NOT_APPLICABLE = "n/a"
+NOTE = "note"  # the first cell of a row that explains what the export leaves out
 
 Table = tuple[list[str], list[list[Any]]]
 
 
+def merged_label() -> str:
+    """The group label of the rows of groups under MIN_RESPONDENTS."""
+    return f"Groups under {anonymity.min_respondents()}, merged"
+
+
 def response_table(assessment: models.Assessment) -> Table:
-    """One row per counted response: number, group, then each criterion's value, n/a or text."""
+    """One row per counted response that cannot be tied to a person: row number, group, then each
+    criterion's value, n/a or text; note rows last say what was merged or left out.
+
+    A group of at least MIN_RESPONDENTS keeps its label and every column it is asked. Smaller groups
+    share one label and keep only the columns every group of the assessment is asked (so the answered
+    columns of a merged row do not tell its group), and are left out when together they are still
+    fewer than MIN_RESPONDENTS. Fewer counted responses than that in all: no rows. The order is
+    cryptographically random, never by group, time or id.
+    """
     loaded = load_rubric(assessment.rubric_version)
     rubric = loaded.rubric
-    responses = list(
-        models.Response.objects.filter(assessment=assessment)
-        .counted()
-        .order_by("group", "id")
-        .values_list("id", "group")
-    )
+    least = anonymity.min_respondents()
+    keys = [c.key for c in rubric.criteria]
+    header = ["response", "group", *keys]
+    responses = list(models.Response.objects.filter(assessment=assessment).counted().values_list("id", "group"))
+    if not anonymity.enough(len(responses)):
+        return header, [_note(header, f"Fewer than {least} responses in all: none is exported.")]
     sizes = Counter(group for _, group in responses)
+    groups = set(assessment.respondent_groups) | set(sizes)
+    common = {c.key for c in rubric.criteria if all(c.addressed_to(g) for g in groups)}
+    merged = sum(n for n in sizes.values() if not anonymity.enough(n))
+    notes = []
+    if merged and not anonymity.enough(merged):
+        responses = [(rid, group) for rid, group in responses if anonymity.enough(sizes[group])]
+        notes.append(
+            f"Responses of groups under {least} are left out: together they are fewer than {least}, "
+            "so that none of them can be told apart."
+        )
+    elif merged:
+        notes.append(
+            f'Groups under {least} are merged as "{merged_label()}", with only the questions every group is asked.'
+        )
+    cells = _cells(loaded, [rid for rid, _ in responses])
+    asked = {group: {c.key for c in rubric.criteria_for_group(group)} for group in sizes}
+    body = []
+    for response_id, group in responses:
+        small = not anonymity.enough(sizes[group])
+        columns = common if small else asked[group]
+        values = cells[response_id]
+        body.append([0, merged_label() if small else group, *(values.get(k, "") if k in columns else "" for k in keys)])
+    # A random order, so that neither submission order nor group order points at anyone.
+    secrets.SystemRandom().shuffle(body)
+    for number, row in enumerate(body, start=1):
+        row[0] = number
+    return header, body + [_note(header, text) for text in notes]
+
+
+def _cells(loaded: LoadedRubric, response_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each response's answers by criterion key: the option's value, n/a, or the text."""
     cells: dict[int, dict[str, Any]] = defaultdict(dict)
     option_value = {oid: value for oid, (_, _, value) in loaded.option_by_id.items()}
-    rows = models.Answer.objects.filter(response_id__in=[rid for rid, _ in responses]).values_list(
+    rows = models.Answer.objects.filter(response_id__in=response_ids).values_list(
         "response_id", "criterion_id", "option_id", "not_applicable", "text"
     )
     for response_id, criterion_id, option_id, not_applicable, text in rows.iterator(chunk_size=5000):
@@ -52,17 +97,11 @@ def response_table(assessment: models.Assessment) -> Table:
             cells[response_id][key] = NOT_APPLICABLE
         elif text:
             cells[response_id][key] = text
-    keys = [c.key for c in rubric.criteria]
-    header = ["response", "group", *keys]
-    body = []
-    for number, (response_id, group) in enumerate(responses, start=1):
-        label = group if sizes[group] >= MIN_GROUP_SIZE else SMALL_GROUPS
-        body.append([number, label, *(cells[response_id].get(k, "") for k in keys)])
-    # Merged small groups go last, so the order of rows does not point at anyone.
-    body.sort(key=lambda row: (row[1] == SMALL_GROUPS, row[1], row[0]))
-    for number, row in enumerate(body, start=1):
-        row[0] = number
-    return header, body
+    return cells
+
+
+def _note(header: list[str], text: str) -> list[Any]:
+    return [NOTE, text, *([""] * (len(header) - 2))]
 
 
 def _round(value: float | None, places: int = 2) -> float | str:

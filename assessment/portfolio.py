@@ -12,10 +12,10 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from assessment import models
+from assessment import anonymity, models
 from assessment.benchmark import MIN_PEERS, DimensionBenchmark, benchmark
 from assessment.outcomes import OUTCOME_KPIS
-from assessment.queries import assessment_scores, load_rubric, response_rate
+from assessment.queries import load_rubric, response_rate
 from organisations.models import Organisation
 
 
@@ -123,65 +123,79 @@ def _in_order(scores: Mapping[str, float | None], keys: Sequence[str]) -> dict[s
 
 @dataclass(frozen=True)
 class PeerBenchmark:
-    """Where one assessment stands among its consultants' other clients (never naming them)."""
+    """Where one assessment stands among the other clients of its organisation's firm (never naming them)."""
 
     peers: int
     industry: str
     size_band: str
     dimensions: tuple[DimensionBenchmark, ...]
     names: dict[str, str]  # dimension key → name
+    opted_out: bool = False  # the organisation left the benchmark: it is neither compared nor a peer
 
     @property
     def shown(self) -> bool:
-        return self.peers >= MIN_PEERS
+        return not self.opted_out and self.peers >= MIN_PEERS
 
     @property
     def min_peers(self) -> int:
         return MIN_PEERS
 
 
+def _kept_respondents(scores: Mapping[str, Any] | None) -> int:
+    return int((scores or {}).get("respondents") or 0)
+
+
 def own_dimension_scores(assessment: models.Assessment) -> dict[str, float | None]:
-    if assessment.state == models.AssessmentState.CLOSED and assessment.closing_scores:
-        return dict(assessment.closing_scores.get("dimensions", {}))
-    _, scores = assessment_scores(assessment)
-    return {key: d.score for key, d in scores.dimensions.items()}
+    """The scores the assessment is compared on: those kept when it closed, if they meet the anonymity
+    rule; an open assessment is compared once it closes (its live scores change with each response)."""
+    kept = assessment.closing_scores if assessment.state == models.AssessmentState.CLOSED else None
+    if not kept or not anonymity.enough(_kept_respondents(kept)):
+        return {}
+    return dict(kept.get("dimensions", {}))
 
 
 def peer_benchmark(
     assessment: models.Assessment, *, industry: str = "", size_band: str = "", own: dict | None = None
 ) -> PeerBenchmark:
-    """Each dimension's percentile among the latest closed assessments (same rubric) of the other clients
-    of this organisation's firm, optionally only those in one industry and/or size band."""
-    peer_organisations = (
-        Organisation.objects.filter(firm_id=assessment.organisation.firm_id)
-        .exclude(pk=assessment.organisation_id)
-        .values("pk")
-    )
-    peers_qs = models.Assessment.objects.closed().filter(
-        organisation_id__in=peer_organisations,
-        rubric_version__rubric_id=assessment.rubric_version.rubric_id,
-        closing_scores__isnull=False,
+    """Each dimension's percentile among the peers: the latest closed assessment (same rubric) of each other
+    organisation of the same firm that has not opted out, whose kept scores come from at least
+    MIN_RESPONDENTS counted responses; optionally only those in one industry and/or size band.
+
+    `own` gives the scores to compare (those the caller already shows); by default the kept ones.
+    """
+    rubric = load_rubric(assessment.rubric_version).rubric
+    names = {d.key: d.name for d in rubric.dimensions}
+    organisation = assessment.organisation
+    if organisation.benchmark_opt_out:
+        return PeerBenchmark(
+            peers=0, industry=industry, size_band=size_band, dimensions=(), names=names, opted_out=True
+        )
+    peers_qs = (
+        models.Assessment.objects.closed()
+        .filter(
+            organisation__firm_id=organisation.firm_id,
+            organisation__benchmark_opt_out=False,
+            rubric_version__rubric_id=assessment.rubric_version.rubric_id,
+            closing_scores__isnull=False,
+        )
+        .exclude(organisation_id=organisation.pk)
+        .annotate(counted=Count("responses", filter=Q(responses__submitted_at__isnull=False, responses__late=False)))
     )
     if industry:
         peers_qs = peers_qs.filter(organisation__industry__iexact=industry)
     if size_band:
         peers_qs = peers_qs.filter(organisation__size_band=size_band)
     latest: dict[int, dict] = {}
-    for organisation_id, scores in peers_qs.order_by("organisation_id", "-period", "-id").values_list(
-        "organisation_id", "closing_scores"
+    for organisation_id, scores, counted in peers_qs.order_by("organisation_id", "-period", "-id").values_list(
+        "organisation_id", "closing_scores", "counted"
     ):
-        latest.setdefault(organisation_id, scores or {})
+        # Both the kept count and the counted rows must meet the rule: scores kept without a count
+        # (before the rule) never make a peer.
+        if anonymity.enough(min(counted, _kept_respondents(scores))):
+            latest.setdefault(organisation_id, scores)
     peers = [dict(s.get("dimensions", {})) for s in latest.values()]
-    rubric = load_rubric(assessment.rubric_version).rubric
-    keys = [d.key for d in rubric.dimensions]
-    result = benchmark(own if own is not None else own_dimension_scores(assessment), peers, keys)
-    return PeerBenchmark(
-        peers=len(peers),
-        industry=industry,
-        size_band=size_band,
-        dimensions=result,
-        names={d.key: d.name for d in rubric.dimensions},
-    )
+    result = benchmark(own if own is not None else own_dimension_scores(assessment), peers, list(names))
+    return PeerBenchmark(peers=len(peers), industry=industry, size_band=size_band, dimensions=result, names=names)
 
 
 @dataclass(frozen=True)

@@ -579,7 +579,9 @@ class BenchmarkQuerySerializer(serializers.Serializer):
 class DimensionBenchmarkSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
-    score = serializers.FloatField(allow_null=True)
+    score = serializers.FloatField(
+        allow_null=True, help_text="The score kept at close; null while open or from too few responses."
+    )
     percentile = serializers.FloatField(allow_null=True, help_text="Null when fewer than min_peers peers.")
     peer_median = serializers.FloatField(allow_null=True, help_text="Null when fewer than min_peers peers.")
 
@@ -591,4 +593,7 @@ class BenchmarkSerializer(serializers.Serializer):
     peers = serializers.IntegerField(help_text="How many organisations are compared (never which).")
     min_peers = serializers.IntegerField()
     shown = serializers.BooleanField(help_text="Whether there are enough peers for percentiles.")
+    opted_out = serializers.BooleanField(
+        help_text="The organisation left its firm's benchmark: it is not compared (no dimensions) nor a peer."
+    )
     dimensions = DimensionBenchmarkSerializer(many=True)

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import services
+from assessment import anonymity, services
 from assessment.charts import keyed_radar_chart, radar_svg
 from assessment.forms import AssessmentForm, BenchmarkFilterForm, InitiativeForm, OrganisationForm, OutcomeForm
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
@@ -327,6 +327,7 @@ def _assessment_page(
                 assessment, industry=chosen["industry"].strip(), size_band=chosen["size_band"], own=own
             )
             context["benchmark"] = benchmark
+            context["min_respondents"] = anonymity.min_respondents()
             context["benchmark_rows"] = [
                 (benchmark.names.get(d.dimension, d.dimension), d) for d in benchmark.dimensions
             ]

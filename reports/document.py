@@ -1129,13 +1129,29 @@ def percentile_text(percentile: float | None) -> str:
 
 def _benchmark(assessment: models.Assessment, scores: AssessmentScores, organisation: str) -> PeerBenchmarkBlock:
     result = peer_benchmark(assessment, own={key: d.score for key, d in scores.dimensions.items()})
-    return benchmark_block(result.peers, result.dimensions, result.names, organisation)
+    return benchmark_block(result.peers, result.dimensions, result.names, organisation, opted_out=result.opted_out)
 
 
 def benchmark_block(
-    peers: int, dimensions: Sequence[DimensionBenchmark], names: Mapping[str, str], organisation: str
+    peers: int,
+    dimensions: Sequence[DimensionBenchmark],
+    names: Mapping[str, str],
+    organisation: str,
+    *,
+    opted_out: bool = False,
 ) -> PeerBenchmarkBlock:
-    """Each dimension's percentile among `peers` comparable organisations, or one sentence when there are too few."""
+    """Each dimension's percentile among `peers` comparable organisations, or one sentence when there are too
+    few or the organisation opted out of the benchmark."""
+    if opted_out:
+        return PeerBenchmarkBlock(
+            shown=False,
+            peers=0,
+            sentence=(
+                f"{organisation} has opted out of the benchmark: it is not compared with other organisations, "
+                "and they are not compared with it."
+            ),
+            rows=(),
+        )
     if peers < MIN_PEERS:
         return PeerBenchmarkBlock(
             shown=False,
@@ -1151,8 +1167,8 @@ def benchmark_block(
         peers=peers,
         sentence=(
             f"Each dimension's percentile among {peers} comparable organisations: the other clients of the same "
-            "consultants, each by its latest closed assessment with the same rubric. They are not named. At the "
-            "50th percentile half of them score lower."
+            "firm, each by its latest closed assessment with the same rubric and enough responses. They are not "
+            "named. At the 50th percentile half of them score lower."
         ),
         rows=tuple(
             BenchmarkRow(

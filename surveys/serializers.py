@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessment.services import MAX_COMMENT, AnswerInput
@@ -58,9 +61,17 @@ class AnswersSerializer(serializers.Serializer):
 
 
 class InvitationSerializer(serializers.ModelSerializer):
-    """What inviters see of an invitation: how far the respondent got, never what they answered."""
+    """What inviters see of an invitation: how far the respondent got, never what they answered, and
+    no time finer than a day that follows the respondent (PRODUCT.md: Anonymity rules)."""
 
-    status = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(
+        help_text="invited, started, submitted, expired or revoked: progress only, never when."
+    )
+    # Reminders go only to those who have not submitted, so the time of the last email would tell
+    # to the minute when someone submitted: the day is enough to see that a reminder went out.
+    last_emailed_on = serializers.SerializerMethodField(
+        help_text="The day the last invitation or reminder email went out (no time of day)."
+    )
 
     class Meta:
         model = Invitation
@@ -74,7 +85,7 @@ class InvitationSerializer(serializers.ModelSerializer):
             "created_at",
             "expires_at",
             "emails_sent",
-            "last_emailed_at",
+            "last_emailed_on",
             "reminder_count",
             "email_error",
         ]
@@ -82,6 +93,11 @@ class InvitationSerializer(serializers.ModelSerializer):
 
     def get_status(self, invitation: Invitation) -> str:
         return invitation.status(self.context.get("now"))
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_last_emailed_on(self, invitation: Invitation) -> datetime.date | None:
+        sent = invitation.last_emailed_at
+        return None if sent is None else timezone.localdate(sent)
 
 
 class InvitationCreateSerializer(serializers.Serializer):

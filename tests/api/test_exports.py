@@ -11,7 +11,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from assessment import services
-from assessment.exports import SMALL_GROUPS
+from assessment.exports import NOTE, merged_label
+from assessment.queries import load_rubric
 from tests.api.world import answer_everything
 from tests.assessment.test_exports import respond
 
@@ -54,11 +55,17 @@ def test_a_consultant_downloads_the_anonymised_responses_as_csv(answered, consul
     header, *body = csv_rows(response)
     assert header[:2] == ["response", "group"]
     exit_criteria, buying = header.index("stage-exit-criteria"), header.index("buying-process-mapped")
-    assert [(r[0], r[1], r[exit_criteria], r[buying]) for r in body] == [
-        ("1", "reps", "2", "n/a"),
-        ("2", "reps", "3", "n/a"),
-        ("3", "reps", "4", "n/a"),
-        ("4", SMALL_GROUPS, "5", "3"),
+    data, notes = [r for r in body if r[0] != NOTE], [r[1] for r in body if r[0] == NOTE]
+    assert sorted((r[1], r[exit_criteria], r[buying]) for r in data) == [
+        ("reps", "2", "n/a"),
+        ("reps", "3", "n/a"),
+        ("reps", "4", "n/a"),
+    ]
+    assert sorted(r[0] for r in data) == ["1", "2", "3"]
+    # The lone sales leader would be a merged row of one: left out, and the file says so.
+    assert notes == [
+        "Responses of groups under 3 are left out: together they are fewer than 3, so that none of them can be "
+        "told apart."
     ]
 
 
@@ -67,9 +74,12 @@ def test_the_responses_workbook_holds_the_same_cells_as_the_csv(answered, consul
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX
     assert response["Content-Disposition"] == 'attachment; filename="northwind-traders-fy2026-responses.xlsx"'
-    as_csv = csv_rows(export(api_client, consultant, answered, "responses", "csv"))
-    as_xlsx = [["" if v is None else str(v) for v in row] for row in xlsx_rows(response, "Responses")]
-    assert as_xlsx == as_csv
+    header, *body = csv_rows(export(api_client, consultant, answered, "responses", "csv"))
+    xlsx_header, *xlsx_body = [["" if v is None else str(v) for v in row] for row in xlsx_rows(response, "Responses")]
+    assert xlsx_header == header
+    # Each download is in its own random order: the same rows, numbered afresh.
+    assert sorted(r[1:] for r in xlsx_body) == sorted(r[1:] for r in body)
+    assert xlsx_body[-1][0] == NOTE
 
 
 @pytest.mark.parametrize("who", ["leader", "viewer"])
@@ -209,3 +219,75 @@ def test_control_characters_that_a_workbook_cannot_hold_are_dropped_not_a_500(an
     response = api_client(consultant).get("/api/v1/portfolio/export.xlsx")
     assert response.status_code == 200
     assert xlsx_rows(response, "Portfolio")[1][0] == "Northwind Traders"
+
+
+# --- regression: merged rows cannot be told apart (issue 13, finding 4) -----------------------------
+
+# Asked of sales leadership and managers only; of sales leadership and marketing only.
+MANAGERS_ASKED, MARKETING_ASKED = "specialist-generalist-balance", "joint-planning"
+
+
+def submit_groups(assessment, groups):
+    """One response per (group, value), submitted in this order: the value of stage exit criteria tells the
+    test which response a row is; each answers every routed question its group is asked with 4."""
+    for group, value in groups:
+        answers = {"stage-exit-criteria": value, MANAGERS_ASKED: 4, MARKETING_ASKED: 4}
+        if group == "managers":
+            answers.pop(MARKETING_ASKED)
+        elif group == "marketing":
+            answers.pop(MANAGERS_ASKED)
+        elif group == "reps":
+            answers = {"stage-exit-criteria": value}
+        respond(assessment, group, answers, text=f"comment {value}")
+
+
+def data_rows(response) -> tuple[list[str], list[dict[str, str]]]:
+    header, *body = csv_rows(response)
+    return header, [dict(zip(header, row, strict=True)) for row in body if row[0] != NOTE]
+
+
+def assert_no_time_or_id(header, rows, assessment):
+    # The columns are the row number, the group and the criteria: nothing per response besides its answers.
+    assert header == ["response", "group", *(c.key for c in load_rubric(assessment.rubric_version).rubric.criteria)]
+    for row in rows:
+        for value in row.values():
+            assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}", value), value
+
+
+def test_groups_of_three_one_and_one_export_the_three_and_leave_the_two_lone_rows_out(
+    open_assessment, consultant, api_client
+):
+    submit_groups(open_assessment, [("reps", 2), ("managers", 5), ("reps", 3), ("marketing", 1), ("reps", 4)])
+    services.close_assessment(assessment=open_assessment)
+    for fmt in ("csv", "xlsx"):
+        response = export(api_client, consultant, open_assessment, "responses", fmt)
+        assert response.status_code == 200
+    header, rows = data_rows(export(api_client, consultant, open_assessment, "responses", "csv"))
+    assert sorted((r["group"], r["stage-exit-criteria"]) for r in rows) == [("reps", "2"), ("reps", "3"), ("reps", "4")]
+    text = export(api_client, consultant, open_assessment, "responses", "csv").content.decode("utf-8-sig")
+    assert "comment 5" not in text and "comment 1" not in text
+    assert_no_time_or_id(header, rows, open_assessment)
+
+
+def test_merged_rows_have_the_same_columns_and_no_order_that_follows_submission(
+    open_assessment, consultant, api_client
+):
+    # Reps (3) keep their label; two managers and one marketer, asked different routed questions, merge.
+    submitted = [("managers", 5), ("reps", 2), ("marketing", 1), ("reps", 3), ("managers", 4), ("reps", 3)]
+    submit_groups(open_assessment, submitted)
+    services.close_assessment(assessment=open_assessment)
+    orders = set()
+    for _ in range(12):
+        header, rows = data_rows(export(api_client, consultant, open_assessment, "responses", "csv"))
+        merged = [r for r in rows if r["group"] == merged_label()]
+        assert sorted(r["stage-exit-criteria"] for r in merged) == ["1", "4", "5"]
+        # Every merged row has answers in exactly the same columns: the count cannot tell a group.
+        answered_columns = {frozenset(k for k, v in r.items() if v and k not in ("response", "group")) for r in merged}
+        assert answered_columns == {frozenset({"stage-exit-criteria", "sales-process-comment"})}
+        assert all(r[MANAGERS_ASKED] == r[MARKETING_ASKED] == "" for r in merged)
+        assert_no_time_or_id(header, rows, open_assessment)
+        orders.add(tuple(r["stage-exit-criteria"] for r in rows))
+    # Twelve downloads, not all in one order, and not in the order of submission (or its reverse) each time.
+    assert len(orders) > 1
+    in_submission = tuple(str(v) for _, v in submitted)
+    assert orders - {in_submission, in_submission[::-1]}

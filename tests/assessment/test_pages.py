@@ -13,6 +13,7 @@ from assessment import services
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome
 from assessment.queries import assessment_roadmap, load_rubric
 from organisations.models import Organisation, Role
+from tests.assessment.test_portfolio import closed, peer
 from tests.conftest import DEFAULT_RUBRIC
 from tests.factories import InvitationFactory, MembershipFactory, OrganisationFactory
 
@@ -30,21 +31,6 @@ def respond(assessment: Assessment, group: str, option: str) -> None:
     response = services.start_response(assessment=assessment, group=group)
     services.save_answers(response=response, answers=answers)
     services.submit_response(response=response)
-
-
-def closed(organisation, rubric, period, score, *, others=2.0):
-    """A closed assessment as close_assessment leaves it, without answers behind it."""
-    return Assessment.objects.create(
-        organisation=organisation,
-        period=period,
-        rubric_version=rubric,
-        state=AssessmentState.CLOSED,
-        closing_scores={
-            "overall": score,
-            "overall_level": int(score),
-            "dimensions": {k: (score if k == "sales-process" else others) for k in DIMENSIONS},
-        },
-    )
 
 
 def client_of(consultant, name, **fields) -> Organisation:
@@ -542,15 +528,31 @@ def test_the_benchmark_shows_percentiles_among_five_peers_without_naming_them(
     client, consultant, answered, default_rubric
 ):
     for i, score in enumerate((1.0, 1.5, 2.5, 3.0, 3.5)):
-        closed(client_of(consultant, f"Secret Peer {i}", industry="Retail"), default_rubric, "FY2025", score)
+        closed(peer(answered.organisation, f"Secret Peer {i}", industry="Retail"), default_rubric, "FY2025", score)
+    # The consultant's client in another firm is never a peer.
+    closed(client_of(consultant, "Secret Outsider", industry="Retail"), default_rubric, "FY2025", 1.0)
     client.force_login(consultant)
     html = client.get(page(answered)).content.decode()
     assert "5 comparable organisations" in html
-    assert "Secret Peer" not in html
+    assert "Secret Peer" not in html and "Secret Outsider" not in html
     # Sales process 2.0 among 1.0, 1.5, 2.5, 3.0, 3.5: two below → 2 / 5 = 40th percentile; median 2.5.
     assert '<th scope="row">Sales process</th><td>2.00</td><td>40</td><td>2.50</td>' in html
     filtered = client.get(page(answered), {"industry": "Software"}).content.decode()
     assert "Only 0 comparable organisations" in filtered and "industry" in filtered
+
+
+def test_the_page_of_an_organisation_that_opted_out_says_so_and_shows_no_percentiles(
+    client, consultant, answered, default_rubric
+):
+    for i, score in enumerate((1.0, 1.5, 2.5, 3.0, 3.5)):
+        closed(peer(answered.organisation, f"Peer {i}"), default_rubric, "FY2025", score)
+    answered.organisation.benchmark_opt_out = True
+    answered.organisation.save()
+    client.force_login(consultant)
+    html = client.get(page(answered)).content.decode()
+    assert "Northwind Traders has opted out of the benchmark" in html
+    assert "comparable organisations" not in html
+    assert "Peer median" not in html
 
 
 # --- downloads ---------------------------------------------------------------------------------

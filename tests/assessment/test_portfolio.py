@@ -3,8 +3,9 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from assessment.models import Assessment, AssessmentState, Outcome
+from assessment.models import Assessment, AssessmentState, Outcome, Response
 from assessment.portfolio import outcome_history, peer_benchmark, portfolio
 from organisations.models import Role
 from tests.factories import MembershipFactory, OrganisationFactory
@@ -12,26 +13,39 @@ from tests.factories import MembershipFactory, OrganisationFactory
 DIMENSIONS = ("sales-process", "organisation-design", "technology", "marketing-alignment", "strategic-leadership")
 
 
-def closed(organisation, rubric, period, process, *, overall=None, others=2.0):
-    """A closed assessment as close_assessment leaves it: its headline numbers kept on the row."""
+def closed(organisation, rubric, period, process, *, overall=None, others=2.0, respondents=3):
+    """A closed assessment as close_assessment leaves it: its headline numbers kept on the row, computed
+    from `respondents` counted responses (three by default, enough for the anonymity rule)."""
     dims = {key: (process if key == "sales-process" else others) for key in DIMENSIONS}
-    return Assessment.objects.create(
+    assessment = Assessment.objects.create(
         organisation=organisation,
         period=period,
         rubric_version=rubric,
         state=AssessmentState.CLOSED,
         closing_scores={
+            "respondents": respondents,
             "overall": overall if overall is not None else process,
             "overall_level": int(overall or process),
             "dimensions": dims,
         },
     )
+    submitted = timezone.now()
+    Response.objects.bulk_create(
+        Response(assessment=assessment, group="reps", submitted_at=submitted) for _ in range(respondents)
+    )
+    return assessment
 
 
 def client(consultant, name, **fields):
+    """An organisation of a firm of its own, which the consultant consults for."""
     organisation = OrganisationFactory(name=name, **fields)
     MembershipFactory(organisation=organisation, user=consultant, role=Role.CONSULTANT)
     return organisation
+
+
+def peer(organisation, name, **fields):
+    """Another client of the organisation's firm: a possible peer in its benchmark."""
+    return OrganisationFactory(firm=organisation.firm, name=name, **fields)
 
 
 @pytest.fixture
@@ -39,16 +53,16 @@ def own(organisation, consultant, default_rubric):
     return closed(organisation, default_rubric, "FY2026", 3.0)
 
 
-def test_percentiles_count_the_consultants_other_clients_latest_closed_assessment(own, consultant, default_rubric):
+def test_percentiles_count_the_firms_other_clients_latest_closed_assessment(own, default_rubric):
     # Five peers; one has an older, higher assessment that must not count, only its latest.
     for i, score in enumerate((1.0, 2.0, 3.0, 4.0, 5.0)):
-        peer = client(consultant, f"Peer {i}")
+        other = peer(own.organisation, f"Peer {i}")
         if i == 0:
-            closed(peer, default_rubric, "FY2024", 4.9)
-        closed(peer, default_rubric, "FY2025", score)
+            closed(other, default_rubric, "FY2024", 4.9)
+        closed(other, default_rubric, "FY2025", score)
     result = peer_benchmark(own)
     by_key = {d.dimension: d for d in result.dimensions}
-    assert result.peers == 5 and result.shown
+    assert result.peers == 5 and result.shown and not result.opted_out
     # 3.0 among 1, 2, 3, 4, 5: two below and one tie → (2 + ½) / 5 = 50th percentile.
     assert by_key["sales-process"].percentile == pytest.approx(50.0)
     assert by_key["sales-process"].peer_median == 3.0
@@ -56,30 +70,81 @@ def test_percentiles_count_the_consultants_other_clients_latest_closed_assessmen
     assert by_key["technology"].percentile == pytest.approx(50.0)
 
 
-def test_fewer_than_five_peers_show_no_percentile(own, consultant, default_rubric):
+def test_fewer_than_five_peers_show_no_percentile(own, default_rubric):
     for i in range(4):
-        closed(client(consultant, f"Peer {i}"), default_rubric, "FY2025", 1.0)
+        closed(peer(own.organisation, f"Peer {i}"), default_rubric, "FY2025", 1.0)
     result = peer_benchmark(own)
     assert result.peers == 4 and not result.shown
-    assert all(d.percentile is None for d in result.dimensions)
+    assert all(d.percentile is None and d.peer_median is None for d in result.dimensions)
 
 
-def test_other_consultants_clients_and_open_assessments_are_not_peers(own, consultant, default_rubric, outsider):
+def test_other_firms_clients_open_assessments_and_too_few_respondents_are_not_peers(
+    own, consultant, default_rubric, outsider
+):
     for i in range(4):
-        closed(client(consultant, f"Peer {i}"), default_rubric, "FY2025", 1.0)
+        closed(peer(own.organisation, f"Peer {i}"), default_rubric, "FY2025", 1.0)
+    # The same consultant's client in another firm, and another consultant's client: other firms.
+    closed(client(consultant, "Client of another firm"), default_rubric, "FY2025", 1.0)
     closed(client(outsider, "Someone else's client"), default_rubric, "FY2025", 1.0)
-    still_open = client(consultant, "Still collecting")
+    still_open = peer(own.organisation, "Still collecting")
     Assessment.objects.create(
         organisation=still_open, period="FY2026", rubric_version=default_rubric, state=AssessmentState.OPEN
     )
+    closed(peer(own.organisation, "Two answered"), default_rubric, "FY2025", 1.0, respondents=2)
+    # Three submitted, but one after the close: it is kept, not counted, so the scores came from two.
+    late = closed(peer(own.organisation, "One was late"), default_rubric, "FY2025", 1.0)
+    Response.objects.filter(pk=late.responses.first().pk).update(late=True)
     assert peer_benchmark(own).peers == 4
 
 
-def test_industry_and_size_band_filters_narrow_the_peers(own, consultant, default_rubric):
+def test_an_older_assessment_that_meets_the_rule_stands_in_for_a_later_one_that_does_not(own, default_rubric):
+    for i in range(4):
+        closed(peer(own.organisation, f"Peer {i}"), default_rubric, "FY2025", 1.0)
+    fifth = peer(own.organisation, "Fifth")
+    closed(fifth, default_rubric, "FY2024", 5.0)
+    closed(fifth, default_rubric, "FY2025", 4.0, respondents=2)
+    result = peer_benchmark(own)
+    assert result.peers == 5
+    # The peers' sales process: 1, 1, 1, 1 and the FY2024 5.0, never the two-respondent 4.0.
+    assert result.dimensions[0].peer_median == 1.0
+    assert result.dimensions[0].percentile == pytest.approx(80.0)
+
+
+def test_an_organisation_that_opted_out_is_neither_a_peer_nor_shown_a_benchmark(own, default_rubric):
+    others = [peer(own.organisation, f"Peer {i}") for i in range(6)]
+    for other in others:
+        closed(other, default_rubric, "FY2025", 1.0)
+    others[0].benchmark_opt_out = True
+    others[0].save()
+    assert peer_benchmark(own).peers == 5
+    assert peer_benchmark(Assessment.objects.get(organisation=others[1])).peers == 5  # 4 others and us
+
+    own.organisation.benchmark_opt_out = True
+    own.organisation.save()
+    mine = peer_benchmark(own)
+    assert mine.opted_out and not mine.shown
+    assert (mine.peers, mine.dimensions) == (0, ())
+    # Nor are we a peer of the others any more.
+    assert peer_benchmark(Assessment.objects.get(organisation=others[1])).peers == 4
+
+
+def test_scores_kept_from_fewer_than_three_respondents_are_not_compared(organisation, default_rubric):
+    few = closed(organisation, default_rubric, "FY2026", 3.0, respondents=2)
+    for i in range(5):
+        closed(peer(organisation, f"Peer {i}"), default_rubric, "FY2025", 1.0)
+    result = peer_benchmark(few)
+    assert result.shown
+    assert all(d.score is None and d.percentile is None for d in result.dimensions)
+    assert result.dimensions[0].peer_median == 1.0
+
+
+def test_the_industry_and_size_band_filters_narrow_the_peers(own, default_rubric):
     for i, score in enumerate((1.0, 2.0, 4.0, 5.0, 5.0)):
-        closed(client(consultant, f"Soft {i}", industry="Software", size_band="21-100"), default_rubric, "FY25", score)
+        other = peer(own.organisation, f"Soft {i}", industry="Software", size_band="21-100")
+        closed(other, default_rubric, "FY25", score)
     for i in range(3):
-        closed(client(consultant, f"Mfg {i}", industry="Manufacturing", size_band="21-100"), default_rubric, "FY25", 1)
+        other = peer(own.organisation, f"Mfg {i}", industry="Manufacturing", size_band="21-100")
+        closed(other, default_rubric, "FY25", 1)
     assert peer_benchmark(own).peers == 8
     software = peer_benchmark(own, industry="software")  # case does not matter
     assert software.peers == 5

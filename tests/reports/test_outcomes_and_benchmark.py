@@ -1,8 +1,8 @@
 """The roadmap's outcome KPIs across periods and its peer benchmark: in the document, then in the real PDF.
 
 Our FY2026 scores (see conftest): sales process 4.0, organisation design 3.0, technology 3.66,
-marketing alignment 2.0, strategic leadership 1.0. The five peers are the consultant's other
-clients: sales process 1, 2, 4, 4, 5 and every other dimension 1, 2, 3, 4, 5 (one value each).
+marketing alignment 2.0, strategic leadership 1.0. The five peers are the other clients of the
+same firm: sales process 1, 2, 4, 4, 5 and every other dimension 1, 2, 3, 4, 5 (one value each).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from reports.document import (
     roadmap_html,
 )
 from reports.pdf import html_to_pdf
-from tests.assessment.test_portfolio import client, closed
+from tests.assessment.test_portfolio import client, closed, peer
 
 ISSUED = datetime.date(2026, 3, 2)
 PEER_PROCESS = (1.0, 2.0, 4.0, 4.0, 5.0)
@@ -34,18 +34,18 @@ def outcomes(last_year, this_year):
     Outcome.objects.create(assessment=this_year, win_rate=24.5, ramp_months=6.0, attrition=22.0)
 
 
-def add_peers(consultant, rubric, process_scores):
+def add_peers(organisation, rubric, process_scores):
     made = []
     for i, score in enumerate(process_scores):
-        peer = client(consultant, f"Fabrikam Peer {i}")
-        closed(peer, rubric, "FY2025", score, others=1.0 + i)
-        made.append(peer)
+        other = peer(organisation, f"Fabrikam Peer {i}")
+        closed(other, rubric, "FY2025", score, others=1.0 + i)
+        made.append(other)
     return made
 
 
 @pytest.fixture
-def peers(consultant, default_rubric, this_year):
-    return add_peers(consultant, default_rubric, PEER_PROCESS)
+def peers(organisation, default_rubric, this_year):
+    return add_peers(organisation, default_rubric, PEER_PROCESS)
 
 
 @pytest.mark.parametrize(
@@ -119,13 +119,28 @@ def test_the_benchmark_gives_each_dimensions_percentile_among_five_peers(peers, 
     ]
 
 
-def test_with_fewer_than_five_peers_one_sentence_says_there_are_not_yet_enough(consultant, default_rubric, this_year):
-    add_peers(consultant, default_rubric, PEER_PROCESS[:4])
+def test_with_fewer_than_five_peers_one_sentence_says_there_are_not_yet_enough(
+    organisation, consultant, default_rubric, this_year
+):
+    add_peers(organisation, default_rubric, PEER_PROCESS[:4])
+    # The consultant's client in another firm is no peer: the benchmark stays inside the firm.
+    closed(client(consultant, "Client of another firm"), default_rubric, "FY2025", 3.0)
     block = build_roadmap_document(this_year, issued_on=ISSUED).benchmark
     assert (block.shown, block.peers, block.rows) == (False, 4, ())
     assert block.sentence == (
         "There are not yet enough comparable organisations to show where Northwind Traders stands among them: "
         "a benchmark needs at least 5."
+    )
+
+
+def test_an_organisation_that_opted_out_is_told_so_in_one_sentence(organisation, peers, this_year):
+    organisation.benchmark_opt_out = True
+    organisation.save()
+    block = build_roadmap_document(this_year, issued_on=ISSUED).benchmark
+    assert (block.shown, block.peers, block.rows) == (False, 0, ())
+    assert block.sentence == (
+        "Northwind Traders has opted out of the benchmark: it is not compared with other organisations, "
+        "and they are not compared with it."
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -428,3 +429,40 @@ def test_another_organisations_consultant_cannot_reach_our_invitations(invited_r
     reached = client.get(url) if not path else client.post(url)
     assert reached.status_code == 404
     assert invited_rep.refresh().revoked_at is None
+
+
+def test_the_invitation_list_shows_progress_but_no_time_finer_than_a_day(
+    open_assessment, consultant, invite, django_capture_on_commit_callbacks
+):
+    start = timezone.now()
+    done = invite(open_assessment, email="done@example.com")
+    begun = invite(open_assessment, email="begun@example.com")
+    invite(open_assessment, email="waiting@example.com")
+    submitted_at = start + timedelta(hours=3, minutes=13)
+    with mock.patch("django.utils.timezone.now", return_value=submitted_at):
+        response = services.begin_response(invitation=done.invitation)
+        answer_everything(response, "2")
+        assessment_services.submit_response(response=response)
+        services.begin_response(invitation=begun.invitation)
+    # Reminders go to the two who have not submitted: their time would date the submission.
+    reminded_at = start + timedelta(days=4, hours=7, minutes=29)
+    with (
+        mock.patch("django.utils.timezone.now", return_value=reminded_at),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert len(services.send_reminders(now=reminded_at)) == 2
+    listed = client_of(consultant).get(f"/api/v1/invitations/?assessment={open_assessment.pk}")
+    assert listed.status_code == 200
+    rows = {r["email"]: r for r in listed.json()["results"]}
+    assert {email: r["status"] for email, r in rows.items()} == {
+        "done@example.com": "submitted",
+        "begun@example.com": "started",
+        "waiting@example.com": "invited",
+    }
+    # Only the inviter's own times are timestamps; what follows the respondent is a day at most.
+    assert {key for r in rows.values() for key in r if key.endswith("_at")} == {"created_at", "expires_at"}
+    assert rows["begun@example.com"]["last_emailed_on"] == timezone.localdate(reminded_at).isoformat()
+    assert rows["done@example.com"]["last_emailed_on"] == timezone.localdate(start).isoformat()
+    body = listed.content.decode()
+    for moment in (submitted_at, reminded_at):
+        assert timezone.localtime(moment).strftime("%H:%M") not in body

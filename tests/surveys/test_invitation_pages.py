@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from unittest import mock
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from assessment import services as assessment_services
 from surveys import services
@@ -28,6 +33,22 @@ def test_the_invitations_page_lists_each_person_with_how_far_they_got(client, co
     assert '<span class="status status--started">1 started</span>' in text
     assert '<span class="status status--invited">1 invited</span>' in text
     assert "You see how far each person got, never what they answered." in text
+
+
+def test_the_invitations_page_shows_progress_with_no_time_of_day(client, consultant, open_assessment, invite):
+    done = invite(open_assessment, email="done@example.com")
+    invite(open_assessment, email="waiting@example.com")
+    submitted_at = timezone.now() + timedelta(hours=2, minutes=41)
+    with mock.patch("django.utils.timezone.now", return_value=submitted_at):
+        assessment_services.submit_response(response=services.begin_response(invitation=done.invitation))
+    client.force_login(consultant)
+    text = client.get(page_url(open_assessment)).content.decode()
+    listed = text[text.index("<h2>Invited</h2>") :]
+    assert '<span class="status status--submitted">submitted</span>' in listed
+    assert '<span class="status status--invited">invited</span>' in listed
+    # Dates (the link's expiry) but never a time of day that could tell when someone submitted.
+    assert not re.search(r"\d{1,2}:\d{2}", listed)
+    assert timezone.localtime(submitted_at).strftime("%H:%M") not in text
 
 
 def test_inviting_one_person_from_the_page_sends_the_email(
