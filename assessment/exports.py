@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -21,6 +22,7 @@ from openpyxl.styles import Font
 from assessment import anonymity, models
 from assessment.portfolio import PortfolioRow
 from assessment.queries import LoadedRubric, assessment_scores, load_rubric
+from organisations.models import Organisation
 
 NOT_APPLICABLE = "n/a"
 NOTE = "note"  # the first cell of a row that explains what the export leaves out
@@ -247,3 +249,17 @@ def _xlsx_cell(value: Any) -> Any:
     # answer typed with one would otherwise make the whole download fail.
     value = _safe_cell(value)
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def organisation_export_part(organisation: Organisation) -> list[tuple[str, bytes]]:
+    """For the organisation's full export: each assessment's anonymous responses table, the same as
+    its responses export (the raw response and answer rows are not exported)."""
+    return [
+        (
+            f"responses/{slugify(assessment.period) or assessment.pk}-{assessment.pk}.csv",
+            to_csv(response_table(assessment)),
+        )
+        for assessment in models.Assessment.objects.filter(organisation=organisation)
+        .select_related("rubric_version")
+        .order_by("period", "id")
+    ]

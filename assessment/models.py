@@ -329,10 +329,10 @@ class Response(models.Model):
 
     objects = ResponseQuerySet.as_manager()
 
-    # The organisation's export (organisations/custody.py) names no respondent and, as the
-    # anonymity rules ask of exports, gives submission times to the day only.
-    export_exclude = ("user", "created_at", "updated_at")
-    export_as_dates = ("submitted_at",)
+    # Raw rows would tie answers to a group of one (and to submission order): the organisation's
+    # export (organisations/custody.py) carries each assessment's anonymous responses table instead,
+    # registered in assessment/apps.py, under the same rules as the responses export.
+    export_exclude = "__all__"
 
     class Meta:
         ordering = ["assessment", "id"]
@@ -368,7 +368,7 @@ class Answer(models.Model):
 
     objects = AnswerQuerySet.as_manager()
 
-    export_exclude = ("updated_at",)
+    export_exclude = "__all__"
 
     class Meta:
         ordering = ["response", "id"]

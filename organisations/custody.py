@@ -18,7 +18,7 @@ import io
 import json
 import zipfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,19 @@ from django.utils.text import slugify
 from organisations import audit
 from organisations.errors import InvalidInput
 from organisations.models import AuditEvent, Organisation
+
+# Parts that other apps add to the export (files named by path, their bytes), so that an app can
+# give its rows in a shape that follows its own rules (the anonymous responses table) without
+# this module importing it.
+ExportPart = Callable[[Organisation], Iterable[tuple[str, bytes]]]
+_EXPORT_PARTS: list[ExportPart] = []
+
+
+def register_export_part(part: ExportPart) -> None:
+    """Add files to every organisation export (called from an app's ready())."""
+    if part not in _EXPORT_PARTS:
+        _EXPORT_PARTS.append(part)
+
 
 EXPORT_FORMAT = "waypoint-organisation-export"
 EXPORT_VERSION = 1
@@ -160,6 +173,7 @@ def export_organisation(*, organisation: Organisation, exported_by: Any) -> byte
     rows = _collected(organisation)
     kinds = [*_kinds(rows), _events(organisation)]
     files = _file_entries(_stored_files(rows))
+    files += [entry for part in _EXPORT_PARTS for entry in part(organisation)]
     exported_at = timezone.now()
     document = {
         "format": EXPORT_FORMAT,
