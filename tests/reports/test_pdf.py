@@ -80,13 +80,13 @@ def test_the_summary_names_the_top_initiatives(rendered, this_year):
         assert title in summary
 
 
-def test_the_pdf_is_a_plausible_length_with_a_contents_page_and_page_numbers(rendered):
+def test_the_pdf_is_a_plausible_length_with_a_contents_page_and_page_numbers(rendered, organisation):
     _, reader, pages, _ = rendered
     assert 10 <= len(reader.pages) <= 20
     assert pages[1].startswith("Contents Executive summary")
     # The running header and footer, on every page but the cover.
     assert pages[1].endswith(
-        f"Northwind Traders · FY2026 Sales maturity roadmap Waypoint Advisory Page 2 of {len(pages)}"
+        f"Northwind Traders · FY2026 Sales maturity roadmap {organisation.firm.name} Page 2 of {len(pages)}"
     )
     # Contents entries end with the page their section starts on.
     summary_page = next(i for i, text in enumerate(pages) if "Three strengths" in text)
