@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import uuid
@@ -261,7 +260,7 @@ def update_firm(
     firm.save(update_fields=list(changes))
     if "logo" in changes and old_logo:
         storage = firm.logo.storage
-        transaction.on_commit(functools.partial(storage.delete, old_logo))
+        transaction.on_commit(lambda: storage.delete(old_logo))
     audit.record(
         action=audit.Action.FIRM_BRANDING_CHANGED,
         summary=f"Changed the {', '.join(sorted(changes))} of {firm.name}",
@@ -310,7 +309,10 @@ def _queue_invitation_email(invitation_id: int, token: str) -> None:
     """Send after commit; a failure is logged and leaves the invitation "not sent", never fails the caller."""
     from organisations.tasks import send_member_invitation_email_task
 
-    transaction.on_commit(functools.partial(send_member_invitation_email_task.delay, invitation_id, token), robust=True)
+    def send() -> None:
+        send_member_invitation_email_task.delay(invitation_id, token)
+
+    transaction.on_commit(send, robust=True)
 
 
 def _new_link(invitation: MemberInvitation) -> str:

@@ -511,7 +511,10 @@ def _queue_sign_up_email(sign_up_id: int | None, email: str, token: str) -> None
     """Send after commit; a mail server's failure is logged, never shown (the page must not differ)."""
     from surveys.tasks import send_sign_up_email_task
 
-    transaction.on_commit(functools.partial(send_sign_up_email_task.delay, sign_up_id, email, token), robust=True)
+    def send() -> None:
+        send_sign_up_email_task.delay(sign_up_id, email, token)
+
+    transaction.on_commit(send, robust=True)
 
 
 @transaction.atomic
