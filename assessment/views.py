@@ -30,7 +30,7 @@ from assessment.queries import assessment_roadmap, assessment_targets, load_rubr
 from assessment.rubric import HORIZON_NAMES
 from organisations import services as organisation_services
 from organisations.errors import DomainError
-from organisations.models import Firm, FirmRole, Organisation, Role
+from organisations.models import CLIENT_ROLE_CHOICES, Firm, FirmRole, MemberInvitation, Membership, Organisation, Role
 from organisations.permissions import RUN, is_consultant
 
 DEFAULT_RUBRIC_KEY = "sales-transformation"
@@ -141,8 +141,24 @@ def organisation_page(request: HttpRequest, organisation_id: int) -> HttpRespons
             "firm_admin": role == Role.CONSULTANT and organisation.firm.role_of(request.user) == FirmRole.ADMIN,
             "assessments": assessments,
             "nav_portfolio": role == Role.CONSULTANT,
+            **_members_context(organisation, role),
         },
     )
+
+
+def _members_context(organisation: Organisation, role: str) -> dict[str, Any]:
+    """The organisation's client-side members, and for its firm's members the pending invitations."""
+    manage = role == Role.CONSULTANT
+    return {
+        "members": Membership.objects.filter(organisation=organisation).select_related("user").order_by("role", "id"),
+        "member_invitations": (
+            MemberInvitation.objects.pending().filter(organisation=organisation).order_by("-created_at", "-id")
+            if manage
+            else []
+        ),
+        "can_invite_members": manage,
+        "client_roles": CLIENT_ROLE_CHOICES,
+    }
 
 
 # --- assessments -------------------------------------------------------------------------------

@@ -222,7 +222,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Reports ------------------------------------------------------------------
 
-# The consultant's firm, on the cover of every PDF roadmap.
+# The branding a new firm starts with; each firm then sets its own (name, colour, logo) for its roadmaps.
 WAYPOINT_FIRM_NAME = env.str("WAYPOINT_FIRM_NAME", default="Waypoint Advisory")
 WAYPOINT_FIRM_COLOUR = env.str("WAYPOINT_FIRM_COLOUR", default="#1d3557")
 if (

@@ -6,9 +6,9 @@ from typing import Any
 
 from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, Exists, OuterRef, QuerySet, Subquery, Value, When
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, parsers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -18,13 +18,29 @@ from rest_framework.views import APIView
 
 from organisations import custody, services
 from organisations.audit_api import require_firm_admin
-from organisations.errors import InvalidInput
+from organisations.errors import InvalidInput, NotFound
 from organisations.exceptions import LockedOut, lockout_message
 from organisations.filters import MembershipFilter, OrganisationFilter
-from organisations.models import Firm, Membership, Organisation
-from organisations.permissions import MANAGE, READ, require_role, visible_object
+from organisations.models import Firm, FirmMembership, MemberInvitation, Membership, Organisation, Role
+from organisations.parsers import JSONParser
+from organisations.permissions import (
+    FIRM_ADMIN,
+    MANAGE,
+    MAX_ID,
+    READ,
+    require_firm_role,
+    require_role,
+    visible_object,
+)
 from organisations.serializers import (
+    FirmCreateSerializer,
+    FirmInviteSerializer,
+    FirmMemberSerializer,
+    FirmRoleSerializer,
+    FirmSerializer,
+    FirmUpdateSerializer,
     MemberAddSerializer,
+    MemberInvitationSerializer,
     MemberRoleSerializer,
     MembershipSerializer,
     OrganisationCreateSerializer,
@@ -73,8 +89,12 @@ class TokenView(APIView):
 
 
 def _with_role(queryset: QuerySet[Organisation], user: Any) -> QuerySet[Organisation]:
+    """Each organisation with the caller's role: consultant for its firm's members, else the client role."""
+    in_firm = FirmMembership.objects.filter(firm=OuterRef("firm_id"), user=user)
     mine = Membership.objects.filter(organisation=OuterRef("pk"), user=user).values("role")[:1]
-    return queryset.annotate(role=Subquery(mine))
+    return queryset.annotate(
+        role=Case(When(Exists(in_firm), then=Value(Role.CONSULTANT.value)), default=Subquery(mine))
+    )
 
 
 def _creating_firm(user: Any, firm_id: int | None) -> Firm:
@@ -176,14 +196,22 @@ class MemberList(generics.ListAPIView):
             return Membership.objects.none()
         return Membership.objects.filter(organisation=self.organisation()).select_related("user").order_by("id")
 
-    @extend_schema(request=MemberAddSerializer, responses={201: MembershipSerializer})
+    @extend_schema(
+        request=MemberAddSerializer,
+        responses={202: MemberInvitationSerializer},
+        summary="Invite a person to the organisation",
+        description="Emails a single-use invitation (leader or viewer); nothing is granted until it is accepted. "
+        "The answer is the same whether or not the address has an account. Consultants join the firm instead.",
+    )
     def post(self, request: Request, organisation_id: int) -> Response:
         organisation = self.organisation()
-        require_role(request.user, organisation, MANAGE, action="add members")
+        require_role(request.user, organisation, MANAGE, action="invite members")
         given = MemberAddSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        membership = services.add_member(organisation=organisation, **given.validated_data)
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        invitation = services.invite_member(
+            firm=organisation.firm, organisation=organisation, **given.validated_data, invited_by=request.user
+        )
+        return Response(MemberInvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
 
 
 class MemberDetail(APIView):
@@ -222,3 +250,237 @@ class MemberDetail(APIView):
         require_role(request.user, membership.organisation, MANAGE, action="remove members")
         services.remove_member(membership=membership, removed_by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- organisation invitations ----------------------------------------------------------------
+
+
+def _managed_organisation(request: Request, organisation_id: int, *, action: str) -> Organisation:
+    organisation = visible_object(
+        Organisation.objects.select_related("firm"), request.user, organisation_id, name="organisation"
+    )
+    require_role(request.user, organisation, MANAGE, action=action)
+    return organisation
+
+
+def _organisation_invitation(request: Request, organisation_id: int, id: int, *, action: str) -> MemberInvitation:
+    organisation = _managed_organisation(request, organisation_id, action=action)
+    invitation = MemberInvitation.objects.filter(organisation=organisation, pk=id if 0 < id <= MAX_ID else 0).first()
+    if invitation is None:
+        raise NotFound(f"There is no invitation {id} in {organisation.name}.")
+    return invitation
+
+
+class OrganisationInvitationList(generics.ListAPIView):
+    """An organisation's pending invitations (its firm's members only)."""
+
+    serializer_class = MemberInvitationSerializer
+
+    def get_queryset(self) -> QuerySet[MemberInvitation]:
+        if getattr(self, "swagger_fake_view", False):
+            return MemberInvitation.objects.none()
+        organisation = _managed_organisation(self.request, self.kwargs["organisation_id"], action="see invitations")
+        return MemberInvitation.objects.pending().filter(organisation=organisation).order_by("-created_at", "-id")
+
+
+class OrganisationInvitationDetail(APIView):
+    @extend_schema(request=None, responses={204: None}, summary="Withdraw an invitation to the organisation")
+    def delete(self, request: Request, organisation_id: int, id: int) -> Response:
+        invitation = _organisation_invitation(request, organisation_id, id, action="withdraw invitations")
+        services.withdraw_member_invitation(invitation=invitation, withdrawn_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrganisationInvitationResend(APIView):
+    @extend_schema(
+        request=None,
+        responses={202: MemberInvitationSerializer},
+        summary="Resend an invitation to the organisation",
+        description="A new link with a new expiry is emailed; the previous link stops working.",
+    )
+    def post(self, request: Request, organisation_id: int, id: int) -> Response:
+        invitation = _organisation_invitation(request, organisation_id, id, action="resend invitations")
+        resent = services.resend_member_invitation(invitation=invitation, resent_by=request.user)
+        return Response(MemberInvitationSerializer(resent).data, status=status.HTTP_202_ACCEPTED)
+
+
+# --- firms ------------------------------------------------------------------------------------
+
+
+def _firms_with_role(queryset: QuerySet[Firm], user: Any) -> QuerySet[Firm]:
+    mine = FirmMembership.objects.filter(firm=OuterRef("pk"), user=user).values("role")[:1]
+    return queryset.annotate(role=Subquery(mine))
+
+
+def _firm(request: Request, firm_id: int) -> Firm:
+    return visible_object(_firms_with_role(Firm.objects.all(), request.user), request.user, firm_id, name="firm")
+
+
+class FirmList(generics.ListAPIView):
+    """The caller's firms with their role in each (GET); anyone signed in founds a firm (POST)."""
+
+    serializer_class = FirmSerializer
+
+    def get_queryset(self) -> QuerySet[Firm]:
+        if getattr(self, "swagger_fake_view", False):
+            return Firm.objects.none()
+        return _firms_with_role(Firm.objects.visible_to(self.request.user), self.request.user).order_by("name", "id")
+
+    @extend_schema(
+        request=FirmCreateSerializer,
+        responses={201: FirmSerializer},
+        summary="Found a firm",
+        description="The caller becomes its first admin; the colour defaults to the deployment's.",
+    )
+    def post(self, request: Request) -> Response:
+        given = FirmCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        firm = services.create_firm(**given.validated_data, created_by=request.user)
+        return Response(FirmSerializer(_firm(request, firm.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class FirmDetail(APIView):
+    """One of the caller's firms (GET); its admins change its name, colour and logo (PATCH)."""
+
+    parser_classes = [JSONParser, parsers.MultiPartParser]
+
+    @extend_schema(responses={200: FirmSerializer}, summary="A firm")
+    def get(self, request: Request, id: int) -> Response:
+        return Response(FirmSerializer(_firm(request, id)).data)
+
+    @extend_schema(
+        request={"application/json": FirmUpdateSerializer, "multipart/form-data": FirmUpdateSerializer},
+        responses={200: FirmSerializer},
+        summary="Change a firm's branding",
+        description="Admins only. Send the logo as multipart/form-data (PNG or SVG, at most 512 KB); "
+        "`logo: null` in JSON removes it. Later roadmaps carry the new branding.",
+    )
+    def patch(self, request: Request, id: int) -> Response:
+        firm = _firm(request, id)
+        require_firm_role(request.user, firm, FIRM_ADMIN, action="change the firm's branding")
+        given = FirmUpdateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.update_firm(firm=firm, **given.validated_data, changed_by=request.user)
+        return Response(FirmSerializer(_firm(request, id)).data)
+
+
+class FirmMemberList(generics.ListAPIView):
+    """The firm's members and their roles (every member of the firm)."""
+
+    serializer_class = FirmMemberSerializer
+
+    def get_queryset(self) -> QuerySet[FirmMembership]:
+        if getattr(self, "swagger_fake_view", False):
+            return FirmMembership.objects.none()
+        firm = _firm(self.request, self.kwargs["firm_id"])
+        return FirmMembership.objects.filter(firm=firm).select_related("user").order_by("id")
+
+
+def _firm_member(request: Request, firm_id: int, id: int) -> FirmMembership:
+    firm = _firm(request, firm_id)
+    membership = (
+        FirmMembership.objects.filter(firm=firm, pk=id if 0 < id <= MAX_ID else 0).select_related("user").first()
+    )
+    if membership is None:
+        raise NotFound(f"There is no member {id} in {firm.name}.")
+    return membership
+
+
+class FirmMemberDetail(APIView):
+    """One member of the firm: read (GET); admins change the role (PATCH) or remove them (DELETE)."""
+
+    @extend_schema(responses={200: FirmMemberSerializer}, summary="A member of the firm")
+    def get(self, request: Request, firm_id: int, id: int) -> Response:
+        return Response(FirmMemberSerializer(_firm_member(request, firm_id, id)).data)
+
+    @extend_schema(
+        request=FirmRoleSerializer,
+        responses={200: FirmMemberSerializer},
+        summary="Change a member's firm role",
+        description="Admins only; the last admin cannot be demoted (409).",
+    )
+    def patch(self, request: Request, firm_id: int, id: int) -> Response:
+        membership = _firm_member(request, firm_id, id)
+        require_firm_role(request.user, membership.firm, FIRM_ADMIN, action="change roles")
+        given = FirmRoleSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        changed = services.change_firm_role(
+            membership=membership, role=given.validated_data["role"], changed_by=request.user
+        )
+        return Response(FirmMemberSerializer(changed).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Remove a member from the firm",
+        description="Admins only (anyone may remove themselves: leave); the last admin cannot go (409).",
+    )
+    def delete(self, request: Request, firm_id: int, id: int) -> Response:
+        membership = _firm_member(request, firm_id, id)
+        if membership.user_id != request.user.pk:
+            require_firm_role(request.user, membership.firm, FIRM_ADMIN, action="remove members")
+        services.remove_firm_member(membership=membership, removed_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _admin_firm(request: Request, firm_id: int, *, action: str) -> Firm:
+    firm = _firm(request, firm_id)
+    require_firm_role(request.user, firm, FIRM_ADMIN, action=action)
+    return firm
+
+
+def _firm_invitation(request: Request, firm_id: int, id: int, *, action: str) -> MemberInvitation:
+    firm = _admin_firm(request, firm_id, action=action)
+    invitation = MemberInvitation.objects.filter(
+        firm=firm, organisation__isnull=True, pk=id if 0 < id <= MAX_ID else 0
+    ).first()
+    if invitation is None:
+        raise NotFound(f"There is no invitation {id} in {firm.name}.")
+    return invitation
+
+
+class FirmInvitationList(generics.ListAPIView):
+    """The firm's pending invitations (GET) and a new one (POST); admins only."""
+
+    serializer_class = MemberInvitationSerializer
+
+    def get_queryset(self) -> QuerySet[MemberInvitation]:
+        if getattr(self, "swagger_fake_view", False):
+            return MemberInvitation.objects.none()
+        firm = _admin_firm(self.request, self.kwargs["firm_id"], action="see invitations")
+        return MemberInvitation.objects.pending().filter(firm=firm, organisation__isnull=True)
+
+    @extend_schema(
+        request=FirmInviteSerializer,
+        responses={202: MemberInvitationSerializer},
+        summary="Invite a person to the firm",
+        description="Emails a single-use invitation; nothing is granted until it is accepted. The answer is the "
+        "same whether or not the address has an account.",
+    )
+    def post(self, request: Request, firm_id: int) -> Response:
+        firm = _admin_firm(request, firm_id, action="invite members")
+        given = FirmInviteSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        invitation = services.invite_member(firm=firm, **given.validated_data, invited_by=request.user)
+        return Response(MemberInvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
+
+
+class FirmInvitationDetail(APIView):
+    @extend_schema(request=None, responses={204: None}, summary="Withdraw an invitation to the firm")
+    def delete(self, request: Request, firm_id: int, id: int) -> Response:
+        invitation = _firm_invitation(request, firm_id, id, action="withdraw invitations")
+        services.withdraw_member_invitation(invitation=invitation, withdrawn_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FirmInvitationResend(APIView):
+    @extend_schema(
+        request=None,
+        responses={202: MemberInvitationSerializer},
+        summary="Resend an invitation to the firm",
+        description="A new link with a new expiry is emailed; the previous link stops working.",
+    )
+    def post(self, request: Request, firm_id: int, id: int) -> Response:
+        invitation = _firm_invitation(request, firm_id, id, action="resend invitations")
+        resent = services.resend_member_invitation(invitation=invitation, resent_by=request.user)
+        return Response(MemberInvitationSerializer(resent).data, status=status.HTTP_202_ACCEPTED)

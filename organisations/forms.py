@@ -1,11 +1,56 @@
-"""HTML forms of the organisations pages: confirming an erasure, filtering the audit log."""
+"""HTML forms of the organisations pages: membership, firm settings, confirming an erasure, filtering the audit log."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 
 from organisations.audit import ACTIONS
+from organisations.models import CLIENT_ROLE_CHOICES, FirmRole
 from organisations.permissions import MAX_ID
+from organisations.text import TextField
+
+
+class NewAccountForm(forms.Form):
+    """An account for the invitation's address (shown, not editable: the link was sent there)."""
+
+    name = TextField(label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label="Email", required=False, disabled=True)
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, not a common password.",
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args: Any, firm: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = FirmRole.choices if firm else CLIENT_ROLE_CHOICES  # type: ignore[attr-defined]
+
+
+class FirmRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=FirmRole.choices)
+
+
+class FirmBrandingForm(forms.Form):
+    name = TextField(label="Name", max_length=200)
+    colour = forms.RegexField(
+        label="Brand colour",
+        regex=r"^#[0-9a-fA-F]{6}$",
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        error_messages={"invalid": "A colour is written #rrggbb, e.g. #1d3557."},
+    )
+    logo = forms.FileField(
+        label="Logo", required=False, help_text="A PNG or SVG of at most 512 KB, shown on the roadmap's cover."
+    )
+    remove_logo = forms.BooleanField(label="Remove the logo", required=False)
 
 
 class OrganisationEraseForm(forms.Form):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -181,6 +182,22 @@ class Membership(models.Model):
         return f"{self.user} · {self.organisation} ({self.role})"
 
 
+class InvitationStatus(models.TextChoices):
+    """Where a member invitation stands, as lists and the API show it."""
+
+    SENT = "sent", "Sent"
+    NOT_SENT = "not_sent", "Not sent"
+    EXPIRED = "expired", "Expired"
+    ACCEPTED = "accepted", "Accepted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class MemberInvitationQuerySet(models.QuerySet["MemberInvitation"]):
+    def pending(self) -> MemberInvitationQuerySet:
+        """Neither accepted nor withdrawn (expired ones included: they can be resent)."""
+        return self.filter(accepted_at__isnull=True, withdrawn_at__isnull=True)
+
+
 class MemberInvitation(models.Model):
     """An emailed, single-use, expiring invitation to join a firm (no organisation) or one of its
     client organisations (with one). Nothing is granted until the invitee accepts it."""
@@ -204,6 +221,8 @@ class MemberInvitation(models.Model):
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    objects = MemberInvitationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -216,6 +235,28 @@ class MemberInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation or self.firm} ({self.role})"
+
+    def is_expired(self, now: Any = None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.withdrawn_at is not None:
+            return InvitationStatus.WITHDRAWN
+        if self.is_expired():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.SENT if self.sent_at is not None else InvitationStatus.NOT_SENT
+
+    @property
+    def status_label(self) -> str:
+        return str(InvitationStatus(self.status).label)
+
+    @property
+    def role_label(self) -> str:
+        labels = dict(FirmRole.choices) if self.organisation_id is None else dict(CLIENT_ROLE_CHOICES)
+        return str(labels.get(self.role, self.role))
 
 
 class SignUp(models.Model):

@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.urls import reverse
 from rest_framework import serializers
 
-from organisations.models import CLIENT_ROLE_CHOICES, Membership, Organisation, Role, SizeBand
+from organisations.models import (
+    CLIENT_ROLE_CHOICES,
+    Firm,
+    FirmMembership,
+    FirmRole,
+    InvitationStatus,
+    MemberInvitation,
+    Membership,
+    Organisation,
+    Role,
+    SizeBand,
+)
 
 
 def _type_problem(field: serializers.Field, value: Any) -> str | None:
@@ -133,11 +145,76 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 class MemberAddSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
-    role = serializers.ChoiceField(choices=CLIENT_ROLE_CHOICES)
+    role = serializers.ChoiceField(
+        choices=Role.choices, help_text="leader or viewer; consultants are invited to the firm instead (400)."
+    )
 
 
 class MemberRoleSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=CLIENT_ROLE_CHOICES)
+
+
+# --- firms, their members and invitations ---------------------------------------------------
+
+
+HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
+
+
+class FirmSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=FirmRole.choices, read_only=True, help_text="The caller's firm role.")
+    logo = serializers.SerializerMethodField(help_text="Where the firm's members can fetch its logo; null if none.")
+
+    class Meta:
+        model = Firm
+        fields = ["id", "name", "colour", "logo", "role", "created_at"]
+
+    def get_logo(self, firm: Firm) -> str | None:
+        return reverse("firm-logo", kwargs={"firm_id": firm.pk}) if firm.logo else None
+
+
+class FirmCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    colour = serializers.RegexField(
+        HEX_COLOUR, max_length=7, required=False, help_text="#rrggbb; the settings' default when left out."
+    )
+
+
+class FirmUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    colour = serializers.RegexField(HEX_COLOUR, max_length=7, required=False, help_text="#rrggbb")
+    logo = serializers.FileField(
+        required=False,
+        allow_null=True,
+        allow_empty_file=False,
+        help_text="A PNG or SVG of at most 512 KB, sent as multipart/form-data; null (JSON) removes it.",
+    )
+
+
+class FirmMemberSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = FirmMembership
+        fields = ["id", "firm", "user", "role", "created_at"]
+
+
+class FirmRoleSerializer(StrictSerializer):
+    role = serializers.ChoiceField(choices=FirmRole.choices)
+
+
+class FirmInviteSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=FirmRole.choices)
+
+
+class MemberInvitationSerializer(serializers.ModelSerializer):
+    """A pending (or past) invitation: the address and role asked for, never who owns the address."""
+
+    status = serializers.ChoiceField(choices=InvitationStatus.choices, read_only=True)
+
+    class Meta:
+        model = MemberInvitation
+        fields = ["id", "firm", "organisation", "email", "role", "status", "created_at", "sent_at", "expires_at"]
 
 
 # --- custody of an organisation's data, and the audit log ----------------------------------

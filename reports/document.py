@@ -11,8 +11,10 @@ import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -53,6 +55,7 @@ class Firm:
     name: str
     colour: str
     text_colour: str
+    logo: str = ""  # the logo's name in the media storage, or ""
 
 
 @dataclass(frozen=True)
@@ -431,7 +434,7 @@ def issued_text(day: datetime.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def firm_of(name: str, colour: str) -> Firm:
+def firm_of(name: str, colour: str, logo: str = "") -> Firm:
     """The consultant's firm; a colour that is not #rrggbb falls back, text colour picked for contrast."""
     colour = colour if HEX_COLOUR.match(colour or "") else DEFAULT_FIRM_COLOUR
     r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
@@ -444,8 +447,28 @@ def firm_of(name: str, colour: str) -> Firm:
     white = 1.05 / (luminance + 0.05)
     dark = (luminance + 0.05) / 0.0623
     return Firm(
-        name=shorten(name, MAX_NAME), colour=colour.lower(), text_colour="#ffffff" if white >= dark else "#101828"
+        name=shorten(name, MAX_NAME),
+        colour=colour.lower(),
+        text_colour="#ffffff" if white >= dark else "#101828",
+        logo=logo,
     )
+
+
+def branding_of(firm: Any) -> Firm:
+    """The organisation's firm's branding for its roadmap (the settings only seed a new firm's)."""
+    return firm_of(firm.name, firm.colour, firm.logo.name if firm.logo else "")
+
+
+def logo_path(document: RoadmapDocument) -> Path | None:
+    """The file of the cover's logo, when the firm has one that is still stored."""
+    name = document.cover.firm.logo
+    if not name:
+        return None
+    try:
+        path = Path(default_storage.path(name)).resolve()
+    except (NotImplementedError, ValueError):
+        return None
+    return path if path.is_file() else None
 
 
 def change_sentence(
@@ -488,7 +511,7 @@ def build_roadmap_document(
     previous = history[-2] if len(history) > 1 else None
     previous_assessment = assessed[-2] if len(assessed) > 1 else None
     organisation = assessment.organisation.name
-    firm = firm or firm_of(settings.WAYPOINT_FIRM_NAME, settings.WAYPOINT_FIRM_COLOUR)
+    firm = firm or branding_of(assessment.organisation.firm)
     issued_on = issued_on or timezone.localdate()
     names = {d.key: d.name for d in rubric.dimensions}
     previous_scores = dict(previous.dimensions) if previous else {}
@@ -1404,10 +1427,12 @@ def roadmap_html(document: RoadmapDocument) -> str:
             font_size=8,  # a band of three months holds about 25 characters of a title
         )
     )
+    logo = logo_path(document)
     html = render_to_string(
         "reports/roadmap/document.html",
         {
             "doc": document,
+            "logo_src": logo.as_uri() if logo else "",
             "radar_svg": radar,
             "dimension_pages": dimension_pages,
             "trend_charts": trend_charts,

@@ -10,7 +10,7 @@ import mimetypes
 import re
 import threading
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -44,9 +44,11 @@ class AssetFetcher(weasyprint.URLFetcher):
     WeasyPrint asked for in `requested`, so a test can prove what was (not) fetched.
     """
 
-    def __init__(self, assets: Path = ASSETS) -> None:
+    def __init__(self, assets: Path = ASSETS, *, also: Collection[Path] = ()) -> None:
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.assets = assets
+        # Single files outside the assets that this render may read (the firm's logo), and no others.
+        self.also = frozenset(path.resolve() for path in also)
         self.requested: list[str] = []
         self.served: list[Path] = []
         self.refused: list[str] = []
@@ -57,7 +59,7 @@ class AssetFetcher(weasyprint.URLFetcher):
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             return None
         path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(self.assets) or not path.is_file():
+        if not (path.is_relative_to(self.assets) or path in self.also) or not path.is_file():
             return None
         return path
 
@@ -119,14 +121,14 @@ def cyclic_collector_paused() -> Iterator[None]:
                 gc.collect(0)
 
 
-def html_to_pdf(html: str, *, fetcher: AssetFetcher | None = None) -> bytes:
+def html_to_pdf(html: str, *, fetcher: AssetFetcher | None = None, also: Collection[Path] = ()) -> bytes:
     """Render HTML (with `<html lang>` and `<title>`) to a tagged PDF/UA-1 document in our print style.
 
-    Relative URLs resolve against our static folder, and nothing else can be fetched; attachments
-    are never embedded.
+    Relative URLs resolve against our static folder, and nothing else can be fetched but the files
+    named in `also` (the firm's logo); attachments are never embedded.
     """
     with cyclic_collector_paused():
-        return _render(html, fetcher or AssetFetcher())
+        return _render(html, fetcher or AssetFetcher(also=also))
 
 
 @functools.cache

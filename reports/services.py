@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from assessment.models import Assessment, AssessmentState
 from organisations import audit
 from organisations.errors import StateConflict
-from reports.document import RoadmapDocument, build_roadmap_document, roadmap_html
+from reports.document import RoadmapDocument, build_roadmap_document, logo_path, roadmap_html
 from reports.models import Report, ReportStatus
 from reports.pdf import html_to_pdf
 
@@ -68,7 +68,8 @@ def render_pdf(*, assessment: Assessment, issued_on: Any = None) -> tuple[Roadma
     """The roadmap document of an assessment and its PDF, rendered now (nothing stored)."""
     _require_evidence(assessment)
     document = build_roadmap_document(assessment, issued_on=issued_on)
-    return document, html_to_pdf(roadmap_html(document))
+    logo = logo_path(document)
+    return document, html_to_pdf(roadmap_html(document), also=[logo] if logo else [])
 
 
 def _require_evidence(assessment: Assessment) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -32,9 +33,10 @@ from assessment import services as assessment_services
 from assessment.models import Assessment, AssessmentState, Response, RubricVersion
 from organisations import services as organisation_services
 from organisations import sql
+from organisations import tokens as org_tokens
 from organisations.errors import Gone, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import FieldErrors
-from organisations.models import Organisation
+from organisations.models import Organisation, SignUp
 from organisations.text import control_character_in
 from surveys import tokens
 from surveys.models import Invitation
@@ -44,6 +46,8 @@ DEFAULT_RUBRIC_FILE = Path(settings.BASE_DIR) / "assessment" / "rubrics" / "sale
 LEADER_GROUP = "sales-leadership"
 MAX_LIST_ROWS = 2000
 EMAIL_HEADERS = {"email", "e-mail", "email address", "e-mail address"}
+# A sign-up's emailed link works this long; after that the form is filled in again.
+SIGN_UP_TTL_HOURS = 48
 
 
 class InvitationExpired(Gone):
@@ -466,42 +470,167 @@ def default_rubric_version() -> RubricVersion:
     return version
 
 
-@transaction.atomic
-def sign_up_leader(
-    *, name: str, email: str, password: str, company: str, team_groups: Sequence[str] = ()
-) -> SelfAssessment:
-    """Create the leader's account, a firm for their company with them as its admin, the company as
-    the firm's organisation, and start their self-assessment.
+class SignUpExpired(Gone):
+    code = "sign_up_expired"
 
-    The assessment uses the default rubric with the sales leadership group (plus the groups of
-    a team they will invite), is opened at once, and the leader's own response is started.
-    """
-    User = get_user_model()
+
+class SignUpUsed(Gone):
+    code = "sign_up_used"
+
+
+def _sign_up_details(
+    *, name: str, email: str, password: str, company: str, team_groups: Sequence[str]
+) -> tuple[str, dict[str, Any]]:
+    """The form's values checked (the password against the validators), the same for every address."""
     email = _clean_email(email)
     name, company = (name or "").strip(), (company or "").strip()
     if not name or len(name) > 150:
         raise InvalidInput("Give your name (up to 150 characters).", field="name")
     if not company or len(company) > 200:
         raise InvalidInput("Give your company's name (up to 200 characters).", field="company")
-    if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
-        raise StateConflict("An account with this email already exists; sign in instead.", field="email")
+    known = [g["key"] for g in default_rubric_version().respondent_groups]
+    unknown = sorted(set(team_groups) - set(known))
+    if unknown:
+        raise InvalidInput(f"{unknown[0]!r} is not a respondent group of the rubric.", field="team_groups")
     first, _, last = name.partition(" ")
-    user = User(username=email, email=email, first_name=first[:150], last_name=last.strip()[:150])
+    details = {"first_name": first[:150], "last_name": last.strip()[:150], "company": company}
+    user = get_user_model()(username=email, email=email, first_name=details["first_name"])
     try:
         validate_password(password, user=user)
     except ValidationError as error:
         raise InvalidInput(" ".join(error.messages), field="password") from None
+    return email, {**details, "team_groups": list(team_groups)}
+
+
+def _has_account(email: str) -> bool:
+    User = get_user_model()
+    return User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists()
+
+
+def _queue_sign_up_email(sign_up_id: int | None, email: str, token: str) -> None:
+    """Send after commit; a mail server's failure is logged, never shown (the page must not differ)."""
+    from surveys.tasks import send_sign_up_email_task
+
+    def send() -> None:
+        send_sign_up_email_task.delay(sign_up_id, email, token)
+
+    transaction.on_commit(send, robust=True)
+
+
+@transaction.atomic
+def start_sign_up(
+    *, name: str, email: str, password: str, company: str, team_groups: Sequence[str] = ()
+) -> SignUp | None:
+    """Take a self-assessment sign-up and email the address, saying nothing here about whether it
+    has an account.
+
+    A new address gets a single-use link that creates everything (confirm_sign_up); the password is
+    kept only as a hash until then. An address that has an account gets an email saying someone tried
+    to start with it and how to sign in, and nothing is stored (None)."""
+    email, details = _sign_up_details(
+        name=name, email=email, password=password, company=company, team_groups=team_groups
+    )
+    if _has_account(email):
+        _queue_sign_up_email(None, email, "")
+        return None
+    token = org_tokens.new_token()
+    sign_up = SignUp.objects.create(
+        email=email,
+        details={**details, "password": make_password(password)},
+        digest=org_tokens.digest_of(token),
+        expires_at=timezone.now() + timedelta(hours=SIGN_UP_TTL_HOURS),
+    )
+    _queue_sign_up_email(sign_up.pk, email, token)
+    return sign_up
+
+
+def sign_up_link(token: str) -> str:
+    return settings.SITE_URL + reverse("surveys:sign-up-confirm", kwargs={"token": token})
+
+
+def send_sign_up_email(*, sign_up_id: int | None, email: str, token: str) -> bool:
+    """The confirmation link of a sign-up, or (no sign-up) the note to an address that has an account."""
+    if sign_up_id is None:
+        context = {
+            "login": settings.SITE_URL + reverse("login"),
+            "reset": settings.SITE_URL + reverse("password_reset"),
+        }
+        subject, template = "Someone tried to start a Waypoint self-assessment with your address", "existing"
+    else:
+        sign_up = SignUp.objects.filter(pk=sign_up_id, confirmed_at__isnull=True).first()
+        if sign_up is None or sign_up.digest != org_tokens.digest_of(token):
+            return False
+        context = {"link": sign_up_link(token), "sign_up": sign_up, "company": sign_up.details.get("company", "")}
+        subject, template = "Confirm your email to start your sales self-assessment", "confirm"
+    EmailMessage(
+        subject=subject, body=render_to_string(f"surveys/email/sign_up_{template}.txt", context), to=[email]
+    ).send()
+    return True
+
+
+@transaction.atomic
+def confirm_sign_up(*, token: str) -> SelfAssessment:
+    """Open a sign-up's emailed link: create the account (with the password given at sign-up), the
+    firm with the leader as its admin, the organisation and the open self-assessment. Once only."""
+    found = (
+        SignUp.objects.select_for_update().filter(digest=org_tokens.digest_of(token)).first()
+        if org_tokens.looks_like_a_token(token)
+        else None
+    )
+    if found is None:
+        raise NotFound("This link is not a valid sign-up link.")
+    if found.confirmed_at is not None:
+        raise SignUpUsed("This sign-up link has already been used; sign in with your email and password.")
+    if found.expires_at <= timezone.now():
+        raise SignUpExpired("This sign-up link has expired; start again to get a new one.")
+    if _has_account(found.email):
+        # Another sign-up of the same address was confirmed first.
+        raise SignUpUsed("This sign-up link has already been used; sign in with your email and password.")
+    details = found.details
+    user = get_user_model()(
+        username=found.email,
+        email=found.email,
+        first_name=details.get("first_name", ""),
+        last_name=details.get("last_name", ""),
+        password=details["password"],
+    )
+    user.save()
+    found.confirmed_at = timezone.now()
+    found.details = {k: v for k, v in details.items() if k != "password"}
+    found.save(update_fields=["confirmed_at", "details"])
+    return _start_self_assessment(user=user, company=details["company"], team_groups=details.get("team_groups", []))
+
+
+@transaction.atomic
+def sign_up_leader(
+    *, name: str, email: str, password: str, company: str, team_groups: Sequence[str] = ()
+) -> SelfAssessment:
+    """Create the leader's account and start their self-assessment at once (commands and tests; the
+    public form goes through start_sign_up and the emailed confirmation instead)."""
+    email, details = _sign_up_details(
+        name=name, email=email, password=password, company=company, team_groups=team_groups
+    )
+    if _has_account(email):
+        raise StateConflict("An account with this email already exists; sign in instead.", field="email")
+    User = get_user_model()
+    user = User(username=email, email=email, first_name=details["first_name"], last_name=details["last_name"])
     user.set_password(password)
     user.save()
+    return _start_self_assessment(user=user, company=details["company"], team_groups=team_groups)
+
+
+def _start_self_assessment(*, user: Any, company: str, team_groups: Sequence[str]) -> SelfAssessment:
+    """A firm for the leader's company with them as its admin, the company as the firm's organisation,
+    and their self-assessment, opened at once with their own response started.
+
+    The assessment uses the default rubric with the sales leadership group (plus the groups of
+    a team they will invite)."""
     firm = organisation_services.create_firm(name=company, created_by=user)
     organisation = organisation_services.create_organisation(firm=firm, name=company, created_by=user)
     version = default_rubric_version()
     known = [g["key"] for g in version.respondent_groups]
     lead = LEADER_GROUP if LEADER_GROUP in known else known[0]
     groups = [lead, *(g for g in known if g in set(team_groups) and g != lead)]
-    unknown = sorted(set(team_groups) - set(known))
-    if unknown:
-        raise InvalidInput(f"{unknown[0]!r} is not a respondent group of the rubric.", field="team_groups")
     assessment = assessment_services.create_assessment(
         organisation=organisation,
         period=f"FY{timezone.now().year}",

@@ -25,6 +25,20 @@ def send_invitation_email_task(invitation_id: int, kind: str) -> bool:
     return services.send_invitation_email(invitation=invitation, kind=kind)
 
 
+@shared_task(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_sign_up_email_task(sign_up_id: int | None, email: str, token: str) -> bool:
+    """Email a sign-up's confirmation link, or the note to an address that already has an account.
+
+    The link's token travels with the task because only its digest is stored."""
+    return services.send_sign_up_email(sign_up_id=sign_up_id, email=email, token=token)
+
+
 @shared_task
 def send_reminders_task() -> int:
     """Queue the reminders that are due (see services.send_reminders)."""

@@ -344,7 +344,8 @@ def _group_choices(version_groups: list[dict[str, str]], keys: list[str] | None 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
-    """A sales leader creates an account and their company, and starts the self-assessment at once."""
+    """A sales leader signs up; the emailed link creates the account and their company and starts
+    the self-assessment (sign_up_confirm)."""
     version = services.default_rubric_version()
     team = [(k, n) for k, n in _group_choices(version.respondent_groups) if k != services.LEADER_GROUP]
     form = SignUpForm(team, request.POST or None)
@@ -353,7 +354,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                started = services.sign_up_leader(
+                services.start_sign_up(
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
                     password=form.cleaned_data["password"],
@@ -363,9 +364,30 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                login(request, started.user, backend="django.contrib.auth.backends.ModelBackend")
-                return redirect("surveys:own-page", response_id=started.response.pk, number=1)
+                # The same page whether or not the address has an account (PRODUCT.md: Tenancy).
+                return redirect("surveys:sign-up-sent")
     return render(request, "surveys/sign_up.html", {"form": form}, status=status)
+
+
+@require_GET
+def sign_up_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "surveys/sign_up_sent.html")
+
+
+@never_cache
+@require_GET
+def sign_up_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """A sign-up's emailed link: creates the account, firm, organisation and self-assessment, signs the
+    leader in and opens the survey; a used or expired link gets a page saying so (410)."""
+    try:
+        started = services.confirm_sign_up(token=token)
+    except DomainError as error:
+        response = problem_page(request, error)
+    else:
+        login(request, started.user, backend="django.contrib.auth.backends.ModelBackend")
+        response = redirect("surveys:own-page", response_id=started.response.pk, number=1)
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 # --- invitations (consultants and leaders) -----------------------------------------------------

@@ -144,7 +144,7 @@ case(
     "POST",
     NOT_FOUND,
     params=lambda w: {"organisation_id": w.organisation.pk},
-    body=lambda w: {"email": w.outsider.email, "role": "consultant"},
+    body=lambda w: {"email": w.outsider.email, "role": "viewer"},
 )
 for _method, _body in (("GET", None), ("PATCH", lambda w: {"role": "consultant"}), ("DELETE", None)):
     case(
@@ -154,6 +154,90 @@ for _method, _body in (("GET", None), ("PATCH", lambda w: {"role": "consultant"}
         params=lambda w: {"organisation_id": w.organisation.pk, "id": w.viewer_membership.pk},
         body=_body,
     )
+
+
+def _our_invitation(w: World, *, of_organisation: bool) -> int:
+    """A pending invitation of ours (to the organisation, or to its firm)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from organisations.models import FirmRole, MemberInvitation, Role
+    from organisations.tokens import digest_of, new_token
+
+    return MemberInvitation.objects.create(
+        firm=w.organisation.firm,
+        organisation=w.organisation if of_organisation else None,
+        email="northwind-invitee@example.com",
+        role=Role.VIEWER if of_organisation else FirmRole.CONSULTANT,
+        digest=digest_of(new_token()),
+        expires_at=timezone.now() + timedelta(days=7),
+    ).pk
+
+
+def _our_firm_membership(w: World) -> int:
+    from organisations.models import FirmMembership
+
+    return FirmMembership.objects.get(user=w.consultant, firm=w.organisation.firm).pk
+
+
+case(
+    "/api/v1/organisations/{organisation_id}/invitations/",
+    "GET",
+    NOT_FOUND,
+    params=lambda w: {"organisation_id": w.organisation.pk},
+)
+case(
+    "/api/v1/organisations/{organisation_id}/invitations/{id}/",
+    "DELETE",
+    NOT_FOUND,
+    params=lambda w: {"organisation_id": w.organisation.pk, "id": _our_invitation(w, of_organisation=True)},
+)
+case(
+    "/api/v1/organisations/{organisation_id}/invitations/{id}/resend/",
+    "POST",
+    NOT_FOUND,
+    params=lambda w: {"organisation_id": w.organisation.pk, "id": _our_invitation(w, of_organisation=True)},
+)
+case("/api/v1/firms/", "GET", LIST)
+case("/api/v1/firms/", "POST", UNSCOPED, body=lambda w: {"name": "Contoso Advisory"}, statuses=(201,))
+case("/api/v1/firms/{id}/", "GET", NOT_FOUND, params=lambda w: {"id": w.organisation.firm_id})
+case(
+    "/api/v1/firms/{id}/",
+    "PATCH",
+    NOT_FOUND,
+    params=lambda w: {"id": w.organisation.firm_id},
+    body=lambda w: {"name": "Taken over", "colour": "#000000"},
+)
+case("/api/v1/firms/{firm_id}/members/", "GET", NOT_FOUND, params=lambda w: {"firm_id": w.organisation.firm_id})
+for _method, _body in (("GET", None), ("PATCH", lambda w: {"role": "admin"}), ("DELETE", None)):
+    case(
+        "/api/v1/firms/{firm_id}/members/{id}/",
+        _method,
+        NOT_FOUND,
+        params=lambda w: {"firm_id": w.organisation.firm_id, "id": _our_firm_membership(w)},
+        body=_body,
+    )
+case("/api/v1/firms/{firm_id}/invitations/", "GET", NOT_FOUND, params=lambda w: {"firm_id": w.organisation.firm_id})
+case(
+    "/api/v1/firms/{firm_id}/invitations/",
+    "POST",
+    NOT_FOUND,
+    params=lambda w: {"firm_id": w.organisation.firm_id},
+    body=lambda w: {"email": w.outsider.email, "role": "admin"},
+)
+case(
+    "/api/v1/firms/{firm_id}/invitations/{id}/",
+    "DELETE",
+    NOT_FOUND,
+    params=lambda w: {"firm_id": w.organisation.firm_id, "id": _our_invitation(w, of_organisation=False)},
+)
+case(
+    "/api/v1/firms/{firm_id}/invitations/{id}/resend/",
+    "POST",
+    NOT_FOUND,
+    params=lambda w: {"firm_id": w.organisation.firm_id, "id": _our_invitation(w, of_organisation=False)},
+)
 
 # Rubrics are the shared, published catalogue: readable by everyone signed in, holding no tenant's data.
 case("/api/v1/rubrics/", "GET", UNSCOPED, statuses=(200,))

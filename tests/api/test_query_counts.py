@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import pytest
@@ -11,11 +12,18 @@ from drf_spectacular.generators import SchemaGenerator
 
 from assessment import services
 from assessment.models import Assessment, AssessmentState, Initiative
-from organisations.models import Role
+from organisations import services as organisation_services
+from organisations.models import FirmMembership, FirmRole, Role
 from reports.models import Report
 from tests.api.conftest import token_client
 from tests.assessment.test_portfolio import client, closed
-from tests.factories import InvitationFactory, MembershipFactory, OrganisationFactory, rubric_document
+from tests.factories import (
+    FirmMembershipFactory,
+    InvitationFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    rubric_document,
+)
 
 
 def add_organisations(ctx, n: int) -> None:
@@ -26,6 +34,28 @@ def add_organisations(ctx, n: int) -> None:
 def add_members(ctx, n: int) -> None:
     for _ in range(n):
         MembershipFactory(organisation=ctx["organisation"], role=Role.VIEWER)
+
+
+def add_firms(ctx, n: int) -> None:
+    for _ in range(n):
+        FirmMembershipFactory(user=ctx["consultant"])
+
+
+def add_firm_members(ctx, n: int) -> None:
+    for _ in range(n):
+        FirmMembershipFactory(firm=ctx["organisation"].firm)
+
+
+def add_member_invitations(ctx, n: int, *, of_organisation: bool = False) -> None:
+    for _ in range(n):
+        ctx["invited"] = ctx.get("invited", 0) + 1
+        organisation_services.invite_member(
+            firm=ctx["organisation"].firm,
+            organisation=ctx["organisation"] if of_organisation else None,
+            email=f"invited{ctx['invited']}@example.com",
+            role=Role.VIEWER if of_organisation else FirmRole.CONSULTANT,
+            invited_by=ctx["consultant"],
+        )
 
 
 def add_rubric_versions(ctx, n: int) -> None:
@@ -69,6 +99,13 @@ def add_reports(ctx, n: int) -> None:
 LISTS: dict[str, tuple[str, Callable]] = {
     "organisations": ("/api/v1/organisations/", add_organisations),
     "members": ("/api/v1/organisations/{organisation}/members/", add_members),
+    "organisation invitations": (
+        "/api/v1/organisations/{organisation}/invitations/",
+        functools.partial(add_member_invitations, of_organisation=True),
+    ),
+    "firms": ("/api/v1/firms/", add_firms),
+    "firm members": ("/api/v1/firms/{firm_id}/members/", add_firm_members),
+    "firm invitations": ("/api/v1/firms/{firm_id}/invitations/", add_member_invitations),
     "rubrics": ("/api/v1/rubrics/", add_rubric_versions),
     "assessments": ("/api/v1/assessments/", add_assessments),
     "initiatives": ("/api/v1/initiatives/", add_initiatives),
@@ -110,7 +147,9 @@ def test_a_list_costs_the_same_number_of_queries_for_1_and_for_50_rows(
         "default_rubric": default_rubric,
         "open_assessment": open_assessment,
     }
-    url = path.format(organisation=organisation.pk, assessment=open_assessment.pk)
+    url = path.format(organisation=organisation.pk, assessment=open_assessment.pk, firm_id=organisation.firm_id)
+    # An admin of the firm, who may read every list of it (invitations included).
+    FirmMembership.objects.filter(user=consultant).update(role=FirmRole.ADMIN)
     client = token_client(consultant)
     # Bring the list to exactly one row (the cast already has an organisation, members, a rubric).
     baseline = client.get(url).json()["count"]

@@ -23,7 +23,9 @@ ANYONE_SIGNED_IN = {**dict.fromkeys(ROLES[:4], 201), "anonymous": 401}
 
 ACTIONS = {
     "list organisations": ("GET", "/api/v1/organisations/", None, OWN_LIST),
-    "create an organisation": ("POST", "/api/v1/organisations/", {"name": "Initech"}, ANYONE_SIGNED_IN),
+    # Client organisations are created inside a firm: someone in none (a leader, a viewer) founds one first.
+    "create an organisation": ("POST", "/api/v1/organisations/", {"name": "Initech"}, CONSULTANT_ANYWHERE),
+    "found a firm": ("POST", "/api/v1/firms/", {"name": "Initech Advisory"}, ANYONE_SIGNED_IN),
     "see the organisation": ("GET", "/api/v1/organisations/{org}/", None, READ),
     "edit the organisation": ("PATCH", "/api/v1/organisations/{org}/", {"industry": "Retail"}, MANAGE),
     "see one's portfolio": ("GET", "/api/v1/portfolio/", None, OWN_LIST),
@@ -35,11 +37,11 @@ ACTIONS = {
     "export scores as a workbook": ("GET", "/api/v1/assessments/{closed}/export/scores.xlsx", None, READ),
     "list members": ("GET", "/api/v1/organisations/{org}/members/", None, READ),
     "see a member": ("GET", "/api/v1/organisations/{org}/members/{member}/", None, READ),
-    "add a member": (
+    "invite a member": (
         "POST",
         "/api/v1/organisations/{org}/members/",
         {"email": "newcomer@example.com", "role": "viewer"},
-        {**MANAGE, "consultant": 201},
+        {**MANAGE, "consultant": 202},
     ),
     "change a role": ("PATCH", "/api/v1/organisations/{org}/members/{member}/", {"role": "leader"}, MANAGE),
     "remove a member": ("DELETE", "/api/v1/organisations/{org}/members/{member}/", None, {**MANAGE, "consultant": 204}),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from playwright.sync_api import expect
 
 from assessment import services as assessment_services
@@ -175,6 +177,13 @@ def test_the_respondent_finishes_and_submits_and_the_link_then_shows_their_answe
     shoot(page, "read-only-summary")
 
 
+def confirmation_link(live_server, email: str) -> str:
+    """The link of the sign-up confirmation emailed to `email` (the live server shares our outbox)."""
+    message = next(m for m in reversed(mail.outbox) if m.to == [email])
+    link = next(line.strip() for line in message.body.splitlines() if "/start/confirm/" in line)
+    return live_server.url + urlsplit(link).path
+
+
 def test_a_leader_signs_up_completes_the_self_assessment_and_sees_the_radar_and_gaps(live_server, page, shoot):
     assessment_services.import_rubric(document=DEFAULT_RUBRIC.read_text())
     page.goto(f"{live_server.url}/start/")
@@ -184,6 +193,9 @@ def test_a_leader_signs_up_completes_the_self_assessment_and_sees_the_radar_and_
     page.get_by_label("Password").fill("a-long-and-unusual-passphrase")
     page.get_by_label("Company").fill("Initech")
     page.get_by_role("button", name="Create my account and start").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    shoot(page, "sign-up-sent")
+    page.goto(confirmation_link(live_server, "dana@example.com"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Sales process")
     # A pattern that leaves clear gaps: sales process high, marketing alignment lowest.
     options = {1: 3, 2: 1, 3: 2, 4: 0, 5: 1}
@@ -242,6 +254,9 @@ def test_no_survey_page_scrolls_sideways_on_a_360_px_screen(live_server, browser
         page.get_by_label("Password").fill("a-long-and-unusual-passphrase")
         page.get_by_label("Company").fill("Initech")
         page.get_by_role("button", name="Create my account and start").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+        check("sign-up-sent")
+        page.goto(confirmation_link(live_server, "dana@example.com"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Sales process")
         answer_page(page, option=1)
         page.get_by_role("link", name="Review").click()

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from assessment import services as assessment_services
 from assessment.models import Answer, Assessment, Initiative
-from organisations.models import Organisation
+from organisations.models import Firm, Organisation
 from reports import services
 from reports.document import build_roadmap_document, roadmap_html
 from reports.models import ReportStatus
@@ -55,8 +55,8 @@ def pdf_problems(pdf: bytes) -> list[str]:
 
 
 @pytest.fixture
-def hostile_assessment(this_year, last_year, settings) -> Assessment:
-    settings.WAYPOINT_FIRM_NAME = HUNDRED_KB
+def hostile_assessment(this_year, last_year) -> Assessment:
+    Firm.objects.filter(pk=this_year.organisation.firm_id).update(name=HUNDRED_KB)
     Organisation.objects.filter(pk=this_year.organisation_id).update(name=fill(Organisation, "name"))
     Assessment.objects.filter(pk=this_year.pk).update(title=fill(Assessment, "title"))
     Answer.objects.filter(response__assessment=this_year).exclude(comment="").update(comment=HUNDRED_KB)

@@ -80,13 +80,13 @@ def test_the_summary_names_the_top_initiatives(rendered, this_year):
         assert title in summary
 
 
-def test_the_pdf_is_a_plausible_length_with_a_contents_page_and_page_numbers(rendered):
+def test_the_pdf_is_a_plausible_length_with_a_contents_page_and_page_numbers(rendered, organisation):
     _, reader, pages, _ = rendered
     assert 10 <= len(reader.pages) <= 20
     assert pages[1].startswith("Contents Executive summary")
     # The running header and footer, on every page but the cover.
     assert pages[1].endswith(
-        f"Northwind Traders · FY2026 Sales maturity roadmap Waypoint Advisory Page 2 of {len(pages)}"
+        f"Northwind Traders · FY2026 Sales maturity roadmap {organisation.firm.name} Page 2 of {len(pages)}"
     )
     # Contents entries end with the page their section starts on.
     summary_page = next(i for i, text in enumerate(pages) if "Three strengths" in text)
@@ -241,3 +241,36 @@ def test_the_roadmap_lays_out_on_our_html_defaults_exactly_as_on_weasyprints(thi
     pages, outline = ours
     assert len(pages) >= 10
     assert outline[0] == "Sales maturity roadmap" and "Executive summary" in outline[1]
+
+
+PNG_LOGO = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005"
+    "0001ff2ea43c4b0000000049454e44ae426082"
+)
+
+
+def test_the_cover_carries_the_organisations_firm_its_colour_and_its_logo(this_year, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from reports.document import logo_path
+    from reports.services import render_pdf
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.WAYPOINT_FIRM_NAME = "Not this one"
+    firm = this_year.organisation.firm
+    firm.name, firm.colour = "Northstar Partners", "#0b5394"
+    firm.logo.save("northstar.png", ContentFile(PNG_LOGO), save=False)
+    firm.save()
+    document, pdf = render_pdf(assessment=this_year)
+    assert (document.cover.firm.name, document.cover.firm.colour) == ("Northstar Partners", "#0b5394")
+    reader = PdfReader(io.BytesIO(pdf))
+    cover = " ".join(reader.pages[0].extract_text().split())
+    assert "Northstar Partners" in cover and "Not this one" not in cover
+    assert len(reader.pages[0].images) == 1
+    # The fetcher serves exactly that logo besides our assets, and refuses any other media file.
+    logo = logo_path(document)
+    fetcher = AssetFetcher(also=[logo])
+    html_to_pdf(roadmap_html(document), fetcher=fetcher)
+    assert logo in fetcher.served and fetcher.refused == []
+    (tmp_path / "firms" / "logos" / "other.png").write_bytes(PNG_LOGO)
+    assert AssetFetcher(also=[logo]).asset_path((tmp_path / "firms" / "logos" / "other.png").as_uri()) is None

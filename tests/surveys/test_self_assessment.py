@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from unittest import mock
+from urllib.parse import urlsplit
+
 import yaml
 from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from assessment import services as assessment_services
 from assessment.models import Assessment, Response, RubricVersion
-from organisations.models import FirmMembership, FirmRole, Organisation
+from organisations.models import Firm, FirmMembership, FirmRole, Organisation, SignUp
 from surveys.services import DEFAULT_RUBRIC_FILE
 from tests.factories import consult_for
 from tests.surveys.test_results import PATTERN
@@ -21,8 +28,22 @@ SIGN_UP = {
 }
 
 
+def submit_sign_up(client, **changes):
+    """The form posted, its emails sent (after commit, as in production)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("surveys:sign-up"), {**SIGN_UP, **changes})
+
+
+def confirmation_link(message) -> str:
+    link = next(line.strip() for line in message.body.splitlines() if "/start/confirm/" in line)
+    return urlsplit(link).path
+
+
 def sign_up(client, **changes):
-    return client.post(reverse("surveys:sign-up"), {**SIGN_UP, **changes})
+    """Sign up and open the emailed confirmation link, as a leader does."""
+    mail.outbox.clear()
+    submit_sign_up(client, **changes)
+    return client.get(confirmation_link(mail.outbox[-1]))
 
 
 def own_url(response: Response, name: str, **kwargs) -> str:
@@ -99,17 +120,78 @@ def test_a_leader_who_will_invite_their_team_gets_those_groups_in_the_same_asses
     assert Assessment.objects.get().respondent_groups == ["sales-leadership", "managers", "reps"]
 
 
-def test_an_email_already_registered_is_refused_and_nothing_is_created(client, leader):
+def test_the_form_answers_check_your_email_and_creates_nothing_until_the_link_is_opened(client, db):
+    mail.outbox.clear()
+    answered = submit_sign_up(client)
+    assert answered.status_code == 302
+    page = client.get(answered["Location"])
+    assert "Check your email" in page.content.decode()
+    assert not get_user_model().objects.exists()
+    assert not Organisation.objects.exists() and not Firm.objects.exists()
+    pending = SignUp.objects.get()
+    assert pending.confirmed_at is None
+    assert SIGN_UP["password"] not in str(pending.details)
+    assert pending.details["password"].startswith(("pbkdf2_", "md5$", "argon2", "bcrypt", "scrypt"))
+    [message] = mail.outbox
+    assert message.to == ["dana@example.com"]
+    assert "/start/confirm/" in message.body
+    assert client.get(reverse("home")).status_code == 302  # not signed in
+
+
+def test_an_address_with_an_account_gets_the_same_page_and_its_owner_an_email_and_nothing_is_created(client, leader):
     leader.email = "dana@example.com"
     leader.save()
-    refused = sign_up(client)
-    assert refused.status_code == 400
-    assert "An account with this email already exists; sign in instead." in refused.content.decode()
-    assert not Organisation.objects.filter(name="Initech").exists()
+    users, firms, organisations = get_user_model().objects.count(), Firm.objects.count(), Organisation.objects.count()
+    mail.outbox.clear()
+    existing = submit_sign_up(client)
+    existing_page = client.get(existing["Location"]).content.decode()
+    new = submit_sign_up(client, email="fox@example.com")
+    assert (existing.status_code, existing["Location"]) == (new.status_code, new["Location"])
+    assert client.get(new["Location"]).content.decode() == existing_page
+    owner, newcomer = mail.outbox
+    assert owner.to == ["dana@example.com"]
+    assert "Someone (perhaps you) tried to start" in owner.body
+    assert "/password-reset/" in owner.body and "/login/" in owner.body
+    assert "/start/confirm/" not in owner.body
+    assert newcomer.to == ["fox@example.com"] and "/start/confirm/" in newcomer.body
+    assert (get_user_model().objects.count(), Firm.objects.count(), Organisation.objects.count()) == (
+        users,
+        firms,
+        organisations,
+    )
+    assert not SignUp.objects.filter(email="dana@example.com").exists()
+    assert not SignUp.objects.filter(confirmed_at__isnull=False).exists()
+
+
+def test_a_confirmation_link_works_once(client, db):
+    mail.outbox.clear()
+    submit_sign_up(client)
+    link = confirmation_link(mail.outbox[0])
+    assert client.get(link).status_code == 302
+    client.logout()
+    again = client.get(link)
+    assert again.status_code == 410
+    assert "This sign-up link has already been used" in again.content.decode()
+    assert get_user_model().objects.count() == Organisation.objects.count() == 1
+
+
+def test_an_expired_confirmation_link_creates_nothing(client, db):
+    mail.outbox.clear()
+    submit_sign_up(client)
+    later = timezone.now() + timedelta(hours=49)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        expired = client.get(confirmation_link(mail.outbox[0]))
+    assert expired.status_code == 410
+    assert "This sign-up link has expired" in expired.content.decode()
+    assert not get_user_model().objects.exists()
+
+
+def test_an_unknown_confirmation_link_is_not_found(client, db):
+    assert client.get(reverse("surveys:sign-up-confirm", kwargs={"token": "x" * 43})).status_code == 404
 
 
 def test_a_weak_password_is_refused_with_the_reason(client, db):
-    refused = sign_up(client, password="password")
+    refused = submit_sign_up(client, password="password")
     assert refused.status_code == 400
     assert "This password is too common." in refused.content.decode()
     assert not get_user_model().objects.exists()
@@ -117,7 +199,7 @@ def test_a_weak_password_is_refused_with_the_reason(client, db):
 
 
 def test_missing_fields_are_refused(client, db):
-    refused = sign_up(client, company="", email="not-an-email")
+    refused = submit_sign_up(client, company="", email="not-an-email")
     assert refused.status_code == 400
     text = refused.content.decode()
     assert "This field is required." in text
