@@ -60,7 +60,7 @@ from assessment.serializers import (
 from assessment.year_over_year import AssessmentSnapshot, compare, trends
 from organisations import audit
 from organisations.errors import InvalidInput, NotFound
-from organisations.exceptions import FieldErrors
+from organisations.exceptions import FieldErrors, JsonErrors
 from organisations.models import Firm, Organisation
 from organisations.permissions import (
     FIRM_MEMBER,
@@ -688,18 +688,6 @@ class XlsxRenderer(CsvRenderer):
 
     media_type = XLSX
     format = "xlsx"
-
-
-class JsonErrors:
-    """Errors go out as JSON with their JSON media type, whichever file type the client asked for."""
-
-    request: Request
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # finalize_response renders with the request's negotiated renderer: make it JSON's.
-        self.request.accepted_renderer = renderers.JSONRenderer()
-        self.request.accepted_media_type = renderers.JSONRenderer.media_type
-        return super().handle_exception(exc)  # type: ignore[misc]
 
 
 def _download(content: bytes, fmt: str, filename: str) -> HttpResponse:

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from organisations import custody
+from organisations.exceptions import JsonErrors
 from organisations.filters import AuditEventFilter
 from organisations.models import AuditEvent, Firm, FirmRole, Organisation
 from organisations.permissions import FIRM_ADMIN, require_firm_role, visible_object
@@ -44,7 +45,7 @@ class ZipRenderer(renderers.BaseRenderer):
         return renderers.JSONRenderer().render(data)
 
 
-class OrganisationExport(APIView):
+class OrganisationExport(JsonErrors, APIView):
     renderer_classes = [renderers.JSONRenderer, ZipRenderer]
 
     @extend_schema(
@@ -53,10 +54,11 @@ class OrganisationExport(APIView):
         summary="Download all of an organisation's data (GDPR arts. 15 and 20)",
         description=(
             "A ZIP of `organisation.json` (every kind of row, keyed by kind), `csv/<kind>.csv` (one per kind: "
-            "organisations, memberships, assessments, targets, responses, answers, initiatives, invitations, "
-            "reports, people, audit events, ...) and `files/` (the report PDFs). No secrets: link digests and "
-            "passwords are left out, and no invitation is linked to its anonymous response. For the firm's "
-            "admins; recorded in the audit log."
+            "organisations, memberships, assessments, targets, initiatives, invitations, reports, people, audit "
+            "events, ...), `responses/<period>-<id>.csv` (each assessment's anonymous responses table, under the "
+            "same rules as the responses export: answers are never exported as raw rows) and `files/` (the report "
+            "PDFs). No secrets: link digests and passwords are left out, and no invitation is linked to its "
+            "anonymous response. For the firm's admins; recorded in the audit log."
         ),
     )
     def get(self, request: Request, id: int) -> HttpResponse:

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
-from rest_framework import exceptions, status
+from rest_framework import exceptions, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -183,3 +183,16 @@ def api_server_error(request: HttpRequest) -> HttpResponse:
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+class JsonErrors:
+    """For views that answer with a file: errors go out as JSON with their JSON media type, whichever
+    file type the client asked for."""
+
+    request: Any
+
+    def handle_exception(self, exc: Exception) -> Any:
+        # finalize_response renders with the request's negotiated renderer: make it JSON's.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = renderers.JSONRenderer.media_type
+        return super().handle_exception(exc)  # type: ignore[misc]

@@ -9,7 +9,6 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.urls import reverse
 from django.utils.text import slugify
 
 from assessment import services
@@ -20,7 +19,7 @@ from organisations.models import AuditEvent, Firm, Organisation
 from surveys.services import default_rubric_version
 from tests.conftest import DEFAULT_RUBRIC
 from tests.factories import FirmFactory, FirmMembershipFactory, rubric_document
-from tests.surveys.test_self_assessment import SIGN_UP
+from tests.surveys.test_self_assessment import SIGN_UP, sign_up
 
 BROKEN = """\
 key: Broken Rubric
@@ -234,7 +233,7 @@ def test_a_sign_ups_import_of_the_default_rubric_changes_nothing_another_firm_or
     client, consultant, organisation, default_rubric, api_client
 ):
     original = "Our sales stages follow the steps our customers actually take to buy, not just the way we like to sell."
-    client.post(reverse("surveys:sign-up"), SIGN_UP)
+    sign_up(client)
     founder = get_user_model().objects.get(email__iexact=SIGN_UP["email"])
     firm = Firm.objects.get(memberships__user=founder)
     attacker = api_client(founder)
@@ -264,7 +263,7 @@ def test_a_sign_ups_import_of_the_default_rubric_changes_nothing_another_firm_or
     theirs = attacker.post("/api/v1/assessments/", {"organisation": own_org.pk, "period": "FY2031"})
     assert (theirs.status_code, theirs.json()["rubric"]) == (201, default_rubric.pk)
     later = Client()
-    later.post(reverse("surveys:sign-up"), {**SIGN_UP, "email": "fox@example.com", "company": "Globex"})
+    sign_up(later, email="fox@example.com", company="Globex")
     assert Assessment.objects.get(organisation__name="Globex").rubric_version == default_rubric
     assert load_rubric(default_rubric).rubric.criterion_by_key["buying-process-mapped"].text == original
 
