@@ -1,4 +1,5 @@
-"""The role matrix: every role against every action of the organisations and assessment API."""
+"""The role matrix: every role (our firm's admin and consultant, our client's leader and viewer, another
+firm's admin and consultant, nobody) against every action of the organisations and assessment API."""
 
 from __future__ import annotations
 
@@ -10,16 +11,35 @@ from django.db import transaction
 from tests.api.conftest import token_client
 from tests.conftest import DEFAULT_RUBRIC
 
-ROLES = ["consultant", "leader", "viewer", "outsider", "anonymous"]
+ROLES = ["admin", "consultant", "leader", "viewer", "outsider_admin", "outsider", "anonymous"]
+
+
+def roles(consultant, leader, viewer, outsider, *, admin=None, outsider_admin=None, anonymous=401) -> dict:
+    """Expected statuses by role: our firm's admin answers as our consultant, and the other firm's admin
+    as its consultant, unless said otherwise."""
+    return {
+        "admin": consultant if admin is None else admin,
+        "consultant": consultant,
+        "leader": leader,
+        "viewer": viewer,
+        "outsider_admin": outsider if outsider_admin is None else outsider_admin,
+        "outsider": outsider,
+        "anonymous": anonymous,
+    }
+
 
 # action: (method, path, body, {role: expected status}); ids come from the World (tests/api/world.py).
-READ = {"consultant": 200, "leader": 200, "viewer": 200, "outsider": 404, "anonymous": 401}
-RUN = {"consultant": 200, "leader": 200, "viewer": 403, "outsider": 404, "anonymous": 401}
-RUN_CREATE = {**RUN, "consultant": 201, "leader": 201}
-MANAGE = {"consultant": 200, "leader": 403, "viewer": 403, "outsider": 404, "anonymous": 401}
-OWN_LIST = {"consultant": 200, "leader": 200, "viewer": 200, "outsider": 200, "anonymous": 401}
-CONSULTANT_ANYWHERE = {"consultant": 201, "leader": 403, "viewer": 403, "outsider": 201, "anonymous": 401}
-ANYONE_SIGNED_IN = {**dict.fromkeys(ROLES[:4], 201), "anonymous": 401}
+READ = roles(200, 200, 200, 404)
+RUN = roles(200, 200, 403, 404)
+RUN_CREATE = roles(201, 201, 403, 404)
+MANAGE = roles(200, 403, 403, 404)
+OWN_LIST = roles(200, 200, 200, 200)
+CONSULTANT_ANYWHERE = roles(201, 403, 403, 201)
+ANYONE_SIGNED_IN = roles(201, 201, 201, 201)
+# Firm pages: client-side members are outside the firm (404), like another firm's people.
+FIRM_READ = roles(200, 404, 404, 404)
+FIRM_ADMIN = roles(403, 404, 404, 404, admin=200)
+ORGANISATION_ADMIN = roles(403, 403, 403, 404, admin=200)
 
 ACTIONS = {
     "list organisations": ("GET", "/api/v1/organisations/", None, OWN_LIST),
@@ -41,10 +61,10 @@ ACTIONS = {
         "POST",
         "/api/v1/organisations/{org}/members/",
         {"email": "newcomer@example.com", "role": "viewer"},
-        {**MANAGE, "consultant": 202},
+        roles(202, 403, 403, 404),
     ),
     "change a role": ("PATCH", "/api/v1/organisations/{org}/members/{member}/", {"role": "leader"}, MANAGE),
-    "remove a member": ("DELETE", "/api/v1/organisations/{org}/members/{member}/", None, {**MANAGE, "consultant": 204}),
+    "remove a member": ("DELETE", "/api/v1/organisations/{org}/members/{member}/", None, roles(204, 403, 403, 404)),
     "list rubrics": ("GET", "/api/v1/rubrics/", None, OWN_LIST),
     "see a rubric": ("GET", "/api/v1/rubrics/{rubric}/", None, OWN_LIST),
     "export a rubric": ("GET", "/api/v1/rubrics/{rubric}/export/", None, OWN_LIST),
@@ -52,7 +72,7 @@ ACTIONS = {
         "POST",
         "/api/v1/rubrics/",
         {"document": DEFAULT_RUBRIC.read_text(), "firm": "{firm}"},
-        {**CONSULTANT_ANYWHERE, "consultant": 200, "outsider": 404},
+        roles(200, 403, 403, 404),
     ),
     "list assessments": ("GET", "/api/v1/assessments/", None, OWN_LIST),
     "create an assessment": ("POST", "/api/v1/assessments/", {"organisation": "{org}", "period": "FY2030"}, RUN_CREATE),
@@ -77,7 +97,27 @@ ACTIONS = {
     "see an initiative": ("GET", "/api/v1/initiatives/{initiative}/", None, READ),
     "update an initiative": ("PATCH", "/api/v1/initiatives/{initiative}/", {"status": "done"}, RUN),
     "see year over year": ("GET", "/api/v1/organisations/{org}/year-over-year/", None, READ),
-    "revoke one's token": ("DELETE", "/api/v1/auth/token/", None, {**OWN_LIST, **dict.fromkeys(ROLES[:4], 204)}),
+    "list one's firms": ("GET", "/api/v1/firms/", None, OWN_LIST),
+    "see the firm": ("GET", "/api/v1/firms/{firm}/", None, FIRM_READ),
+    "change the firm's branding": ("PATCH", "/api/v1/firms/{firm}/", {"colour": "#123456"}, FIRM_ADMIN),
+    "list the firm's members": ("GET", "/api/v1/firms/{firm}/members/", None, FIRM_READ),
+    "list the firm's invitations": ("GET", "/api/v1/firms/{firm}/invitations/", None, FIRM_ADMIN),
+    "invite someone to the firm": (
+        "POST",
+        "/api/v1/firms/{firm}/invitations/",
+        {"email": "newcomer@example.com", "role": "consultant"},
+        roles(403, 404, 404, 404, admin=202),
+    ),
+    "list the organisation's invitations": ("GET", "/api/v1/organisations/{org}/invitations/", None, MANAGE),
+    "read the firm's audit log": ("GET", "/api/v1/firms/{firm}/audit/", None, FIRM_ADMIN),
+    "export all of the organisation's data": ("GET", "/api/v1/organisations/{org}/export/", None, ORGANISATION_ADMIN),
+    "erase the organisation": (
+        "DELETE",
+        "/api/v1/organisations/{org}/",
+        {"confirm_name": "Northwind Traders"},
+        roles(403, 403, 403, 404, admin=204),
+    ),
+    "revoke one's token": ("DELETE", "/api/v1/auth/token/", None, roles(204, 204, 204, 204)),
 }
 
 
