@@ -17,9 +17,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from assessment import models
+from assessment.anonymity import Published, min_respondents
 from assessment.portfolio import PortfolioRow
-from assessment.queries import assessment_scores, load_rubric
-from assessment.scoring import MIN_GROUP_SIZE
+from assessment.queries import load_rubric
 
 SMALL_GROUPS = "other (groups under 3 merged)"
 NOT_APPLICABLE = "n/a"
@@ -56,7 +56,7 @@ def response_table(assessment: models.Assessment) -> Table:
     header = ["response", "group", *keys]
     body = []
     for number, (response_id, group) in enumerate(responses, start=1):
-        label = group if sizes[group] >= MIN_GROUP_SIZE else SMALL_GROUPS
+        label = group if sizes[group] >= min_respondents() else SMALL_GROUPS
         body.append([number, label, *(cells[response_id].get(k, "") for k in keys)])
     # Merged small groups go last, so the order of rows does not point at anyone.
     body.sort(key=lambda row: (row[1] == SMALL_GROUPS, row[1], row[0]))
@@ -69,47 +69,75 @@ def _round(value: float | None, places: int = 2) -> float | str:
     return "" if value is None else round(value, places)
 
 
-def score_table(assessment: models.Assessment) -> Table:
-    """Overall, each dimension and each criterion: score, level, index, coverage and spread."""
-    rubric, scores = assessment_scores(assessment)
-    header = ["kind", "key", "name", "score", "level", "index", "coverage", "consensus", "sd", "answered", "n/a"]
+def score_table(published: Published) -> Table:
+    """Overall, each dimension and each criterion: score, level, index, coverage and spread, as published.
+
+    A figure derived from fewer than the minimum of respondents reads as the reason it is withheld; an
+    assessment with nothing published yet is one row saying why.
+    """
+    rubric, scores = published.rubric, published.scores
+    header = [
+        "kind",
+        "key",
+        "name",
+        "score",
+        "level",
+        "index",
+        "coverage",
+        "consensus",
+        "sd",
+        "answered",
+        "n/a",
+        "respondents",
+        "withheld",
+    ]
+    if not published.shown:
+        return header, [["overall", "overall", rubric.name, "", "", "", "", "", "", "", "", 0, published.notice]]
+    reason = published.reason
     overall = scores.overall
+    overall_withheld = published.overall_withheld()
     body: list[list[Any]] = [
         [
             "overall",
             "overall",
             rubric.name,
             _round(overall.score),
-            overall.level.name if overall.level else "insufficient evidence",
+            "" if overall_withheld else (overall.level.name if overall.level else "insufficient evidence"),
             _round(overall.index, 0),
-            _round(overall.coverage),
+            "" if overall_withheld else _round(overall.coverage),
             "",
             "",
             scores.respondents,
             "",
+            published.people.overall,
+            reason if overall_withheld else "",
         ]
     ]
     for dimension in rubric.dimensions:
         d = scores.dimensions[dimension.key]
+        withheld = published.dimension_withheld(dimension.key)
         body.append(
             [
                 "dimension",
                 dimension.key,
                 dimension.name,
                 _round(d.score),
-                d.level.name if d.level else "insufficient evidence",
+                "" if withheld else (d.level.name if d.level else "insufficient evidence"),
                 _round(d.index, 0),
-                _round(d.coverage),
+                "" if withheld else _round(d.coverage),
                 _round(d.consensus),
                 "",
                 "",
                 "",
+                published.people.dimensions.get(dimension.key, 0),
+                reason if withheld else "",
             ]
         )
         for criterion in dimension.walk_criteria():
             c = scores.criteria.get(criterion.key)
             if c is None:
                 continue
+            withheld = published.criterion_withheld(criterion.key)
             body.append(
                 [
                     "criterion",
@@ -122,7 +150,9 @@ def score_table(assessment: models.Assessment) -> Table:
                     _round(c.consensus),
                     _round(c.sd),
                     c.answered,
-                    c.not_applicable,
+                    "" if withheld else c.not_applicable,
+                    c.answered,
+                    reason if withheld else "",
                 ]
             )
     return header, body
