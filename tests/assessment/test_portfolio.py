@@ -21,6 +21,7 @@ def closed(organisation, rubric, period, process, *, overall=None, others=2.0):
         rubric_version=rubric,
         state=AssessmentState.CLOSED,
         closing_scores={
+            "respondents": 5,
             "overall": overall if overall is not None else process,
             "overall_level": int(overall or process),
             "dimensions": dims,
