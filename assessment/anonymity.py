@@ -3,11 +3,41 @@
 Every score, mean, spread, consensus, distribution, comment and count shown to a person, on a
 page, in the API, an export, a chart, the PDF or the benchmark, asks this module whether it may
 be shown. A check copied into a view is a leak waiting for the next view.
+
+Two rules:
+- publication: a closed assessment publishes the scores of all its counted responses; an open one
+  publishes snapshots to its firm's consultants only, each adding at least `min_respondents()`
+  submissions to the one before, so two readings never differ by one person;
+- withholding: inside what is published, no figure derived from fewer than `min_respondents()`
+  people is shown. A criterion's people are those who gave it a scored answer, a dimension's those
+  who answered any of its criteria, the overall's those who answered anything.
 """
 
 from __future__ import annotations
 
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
 from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from assessment import models
+from assessment.queries import Evidence, closing_scores, load_evidence, load_rubric
+from assessment.rubric import Rubric
+from assessment.scoring import (
+    AssessmentScores,
+    DimensionScore,
+    GroupScores,
+    OverallScore,
+    ResponseAnswers,
+    perception_gaps,
+    score_assessment,
+)
+from assessment.year_over_year import AssessmentSnapshot
+from organisations.models import Role
 
 
 def min_respondents() -> int:
@@ -23,3 +53,358 @@ def enough(people: int) -> bool:
 def withheld_reason() -> str:
     """What is said where a figure is withheld."""
     return f"fewer than {min_respondents()} responses"
+
+
+# --- who a figure is derived from --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class People:
+    """How many respondents each published figure is derived from."""
+
+    overall: int
+    dimensions: Mapping[str, int]
+    criteria: Mapping[str, int]
+    groups: Mapping[str, int]  # respondents per group
+    group_overall: Mapping[str, int]
+    group_dimensions: Mapping[str, Mapping[str, int]]  # group → dimension → people
+
+
+def count_people(rubric: Rubric, responses: Iterable[ResponseAnswers]) -> People:
+    """Per criterion, dimension and group, the respondents who gave a scored answer there (N/A is none)."""
+    scored = {c.key for c in rubric.scored_criteria}
+    dimension_of = rubric.dimension_of_criterion
+    criteria: Counter[str] = Counter()
+    dimensions: Counter[str] = Counter()
+    groups: Counter[str] = Counter()
+    group_overall: Counter[str] = Counter()
+    group_dimensions: dict[str, Counter[str]] = defaultdict(Counter)
+    overall = 0
+    for response in responses:
+        groups[response.group] += 1
+        answered: set[str] = set()
+        for key, value in response.values.items():
+            if value is None or key not in scored or not rubric.criterion_by_key[key].addressed_to(response.group):
+                continue
+            criteria[key] += 1
+            answered.add(dimension_of[key])
+        for dimension in answered:
+            dimensions[dimension] += 1
+            group_dimensions[response.group][dimension] += 1
+        if answered:
+            overall += 1
+            group_overall[response.group] += 1
+    return People(
+        overall=overall,
+        dimensions=dict(dimensions),
+        criteria=dict(criteria),
+        groups=dict(groups),
+        group_overall=dict(group_overall),
+        group_dimensions={g: dict(c) for g, c in group_dimensions.items()},
+    )
+
+
+def _hidden_groups(groups: Mapping[str, int], minimum: int) -> set[str]:
+    """Groups not shown on their own: those under the minimum and, when those together number fewer than
+    the minimum, the smallest shown groups too, so that no hidden group is the whole minus the shown ones."""
+    hidden = {g for g, n in groups.items() if n < minimum}
+    shown = sorted((n, g) for g, n in groups.items() if g not in hidden)
+    while hidden and shown and 0 < sum(groups[g] for g in hidden) < minimum:
+        hidden.add(shown.pop(0)[1])
+    return hidden
+
+
+def withhold(rubric: Rubric, scores: AssessmentScores, people: People, minimum: int) -> AssessmentScores:
+    """The same scores with every figure derived from fewer than `minimum` people set to None.
+
+    Withheld criteria keep their answered count (it is their people count) but no N/A count; withheld
+    dimensions and overall keep no coverage (0.0, marked withheld by `Published`). Groups under the
+    minimum, and the smallest groups whose hiding is needed to protect them, are hidden, and the
+    perception gaps are recomputed from what remains shown.
+    """
+    criteria = {
+        key: c
+        if people.criteria.get(key, 0) >= minimum
+        else replace(c, mean=None, sd=None, consensus=None, not_applicable=0)
+        for key, c in scores.criteria.items()
+    }
+    dimensions = {
+        key: d
+        if people.dimensions.get(key, 0) >= minimum
+        else DimensionScore(
+            key=key, score=None, level=None, index=None, coverage=0.0, insufficient_evidence=True, consensus=None
+        )
+        for key, d in scores.dimensions.items()
+    }
+    overall = (
+        scores.overall
+        if people.overall >= minimum
+        else OverallScore(score=None, level=None, index=None, coverage=0.0, insufficient_evidence=True)
+    )
+    hidden = _hidden_groups(people.groups, minimum)
+    groups = []
+    for g in scores.groups:
+        if g.group in hidden:
+            groups.append(
+                GroupScores(group=g.group, respondents=g.respondents, hidden=True, dimensions={}, overall=None)
+            )
+            continue
+        own = people.group_dimensions.get(g.group, {})
+        groups.append(
+            replace(
+                g,
+                dimensions={k: v if own.get(k, 0) >= minimum else None for k, v in g.dimensions.items()},
+                overall=g.overall if people.group_overall.get(g.group, 0) >= minimum else None,
+            )
+        )
+    return replace(
+        scores,
+        criteria=criteria,
+        dimensions=dimensions,
+        overall=overall,
+        groups=tuple(groups),
+        perception_gaps=perception_gaps(rubric, groups),
+    )
+
+
+# --- what is published --------------------------------------------------------------------------
+
+CLOSED = "closed"
+SNAPSHOT = "snapshot"
+NOTHING = "none"
+
+
+@dataclass(frozen=True)
+class Published:
+    """The scores a person may see of one assessment, with every withheld figure set to None.
+
+    `source` says where they come from: the closed assessment (`closed`), the latest snapshot of an
+    open one (`snapshot`), or nothing yet (`none`, with `notice` saying why).
+    """
+
+    rubric: Rubric
+    scores: AssessmentScores
+    people: People
+    source: str
+    notice: str
+    minimum: int
+    taken_at: datetime.datetime | None = None
+    response_ids: tuple[int, ...] | None = None  # None: all counted responses (a closed assessment)
+
+    @property
+    def shown(self) -> bool:
+        return self.source != NOTHING
+
+    @property
+    def respondents(self) -> int:
+        return self.scores.respondents
+
+    @property
+    def reason(self) -> str:
+        """Why a figure is missing: the notice when nothing is published, else the rule."""
+        return self.notice if not self.shown else f"fewer than {self.minimum} responses"
+
+    def overall_withheld(self) -> bool:
+        return self.people.overall < self.minimum
+
+    def dimension_withheld(self, key: str) -> bool:
+        return self.people.dimensions.get(key, 0) < self.minimum
+
+    def criterion_withheld(self, key: str) -> bool:
+        return self.people.criteria.get(key, 0) < self.minimum
+
+    def group_dimension_withheld(self, group: str, key: str) -> bool:
+        return self.people.group_dimensions.get(group, {}).get(key, 0) < self.minimum
+
+
+def not_published_notice(assessment: models.Assessment, role: str | None) -> str:
+    """Why nothing of an assessment is published to this role ("" when something may be)."""
+    if assessment.state == models.AssessmentState.DRAFT:
+        return "A draft assessment has no answers yet."
+    if assessment.state == models.AssessmentState.OPEN and role != Role.CONSULTANT:
+        return "Scores are published when the assessment closes."
+    return ""
+
+
+def published_scores(assessment: models.Assessment, *, role: str | None) -> Published:
+    """The scores of an assessment a person with this role (as `Organisation.role_of` gives it) may see.
+
+    Closed: all counted responses, for every role. Open: the latest snapshot, for the firm's consultants
+    only (taken now if it is due). Within them, figures from fewer than `min_respondents()` are withheld.
+    """
+    minimum = min_respondents()
+    notice = not_published_notice(assessment, role)
+    if notice:
+        return _nothing(assessment, notice, minimum)
+    if assessment.state == models.AssessmentState.CLOSED:
+        return _publish(load_evidence(assessment), assessment, CLOSED, minimum)
+    snapshot = latest_snapshot(assessment)
+    if snapshot is None:
+        return _nothing(assessment, f"The first scores are published once {minimum} responses are in.", minimum)
+    evidence = load_evidence(assessment, response_ids=snapshot.response_ids)
+    return _publish(
+        evidence,
+        assessment,
+        SNAPSHOT,
+        minimum,
+        taken_at=snapshot.created_at,
+        response_ids=tuple(snapshot.response_ids),
+        notice=f"Scores as published when {snapshot.respondents} responses were in; the assessment is still open.",
+    )
+
+
+def _publish(
+    evidence: Evidence,
+    assessment: models.Assessment,
+    source: str,
+    minimum: int,
+    *,
+    taken_at: datetime.datetime | None = None,
+    response_ids: tuple[int, ...] | None = None,
+    notice: str = "",
+) -> Published:
+    rubric = evidence.rubric
+    scores = score_assessment(
+        rubric, evidence.responses, group_weighting=assessment.group_weighting, min_group_size=minimum
+    )
+    people = count_people(rubric, evidence.responses)
+    return Published(
+        rubric=rubric,
+        scores=withhold(rubric, scores, people, minimum),
+        people=people,
+        source=source,
+        notice=notice,
+        minimum=minimum,
+        taken_at=taken_at,
+        response_ids=response_ids,
+    )
+
+
+def _nothing(assessment: models.Assessment, notice: str, minimum: int) -> Published:
+    rubric = load_rubric(assessment.rubric_version).rubric
+    scores = score_assessment(rubric, (), group_weighting=assessment.group_weighting, min_group_size=minimum)
+    return Published(
+        rubric=rubric,
+        scores=scores,
+        people=count_people(rubric, ()),
+        source=NOTHING,
+        notice=notice,
+        minimum=minimum,
+    )
+
+
+def dimension_levels(published: Published) -> dict[str, int | None]:
+    """Each dimension's published level (None where withheld or not scored): what a roadmap is built from."""
+    return {k: (d.level.value if d.level else None) for k, d in published.scores.dimensions.items()}
+
+
+def year_snapshot(assessment: models.Assessment, published: Published) -> AssessmentSnapshot:
+    """An assessment's published scores for year-over-year comparison."""
+    scores = published.scores
+    return AssessmentSnapshot(
+        assessment_id=assessment.id,
+        period=assessment.period,
+        rubric_key=published.rubric.key,
+        rubric_version=published.rubric.version,
+        overall=scores.overall.score,
+        dimensions={k: d.score for k, d in scores.dimensions.items()},
+        criteria={k: c.mean for k, c in scores.criteria.items()},
+    )
+
+
+def published_history(assessments: Sequence[models.Assessment], *, role: str | None) -> list[AssessmentSnapshot]:
+    """The published scores of several assessments (by period), for year-over-year comparison."""
+    return [year_snapshot(a, published_scores(a, role=role)) for a in assessments]
+
+
+# --- kept headlines: closing scores and snapshots -----------------------------------------------
+
+
+def kept_scores(rubric: Rubric, scores: AssessmentScores, people: People) -> dict[str, Any]:
+    """The headline numbers kept on a closed assessment or a snapshot, with the people behind each, so that
+    readers of the kept form (portfolio, overview) can withhold without scoring again."""
+    return {
+        **closing_scores(rubric, scores),
+        "overall_respondents": people.overall,
+        "dimension_respondents": {d.key: people.dimensions.get(d.key, 0) for d in rubric.dimensions},
+    }
+
+
+def closing_scores_of(assessment: models.Assessment) -> dict[str, Any]:
+    """The headline of all counted responses, as kept when the assessment closes (nothing withheld yet)."""
+    evidence = load_evidence(assessment)
+    scores = score_assessment(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
+    return kept_scores(evidence.rubric, scores, count_people(evidence.rubric, evidence.responses))
+
+
+def published_headline(kept: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A kept headline (closing scores or a snapshot's) with what may not be shown set to None.
+
+    Rows kept before the people were recorded fall back to the number of respondents for every figure.
+    """
+    kept = dict(kept or {})
+    respondents = int(kept.get("respondents") or 0)
+    overall_people = int(kept.get("overall_respondents", respondents))
+    dimension_people = kept.get("dimension_respondents") or {}
+    shown = dict(kept)
+    if not enough(overall_people):
+        shown["overall"] = shown["overall_level"] = None
+    shown["dimensions"] = {
+        key: (value if enough(int(dimension_people.get(key, respondents))) else None)
+        for key, value in (kept.get("dimensions") or {}).items()
+    }
+    return shown
+
+
+def published_headline_of(assessment: models.Assessment, *, role: str | None) -> dict[str, Any] | None:
+    """The headline a role may see of an assessment: kept closing scores, the latest snapshot's, or None."""
+    if not_published_notice(assessment, role):
+        return None
+    if assessment.state == models.AssessmentState.CLOSED:
+        return published_headline(assessment.closing_scores) if assessment.closing_scores else None
+    snapshot = latest_snapshot(assessment)
+    return published_headline(snapshot.scores) if snapshot else None
+
+
+# --- snapshots of open assessments ----------------------------------------------------------------
+
+
+def latest_snapshot(assessment: models.Assessment) -> models.ScoreSnapshot | None:
+    """The newest published snapshot of an open assessment, taking a new one first if it is due."""
+    take_snapshot_if_due(assessment=assessment)
+    return models.ScoreSnapshot.objects.filter(assessment=assessment).order_by("-respondents", "-id").first()
+
+
+@transaction.atomic
+def take_snapshot_if_due(*, assessment: models.Assessment) -> models.ScoreSnapshot | None:
+    """Publish a new snapshot of an open assessment when the counted submissions not in the latest one
+    number at least `min_respondents()` (the first needs that many); return it, or None when not due.
+
+    Called where a response is submitted (in the same transaction) and before a snapshot is read, so
+    submissions made before this rule existed are published too. The assessment row is locked so that
+    two submissions never publish snapshots one response apart.
+    """
+    locked = models.Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+    if locked is None or locked.state != models.AssessmentState.OPEN:
+        return None
+    counted = list(
+        models.Response.objects.filter(assessment=locked).counted().order_by("id").values_list("id", flat=True)
+    )
+    latest = models.ScoreSnapshot.objects.filter(assessment=locked).order_by("-respondents", "-id").first()
+    taken = set(latest.response_ids) if latest else set()
+    if sum(1 for rid in counted if rid not in taken) < min_respondents():
+        return None
+    evidence = load_evidence(locked, response_ids=counted)
+    scores = score_assessment(evidence.rubric, evidence.responses, group_weighting=locked.group_weighting)
+    people = count_people(evidence.rubric, evidence.responses)
+    try:
+        with transaction.atomic():
+            return models.ScoreSnapshot.objects.create(
+                assessment=locked,
+                respondents=len(counted),
+                response_ids=counted,
+                scores=kept_scores(evidence.rubric, scores, people),
+            )
+    except IntegrityError:
+        # Another transaction published this very count first: theirs stands.
+        return None

@@ -21,21 +21,24 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessment import exports, services
+from assessment.anonymity import (
+    Published,
+    dimension_levels,
+    published_history,
+    published_scores,
+)
 from assessment.filters import AssessmentFilter, InitiativeFilter, RubricVersionFilter
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
 from assessment.outcomes import OUTCOMES
 from assessment.portfolio import outcome_change, outcome_history, peer_benchmark, portfolio
 from assessment.queries import (
-    assessment_roadmap,
-    assessment_scores,
     assessment_targets,
+    assessments_with_evidence,
     load_rubric,
-    organisation_history,
     response_counts,
 )
-from assessment.roadmap import percent_to_target, progress_to_date, target_gaps
+from assessment.roadmap import build_roadmap, percent_to_target, progress_to_date, target_gaps
 from assessment.rubric import HORIZON_NAMES, RubricInvalid, dump_rubric_yaml
-from assessment.scoring import MIN_GROUP_SIZE
 from assessment.serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
@@ -84,9 +87,13 @@ def _assessments() -> QuerySet[Assessment]:
 
 
 def _assessment(request: Request, id: Any, roles: frozenset[str], action: str) -> Assessment:
+    return _assessment_and_role(request, id, roles, action)[0]
+
+
+def _assessment_and_role(request: Request, id: Any, roles: frozenset[str], action: str) -> tuple[Assessment, str]:
+    """The assessment among the caller's organisations (404), and their role, if one of `roles` (403)."""
     assessment = visible_object(_assessments(), request.user, id, name="assessment")
-    require_role(request.user, assessment.organisation, roles, action=action)
-    return assessment
+    return assessment, require_role(request.user, assessment.organisation, roles, action=action)
 
 
 def _fresh(assessment: Assessment) -> Assessment:
@@ -345,27 +352,37 @@ def _level(level: Any) -> dict[str, Any] | None:
     return {"value": level.value, "name": level.name} if level else None
 
 
+def _withheld(published: Published, withheld: bool) -> str | None:
+    return published.reason if withheld else None
+
+
 class AssessmentScores(APIView):
     @extend_schema(
         responses={200: ScoresSerializer},
         summary="Scores of an assessment",
         description=(
             "Overall, per dimension and per criterion, with consensus, coverage and insufficient evidence; "
-            f"per respondent group with perception gaps (groups under {MIN_GROUP_SIZE} respondents are hidden); "
-            "percent-to-target, and progress-to-date against the organisation's previous assessment."
+            "per respondent group with perception gaps; percent-to-target, and progress-to-date against the "
+            "organisation's previous assessment. Anonymity rules: a closed assessment shows all its counted "
+            "responses; an open one shows its latest snapshot to the firm's consultants only (each snapshot adds "
+            "at least `min_respondents` submissions) and nothing to leaders and viewers (`published` false, "
+            "`notice` says why). Every block carries the `respondents` its figures come from; a figure from "
+            "fewer than `min_respondents` people is null, with the reason in `withheld`."
         ),
     )
     def get(self, request: Request, id: int) -> Response:
-        assessment = _assessment(request, id, READ, "see scores")
-        rubric, scores = assessment_scores(assessment)
+        assessment, role = _assessment_and_role(request, id, READ, "see scores")
+        published = published_scores(assessment, role=role)
+        rubric, scores, people = published.rubric, published.scores, published.people
         targets = assessment_targets(assessment)
-        levels = {key: (d.level.value if d.level else None) for key, d in scores.dimensions.items()}
+        levels = dimension_levels(published)
         gaps = target_gaps(levels, targets)
         baseline = _baseline_of(assessment)
-        baseline_dimensions = assessment_scores(baseline)[1].dimensions if baseline else {}
+        baseline_dimensions = published_scores(baseline, role=role).scores.dimensions if baseline else {}
         dimensions = []
         for node in rubric.dimensions:
             d = scores.dimensions[node.key]
+            withheld = published.dimension_withheld(node.key)
             target = targets.get(node.key)
             base = baseline_dimensions.get(node.key)
             base_score = base.score if base else None
@@ -374,11 +391,13 @@ class AssessmentScores(APIView):
                     "key": node.key,
                     "name": node.name,
                     "weight": node.weight,
+                    "respondents": people.dimensions.get(node.key, 0),
+                    "withheld": _withheld(published, withheld),
                     "score": d.score,
                     "level": _level(d.level),
                     "index": d.index,
-                    "coverage": d.coverage,
-                    "insufficient_evidence": d.insufficient_evidence,
+                    "coverage": None if withheld else d.coverage,
+                    "insufficient_evidence": None if withheld else d.insufficient_evidence,
                     "consensus": d.consensus,
                     "target_level": target,
                     "gap": gaps[node.key].gap if node.key in gaps else None,
@@ -387,21 +406,29 @@ class AssessmentScores(APIView):
                 }
             )
         group_names = {g.key: g.name for g in rubric.respondent_groups}
+        overall_withheld = published.overall_withheld()
         body = {
             "assessment": assessment.pk,
             "period": assessment.period,
             "state": assessment.state,
             "rubric_key": rubric.key,
             "rubric_version": rubric.version,
+            "published": published.shown,
+            "source": published.source,
+            "notice": published.notice,
+            "published_at": published.taken_at,
             "respondents": scores.respondents,
             "group_weighting": scores.group_weighting,
-            "min_group_size": MIN_GROUP_SIZE,
+            "min_respondents": published.minimum,
+            "min_group_size": published.minimum,
             "overall": {
+                "respondents": people.overall,
+                "withheld": _withheld(published, overall_withheld),
                 "score": scores.overall.score,
                 "level": _level(scores.overall.level),
                 "index": scores.overall.index,
-                "coverage": scores.overall.coverage,
-                "insufficient_evidence": scores.overall.insufficient_evidence,
+                "coverage": None if overall_withheld else scores.overall.coverage,
+                "insufficient_evidence": None if overall_withheld else scores.overall.insufficient_evidence,
             },
             "dimensions": dimensions,
             "criteria": [
@@ -409,11 +436,13 @@ class AssessmentScores(APIView):
                     "key": c.key,
                     "dimension": c.dimension,
                     "text": rubric.criterion_by_key[c.key].text,
+                    "respondents": people.criteria.get(c.key, 0),
+                    "withheld": _withheld(published, published.criterion_withheld(c.key)),
                     "mean": c.mean,
                     "sd": c.sd,
                     "consensus": c.consensus,
                     "answered": c.answered,
-                    "not_applicable": c.not_applicable,
+                    "not_applicable": None if published.criterion_withheld(c.key) else c.not_applicable,
                     "addressed": c.addressed,
                 }
                 for c in scores.criteria.values()
@@ -424,7 +453,10 @@ class AssessmentScores(APIView):
                     "name": group_names.get(g.group, g.group),
                     "respondents": g.respondents,
                     "hidden": g.hidden,
+                    "withheld": published.reason if g.hidden else None,
+                    "overall_respondents": people.group_overall.get(g.group, 0),
                     "overall": g.overall,
+                    "dimension_respondents": dict(people.group_dimensions.get(g.group, {})) if not g.hidden else {},
                     "dimensions": g.dimensions,
                 }
                 for g in scores.groups
@@ -452,8 +484,9 @@ class AssessmentRoadmap(APIView):
         description="Recommendations for every step between level and target, by horizon, in priority order.",
     )
     def get(self, request: Request, id: int) -> Response:
-        assessment = _assessment(request, id, READ, "see the roadmap")
-        _, _, roadmap = assessment_roadmap(assessment)
+        assessment, role = _assessment_and_role(request, id, READ, "see the roadmap")
+        published = published_scores(assessment, role=role)
+        roadmap = build_roadmap(published.rubric, dimension_levels(published), assessment_targets(assessment))
         tracked = dict(assessment.initiatives.values_list("recommendation_key", "id"))
         horizons = [
             {
@@ -528,8 +561,8 @@ class InitiativeList(generics.ListAPIView):
         given = InitiativeCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
-        assessment = _assessment(request, data.pop("assessment"), RUN, "create initiatives")
-        initiative = services.create_initiative(assessment=assessment, **data)
+        assessment, role = _assessment_and_role(request, data.pop("assessment"), RUN, "create initiatives")
+        initiative = services.create_initiative(assessment=assessment, role=role, **data)
         return Response(InitiativeSerializer(initiative).data, status=status.HTTP_201_CREATED)
 
 
@@ -593,8 +626,8 @@ class YearOverYear(APIView):
     )
     def get(self, request: Request, id: int) -> Response:
         organisation = visible_object(Organisation.objects.all(), request.user, id, name="organisation")
-        require_role(request.user, organisation, READ, action="see results")
-        history = organisation_history(organisation.pk)
+        role = require_role(request.user, organisation, READ, action="see results")
+        history = published_history(assessments_with_evidence(organisation.pk), role=role)
         initiatives: dict[int, list[dict[str, Any]]] = {}
         rows = Initiative.objects.filter(assessment__organisation=organisation).order_by("assessment_id", "id")
         for i in rows:
@@ -833,16 +866,20 @@ class AssessmentExport(JsonErrors, APIView):
             "and one column per criterion key, in a random order, with no time and no id. Groups under "
             "MIN_RESPONDENTS are merged and keep only the columns every group is asked; merged rows that are "
             "still too few, or all rows of an assessment with too few responses, are left out, and a last "
-            "`note` row says so. `scores`: overall, each "
-            "dimension and each criterion with level, index, coverage and spread; every member. The file is "
-            "named after the organisation and the period."
+            "`note` row says so. `scores`: overall, each dimension and each criterion with level, index, "
+            "coverage and spread, as published to the caller (the anonymity rules of GET /scores/); every member. "
+            "The file is named after the organisation and the period."
         ),
     )
     def get(self, request: Request, id: int, kind: str, fmt: str) -> HttpResponse:
         if kind not in EXPORT_ROLES or fmt not in EXPORT_FORMATS:
             raise NotFound(f"There is no {kind}.{fmt} export; use responses or scores, as csv or xlsx.")
-        assessment = _assessment(request, id, EXPORT_ROLES[kind], EXPORT_ACTIONS[kind])
-        table = exports.response_table(assessment) if kind == "responses" else exports.score_table(assessment)
+        assessment, role = _assessment_and_role(request, id, EXPORT_ROLES[kind], EXPORT_ACTIONS[kind])
+        table = (
+            exports.response_table(assessment)
+            if kind == "responses"
+            else exports.score_table(published_scores(assessment, role=role))
+        )
         content = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx([(kind.capitalize(), table)])
         audit.record(
             action=audit.Action.DATA_EXPORTED,

@@ -20,8 +20,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from assessment import anonymity, models
+from assessment.anonymity import Published
 from assessment.portfolio import PortfolioRow
-from assessment.queries import LoadedRubric, assessment_scores, load_rubric
+from assessment.queries import LoadedRubric, load_rubric
 from organisations.models import Organisation
 
 NOT_APPLICABLE = "n/a"
@@ -110,47 +111,75 @@ def _round(value: float | None, places: int = 2) -> float | str:
     return "" if value is None else round(value, places)
 
 
-def score_table(assessment: models.Assessment) -> Table:
-    """Overall, each dimension and each criterion: score, level, index, coverage and spread."""
-    rubric, scores = assessment_scores(assessment)
-    header = ["kind", "key", "name", "score", "level", "index", "coverage", "consensus", "sd", "answered", "n/a"]
+def score_table(published: Published) -> Table:
+    """Overall, each dimension and each criterion: score, level, index, coverage and spread, as published.
+
+    A figure derived from fewer than the minimum of respondents reads as the reason it is withheld; an
+    assessment with nothing published yet is one row saying why.
+    """
+    rubric, scores = published.rubric, published.scores
+    header = [
+        "kind",
+        "key",
+        "name",
+        "score",
+        "level",
+        "index",
+        "coverage",
+        "consensus",
+        "sd",
+        "answered",
+        "n/a",
+        "respondents",
+        "withheld",
+    ]
+    if not published.shown:
+        return header, [["overall", "overall", rubric.name, "", "", "", "", "", "", "", "", 0, published.notice]]
+    reason = published.reason
     overall = scores.overall
+    overall_withheld = published.overall_withheld()
     body: list[list[Any]] = [
         [
             "overall",
             "overall",
             rubric.name,
             _round(overall.score),
-            overall.level.name if overall.level else "insufficient evidence",
+            "" if overall_withheld else (overall.level.name if overall.level else "insufficient evidence"),
             _round(overall.index, 0),
-            _round(overall.coverage),
+            "" if overall_withheld else _round(overall.coverage),
             "",
             "",
             scores.respondents,
             "",
+            published.people.overall,
+            reason if overall_withheld else "",
         ]
     ]
     for dimension in rubric.dimensions:
         d = scores.dimensions[dimension.key]
+        withheld = published.dimension_withheld(dimension.key)
         body.append(
             [
                 "dimension",
                 dimension.key,
                 dimension.name,
                 _round(d.score),
-                d.level.name if d.level else "insufficient evidence",
+                "" if withheld else (d.level.name if d.level else "insufficient evidence"),
                 _round(d.index, 0),
-                _round(d.coverage),
+                "" if withheld else _round(d.coverage),
                 _round(d.consensus),
                 "",
                 "",
                 "",
+                published.people.dimensions.get(dimension.key, 0),
+                reason if withheld else "",
             ]
         )
         for criterion in dimension.walk_criteria():
             c = scores.criteria.get(criterion.key)
             if c is None:
                 continue
+            withheld = published.criterion_withheld(criterion.key)
             body.append(
                 [
                     "criterion",
@@ -163,7 +192,9 @@ def score_table(assessment: models.Assessment) -> Table:
                     _round(c.consensus),
                     _round(c.sd),
                     c.answered,
-                    c.not_applicable,
+                    "" if withheld else c.not_applicable,
+                    c.answered,
+                    reason if withheld else "",
                 ]
             )
     return header, body

@@ -1,7 +1,8 @@
 """Read-side assembly for a consultant's portfolio: each client's standing, the peer benchmark, outcomes.
 
 Everything here reads closed assessments' `closing_scores` (written once when an assessment closes)
-rather than re-scoring answers, so a portfolio of hundreds of clients costs a fixed number of queries.
+rather than re-scoring answers, so a portfolio of hundreds of clients costs a fixed number of queries;
+the anonymity rules withhold what came from too few people.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from assessment import anonymity, models
+from assessment.anonymity import published_headline
 from assessment.benchmark import MIN_PEERS, DimensionBenchmark, benchmark
 from assessment.outcomes import OUTCOME_KPIS
 from assessment.queries import load_rubric, response_rate
@@ -68,7 +70,8 @@ def portfolio(user: Any) -> list[PortfolioRow]:
         .order_by("organisation_id", "-period", "-id")
         .values_list("organisation_id", "id", "period", "closing_scores", "rubric_version_id")
     ):
-        closed.setdefault(row[0], []).append((row[1], row[2], row[3] or {}, row[4]))
+        # What may be shown of the kept scores (assessment/anonymity.py): none from too few people.
+        closed.setdefault(row[0], []).append((row[1], row[2], published_headline(row[3]), row[4]))
     # The stored scores are a JSON object, whose key order the database need not keep (PostgreSQL's
     # jsonb does not): each row's dimensions are put back in their rubric's order.
     order: dict[int, list[str]] = {}

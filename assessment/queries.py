@@ -164,8 +164,14 @@ def _build_rubric(version: models.RubricVersion) -> LoadedRubric:
     )
 
 
-def load_evidence(assessment: models.Assessment, *, groups: Sequence[str] | None = None) -> Evidence:
-    """The rubric and every counted (submitted, on time) response of an assessment.
+def load_evidence(
+    assessment: models.Assessment,
+    *,
+    groups: Sequence[str] | None = None,
+    response_ids: Sequence[int] | None = None,
+) -> Evidence:
+    """The rubric and every counted (submitted, on time) response of an assessment, or only those of
+    `response_ids` (a published snapshot's).
 
     A constant number of queries whatever the number of respondents: the rubric's five, the
     responses, and the answers in one pass.
@@ -174,6 +180,8 @@ def load_evidence(assessment: models.Assessment, *, groups: Sequence[str] | None
     responses = models.Response.objects.filter(assessment=assessment).counted()
     if groups is not None:
         responses = responses.filter(group__in=list(groups))
+    if response_ids is not None:
+        responses = responses.filter(pk__in=list(response_ids))
     group_by_response = dict(responses.values_list("id", "group"))
     values: dict[int, dict[str, float | None]] = {rid: {} for rid in group_by_response}
     key_of = loaded.criterion_key_by_id

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from assessment.rubric import Level, Node, Rubric
 
-# PRODUCT.md: group breakdowns with fewer respondents than this are hidden everywhere.
-MIN_GROUP_SIZE = 3
+# The fewest respondents a group breakdown is shown for when the caller passes none; the rule itself
+# (PRODUCT.md: Anonymity rules) lives in assessment/anonymity.py, which passes its minimum in.
+DEFAULT_MIN_GROUP_SIZE = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ class CriterionAggregate:
 
 @dataclass(frozen=True, slots=True)
 class GroupScores:
-    """A respondent group's dimension scores; `hidden` (and no scores) below MIN_GROUP_SIZE."""
+    """A respondent group's dimension scores; `hidden` (and no scores) below the minimum group size."""
 
     group: str
     respondents: int
@@ -311,13 +312,18 @@ def _dimensions_from_criteria(rubric: Rubric, criteria: Mapping[str, CriterionAg
 
 
 def score_assessment(
-    rubric: Rubric, responses: Sequence[ResponseAnswers], *, group_weighting: bool = False
+    rubric: Rubric,
+    responses: Sequence[ResponseAnswers],
+    *,
+    group_weighting: bool = False,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> AssessmentScores:
     """PRODUCT.md scoring 3–6 over the submitted responses of one assessment.
 
     Criterion score = mean over responses (or the mean of group means when `group_weighting`),
     with population standard deviation and consensus index; dimensions and overall roll up from
-    criterion scores; coverage = answered weight ÷ addressed weight over all responses.
+    criterion scores; coverage = answered weight ÷ addressed weight over all responses. Groups of
+    fewer than `min_group_size` respondents are hidden.
     """
     per_group, counts = _accumulate(responses)
     criteria = _aggregate_criteria(rubric, per_group, counts, group_weighting)
@@ -330,7 +336,7 @@ def score_assessment(
         n = counts.get(group, 0)
         if not n:
             continue
-        if n < MIN_GROUP_SIZE:
+        if n < min_group_size:
             groups.append(GroupScores(group=group, respondents=n, hidden=True, dimensions={}, overall=None))
             continue
         own = _aggregate_criteria(rubric, {group: per_group[group]}, {group: n}, False)

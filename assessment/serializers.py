@@ -274,22 +274,32 @@ class ProgressSerializer(serializers.Serializer):
 
 
 class OverallScoreSerializer(serializers.Serializer):
+    respondents = serializers.IntegerField(help_text="The respondents these figures are derived from.")
+    withheld = serializers.CharField(
+        allow_null=True, help_text="Why the figures are null (fewer than min_respondents people), else null."
+    )
     score = serializers.FloatField(allow_null=True)
     level = LevelSerializer(allow_null=True)
     index = serializers.FloatField(allow_null=True, help_text="The score rescaled to 0–100.")
-    coverage = serializers.FloatField()
-    insufficient_evidence = serializers.BooleanField()
+    coverage = serializers.FloatField(allow_null=True, help_text="Null when withheld.")
+    insufficient_evidence = serializers.BooleanField(allow_null=True, help_text="Null when withheld.")
 
 
 class DimensionScoreSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
     weight = serializers.FloatField()
-    score = serializers.FloatField(allow_null=True, help_text="Null when the evidence is insufficient.")
+    respondents = serializers.IntegerField(help_text="The respondents these figures are derived from.")
+    withheld = serializers.CharField(
+        allow_null=True, help_text="Why the figures are null (fewer than min_respondents people), else null."
+    )
+    score = serializers.FloatField(allow_null=True, help_text="Null when the evidence is insufficient or withheld.")
     level = LevelSerializer(allow_null=True)
     index = serializers.FloatField(allow_null=True, help_text="The score rescaled to 0–100.")
-    coverage = serializers.FloatField(help_text="Answered weight ÷ addressed weight.")
-    insufficient_evidence = serializers.BooleanField(help_text="Coverage below the rubric's threshold.")
+    coverage = serializers.FloatField(allow_null=True, help_text="Answered weight ÷ addressed weight.")
+    insufficient_evidence = serializers.BooleanField(
+        allow_null=True, help_text="Coverage below the rubric's threshold; null when withheld."
+    )
     consensus = serializers.FloatField(allow_null=True, help_text="1 − sd ÷ sd_max, weighted over criteria.")
     target_level = serializers.IntegerField(allow_null=True)
     gap = serializers.IntegerField(allow_null=True, help_text="max(0, target − level); null without both.")
@@ -303,11 +313,15 @@ class CriterionScoreSerializer(serializers.Serializer):
     key = serializers.CharField()
     dimension = serializers.CharField()
     text = serializers.CharField()
+    respondents = serializers.IntegerField(help_text="The respondents these figures are derived from.")
+    withheld = serializers.CharField(
+        allow_null=True, help_text="Why the figures are null (fewer than min_respondents people), else null."
+    )
     mean = serializers.FloatField(allow_null=True)
     sd = serializers.FloatField(allow_null=True)
     consensus = serializers.FloatField(allow_null=True)
-    answered = serializers.IntegerField()
-    not_applicable = serializers.IntegerField()
+    answered = serializers.IntegerField(help_text="Scored answers (the criterion's respondents).")
+    not_applicable = serializers.IntegerField(allow_null=True, help_text="Null when withheld.")
     addressed = serializers.IntegerField()
 
 
@@ -315,9 +329,18 @@ class GroupScoreSerializer(serializers.Serializer):
     group = serializers.CharField()
     name = serializers.CharField()
     respondents = serializers.IntegerField()
-    hidden = serializers.BooleanField(help_text="Fewer respondents than min_group_size: no scores shown.")
+    hidden = serializers.BooleanField(
+        help_text="Not shown on its own: fewer respondents than min_respondents, or hiding a smaller group needs it."
+    )
+    withheld = serializers.CharField(allow_null=True, help_text="Why the group is hidden, else null.")
+    overall_respondents = serializers.IntegerField(help_text="The group's respondents behind its overall.")
     overall = serializers.FloatField(allow_null=True)
-    dimensions = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    dimension_respondents = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Dimension key → the group's respondents who answered it."
+    )
+    dimensions = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="Null where fewer than min_respondents answered."
+    )
 
 
 class PerceptionGapSerializer(serializers.Serializer):
@@ -339,9 +362,17 @@ class ScoresSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=AssessmentState.choices)
     rubric_key = serializers.CharField()
     rubric_version = serializers.IntegerField()
-    respondents = serializers.IntegerField(help_text="Submitted, on-time responses.")
+    published = serializers.BooleanField(help_text="False: no scores are published to the caller yet (see notice).")
+    source = serializers.ChoiceField(
+        choices=["closed", "snapshot", "none"],
+        help_text="closed: all counted responses; snapshot: the latest published snapshot of an open assessment.",
+    )
+    notice = serializers.CharField(allow_blank=True, help_text="What is shown, or why nothing is.")
+    published_at = serializers.DateTimeField(allow_null=True, help_text="When the snapshot shown was taken.")
+    respondents = serializers.IntegerField(help_text="Submitted, on-time responses the published scores come from.")
     group_weighting = serializers.BooleanField()
-    min_group_size = serializers.IntegerField()
+    min_respondents = serializers.IntegerField(help_text="No figure derived from fewer people is shown.")
+    min_group_size = serializers.IntegerField(help_text="The same as min_respondents (kept for older clients).")
     overall = OverallScoreSerializer()
     dimensions = DimensionScoreSerializer(many=True)
     criteria = CriterionScoreSerializer(many=True)

@@ -416,11 +416,11 @@ def close_assessment(*, assessment: models.Assessment, actor: Any = None) -> mod
     """open → closed: its scores are final; later submissions are kept and marked late."""
     locked = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
     _require_state(locked, AssessmentState.OPEN, action="close it")
-    from assessment.queries import assessment_scores, closing_scores
+    from assessment.anonymity import closing_scores_of
 
     locked.state = AssessmentState.CLOSED
     locked.closed_at = timezone.now()
-    locked.closing_scores = closing_scores(*assessment_scores(locked))
+    locked.closing_scores = closing_scores_of(locked)
     locked.save(update_fields=["state", "closed_at", "closing_scores"])
     _record_state(locked, audit.Action.ASSESSMENT_CLOSED, "Closed", actor)
     assessment.refresh_from_db()
@@ -614,7 +614,13 @@ def save_answer(*, response: models.Response, answer: AnswerInput) -> models.Ans
 
 @transaction.atomic
 def submit_response(*, response: models.Response) -> models.Response:
-    """Submit once; afterwards the response is read-only. Late if the assessment has closed."""
+    """Submit once; afterwards the response is read-only. Late if the assessment has closed.
+
+    While the assessment is open, a new snapshot of its scores is published when enough submissions
+    have come in since the last one (assessment/anonymity.py).
+    """
+    from assessment.anonymity import take_snapshot_if_due
+
     response = models.Response.objects.select_for_update().select_related("assessment").get(pk=response.pk)
     if response.is_submitted:
         raise AlreadySubmitted("This response has already been submitted.")
@@ -623,6 +629,8 @@ def submit_response(*, response: models.Response) -> models.Response:
     response.submitted_at = timezone.now()
     response.late = response.assessment.state == AssessmentState.CLOSED
     response.save(update_fields=["submitted_at", "late", "updated_at"])
+    if not response.late:
+        take_snapshot_if_due(assessment=response.assessment)
     return response
 
 
@@ -637,11 +645,18 @@ def create_initiative(
     owner: str = "",
     due_date: Any = None,
     title: str | None = None,
+    role: str = "consultant",
 ) -> models.Initiative:
-    """Turn one of the assessment's roadmap recommendations into a tracked initiative (once)."""
-    from assessment.queries import assessment_roadmap
+    """Turn one of the assessment's roadmap recommendations into a tracked initiative (once).
 
-    _, _, roadmap = assessment_roadmap(assessment)
+    The roadmap is the one `role` may see (assessment/anonymity.py), so a refusal tells nothing more.
+    """
+    from assessment.anonymity import dimension_levels, published_scores
+    from assessment.queries import assessment_targets
+    from assessment.roadmap import build_roadmap
+
+    published = published_scores(assessment, role=role)
+    roadmap = build_roadmap(published.rubric, dimension_levels(published), assessment_targets(assessment))
     item = next((i for i in roadmap.items if i.recommendation.key == recommendation_key), None)
     if item is None:
         raise InvalidInput(f"{recommendation_key!r} is not on this assessment's roadmap.", field="recommendation_key")

@@ -21,12 +21,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import anonymity, services
+from assessment.anonymity import dimension_levels, published_scores
 from assessment.charts import keyed_radar_chart, radar_svg
 from assessment.forms import AssessmentForm, BenchmarkFilterForm, InitiativeForm, OrganisationForm, OutcomeForm
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
 from assessment.outcomes import OUTCOMES
 from assessment.portfolio import peer_benchmark, portfolio
-from assessment.queries import assessment_roadmap, assessment_targets, load_rubric, response_progress, response_rate
+from assessment.queries import assessment_targets, load_rubric, response_progress, response_rate
+from assessment.roadmap import build_roadmap
 from assessment.rubric import HORIZON_NAMES
 from organisations import services as organisation_services
 from organisations.errors import DomainError
@@ -220,13 +222,17 @@ def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
     )
 
 
-def _scores_context(assessment: Assessment) -> dict[str, Any]:
-    """Scores, radar, roadmap and targets of an assessment with evidence (open or closed)."""
-    rubric, scores, roadmap = assessment_roadmap(assessment)
+def _scores_context(assessment: Assessment, role: str) -> dict[str, Any]:
+    """Scores, radar, roadmap and targets of an assessment with evidence (open or closed), as published
+    to the caller's role (assessment/anonymity.py)."""
+    published = published_scores(assessment, role=role)
+    rubric, scores = published.rubric, published.scores
     targets = assessment_targets(assessment)
+    roadmap = build_roadmap(rubric, dimension_levels(published), targets)
     dimensions = []
     for node in rubric.dimensions:
         score = scores.dimensions.get(node.key)
+        withheld = published.shown and published.dimension_withheld(node.key)
         dimensions.append(
             {
                 "key": node.key,
@@ -234,6 +240,7 @@ def _scores_context(assessment: Assessment) -> dict[str, Any]:
                 "score": score.score if score else None,
                 "level": score.level if score else None,
                 "insufficient": score.insufficient_evidence if score else True,
+                "withheld": published.reason if withheld else "",
                 "target": targets.get(node.key),
             }
         )
@@ -256,6 +263,10 @@ def _scores_context(assessment: Assessment) -> dict[str, Any]:
     ]
     return {
         "scores": scores,
+        "published_shown": published.shown,
+        "published_notice": published.notice,
+        "overall_withheld": published.shown and published.overall_withheld(),
+        "withheld_reason": published.reason,
         "scale": rubric.scale,
         "dimensions": dimensions,
         "dimension_names": names,
@@ -300,7 +311,7 @@ def _assessment_page(
         "nav_portfolio": role == Role.CONSULTANT,
     }
     if has_evidence:
-        context.update(_scores_context(assessment))
+        context.update(_scores_context(assessment, role))
         context["exports"] = _export_links(assessment, role)
     initiatives = list(assessment.initiatives.order_by("due_date", "id"))
     tracked = {i.recommendation_key for i in initiatives}
@@ -405,7 +416,7 @@ def initiative_create(request: HttpRequest, assessment_id: int) -> HttpResponse:
         request,
         assessment,
         lambda: services.create_initiative(
-            assessment=assessment, recommendation_key=request.POST.get("recommendation_key", "")
+            assessment=assessment, recommendation_key=request.POST.get("recommendation_key", ""), role=role
         ),
         lambda initiative: f"“{initiative.title}” is now tracked as an initiative.",
         section="initiatives",

@@ -19,19 +19,25 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessment import charts, models
+from assessment.anonymity import (
+    Published,
+    dimension_levels,
+    published_scores,
+    withheld_reason,
+    year_snapshot,
+)
 from assessment.benchmark import MIN_PEERS, DimensionBenchmark
 from assessment.portfolio import OutcomeRow, outcome_change, outcome_history, peer_benchmark
 from assessment.queries import (
-    assessment_scores,
     assessment_targets,
     assessments_with_evidence,
     load_rubric,
-    snapshot,
 )
 from assessment.roadmap import build_roadmap, percent_to_target, target_gaps
 from assessment.rubric import HORIZON_NAMES, HORIZONS, Node, Rubric
-from assessment.scoring import MIN_GROUP_SIZE, AssessmentScores, node_value
+from assessment.scoring import AssessmentScores, node_value
 from assessment.year_over_year import AssessmentSnapshot, compare, trends
+from organisations.models import Role
 from organisations.text import CONTROL_CHARACTERS
 
 LANG = "en"
@@ -503,11 +509,17 @@ def build_roadmap_document(
     *,
     issued_on: datetime.date | None = None,
     firm: Firm | None = None,
+    role: str = Role.VIEWER,
 ) -> RoadmapDocument:
-    """Load an assessment's scores, history and initiatives and decide everything the PDF shows."""
-    rubric, scores = assessment_scores(assessment)
+    """Load an assessment's scores, history and initiatives and decide everything the PDF shows.
+
+    The scores are those published to `role` (assessment/anonymity.py): a kept report is read by everyone
+    of the organisation, so by default a viewer's, and an open assessment's interim report has none.
+    """
+    published = published_scores(assessment, role=role)
+    rubric, scores = published.rubric, published.scores
     targets = assessment_targets(assessment)
-    assessed, history = _history_until(assessment, (rubric, scores))
+    assessed, history = _history_until(assessment, published, role)
     previous = history[-2] if len(history) > 1 else None
     previous_assessment = assessed[-2] if len(assessed) > 1 else None
     organisation = assessment.organisation.name
@@ -515,11 +527,11 @@ def build_roadmap_document(
     issued_on = issued_on or timezone.localdate()
     names = {d.key: d.name for d in rubric.dimensions}
     previous_scores = dict(previous.dimensions) if previous else {}
-    levels = {k: (d.level.value if d.level else None) for k, d in scores.dimensions.items()}
+    levels = dimension_levels(published)
     roadmap = _roadmap_section(assessment, rubric, levels, targets, names)
-    comments = _comments(assessment, rubric)
+    comments = _comments(assessment, rubric, published)
     dimensions = tuple(
-        _dimension_page(rubric, scores, node, targets, previous, comments.get(node.key, ()))
+        _dimension_page(rubric, published, node, targets, previous, comments.get(node.key))
         for node in rubric.dimensions
     )
     contents = (
@@ -544,32 +556,35 @@ def build_roadmap_document(
             firm=firm,
             interim_note=""
             if assessment.state == models.AssessmentState.CLOSED
-            else "Interim report: the assessment is still open and its scores may change.",
+            else "Interim report: the assessment is still open and its scores may change."
+            + (f" {published.notice}" if published.notice else ""),
             respondents=_respondents_sentence(scores),
         ),
         contents=contents,
-        summary=_summary(organisation, rubric, scores, targets, previous, roadmap, names),
+        summary=_summary(organisation, published, targets, previous, roadmap, names),
         radar=_radar(rubric, scores, targets, previous_scores, previous),
         dimensions=dimensions,
         roadmap=roadmap,
         year_over_year=_year_over_year(rubric, assessed, history, previous, previous_assessment, targets, names),
         benchmark=_benchmark(assessment, scores, shorten(organisation, MAX_NAME)),
-        method=_method(assessment, rubric, scores, history, previous_assessment, names),
+        method=_method(assessment, published, history, previous_assessment, names),
     )
 
 
 def _history_until(
-    assessment: models.Assessment, scored: tuple[Rubric, AssessmentScores]
+    assessment: models.Assessment, published: Published, role: str
 ) -> tuple[list[models.Assessment], list[AssessmentSnapshot]]:
     """The organisation's assessments with evidence, by period, up to and including this one (already
-    scored), and a snapshot of each: the two lists line up."""
+    scored), and each one's published scores: the two lists line up."""
     assessments = assessments_with_evidence(assessment.organisation_id)
     ids = [a.id for a in assessments]
     if assessment.id in ids:
         assessments = assessments[: ids.index(assessment.id) + 1]
     else:
         assessments = [a for a in assessments if a.period < assessment.period]
-    return assessments, [snapshot(a, scored if a.id == assessment.id else None) for a in assessments]
+    return assessments, [
+        year_snapshot(a, published if a.id == assessment.id else published_scores(a, role=role)) for a in assessments
+    ]
 
 
 def _respondents_sentence(scores: AssessmentScores) -> str:
@@ -580,16 +595,20 @@ def _respondents_sentence(scores: AssessmentScores) -> str:
 
 def _summary(
     organisation: str,
-    rubric: Rubric,
-    scores: AssessmentScores,
+    published: Published,
     targets: Mapping[str, int],
     previous: AssessmentSnapshot | None,
     roadmap: RoadmapSection,
     names: Mapping[str, str],
 ) -> Summary:
+    rubric, scores = published.rubric, published.scores
     overall = scores.overall
     top = rubric.scale_max
-    if overall.score is None or overall.level is None:
+    if not published.shown:
+        headline = f"No scores of {shorten(organisation, 80)} are published yet: {published.notice}"
+    elif published.overall_withheld():
+        headline = f"The overall score of {shorten(organisation, 80)} is withheld: {published.reason}."
+    elif overall.score is None or overall.level is None:
         headline = (
             f"{shorten(organisation, 80)} does not have enough answers yet for an overall score "
             f"(coverage {percent_text(overall.coverage)})."
@@ -730,44 +749,59 @@ def _radar(
     )
 
 
-def _comments(assessment: models.Assessment, rubric: Rubric) -> dict[str, tuple[Comment, ...]]:
+def _comments(assessment: models.Assessment, rubric: Rubric, published: Published) -> dict[str, tuple[Comment, ...]]:
     """Respondents' free-text answers and answer comments by dimension, anonymous, in rubric order.
 
-    The same words from several respondents are shown once, with their number.
+    Only from the published responses, and only for a dimension on which at least the minimum number of
+    respondents commented (assessment/anonymity.py); within a criterion, in the order of their words, never
+    of their submission. The same words from several respondents are shown once, with their number when
+    that many may be counted.
     """
+    if not published.shown:
+        return {}
+    responses = models.Response.objects.filter(assessment=assessment).counted()
+    if published.response_ids is not None:
+        responses = responses.filter(pk__in=list(published.response_ids))
     position = {c.key: i for i, c in enumerate(rubric.criteria)}
     rows = (
-        models.Answer.objects.filter(response__in=models.Response.objects.filter(assessment=assessment).counted())
+        models.Answer.objects.filter(response__in=responses)
         .exclude(text="", comment="")
-        .values_list("criterion__key", "text", "comment", "id")
+        .values_list("criterion__key", "text", "comment", "response_id")
     )
-    found: dict[str, list[tuple[int, int, str]]] = {}
-    for key, text, comment, answer_id in rows:
+    found: dict[str, list[tuple[int, str]]] = {}
+    commenters: dict[str, set[int]] = {}
+    for key, text, comment, response_id in rows:
         dimension = rubric.dimension_of_criterion.get(key)
         if dimension is None:
             continue
         for part in (text, comment):
             if part.strip():
-                found.setdefault(dimension, []).append((position[key], answer_id, shorten(part, MAX_COMMENT)))
+                found.setdefault(dimension, []).append((position[key], shorten(part, MAX_COMMENT)))
+                commenters.setdefault(dimension, set()).add(response_id)
     grouped: dict[str, tuple[Comment, ...]] = {}
     for dimension, items in found.items():
+        if len(commenters[dimension]) < published.minimum:
+            continue
         counts: dict[str, int] = {}
-        for *_, text in sorted(items):
+        for _, text in sorted(items):
             counts[text] = counts.get(text, 0) + 1
         grouped[dimension] = tuple(
-            Comment(text=text, count=n, note=f"{n} respondents" if n > 1 else "") for text, n in counts.items()
+            Comment(text=text, count=n, note=f"{n} respondents" if n >= published.minimum else "")
+            for text, n in counts.items()
         )
     return grouped
 
 
 def _dimension_page(
     rubric: Rubric,
-    scores: AssessmentScores,
+    published: Published,
     node: Node,
     targets: Mapping[str, int],
     previous: AssessmentSnapshot | None,
-    comments: tuple[Comment, ...],
+    comments: tuple[Comment, ...] | None,
 ) -> DimensionPage:
+    scores = published.scores
+    withheld = published.shown and published.dimension_withheld(node.key)
     score = scores.dimensions[node.key]
     level = score.level.value if score.level else None
     means = {k: c.mean for k, c in scores.criteria.items()}
@@ -775,7 +809,9 @@ def _dimension_page(
     def row(key: str, subgroup: str) -> CriterionRow:
         aggregate = scores.criteria[key]
         answered = f"{aggregate.answered} of {aggregate.addressed} answered"
-        if aggregate.not_applicable:
+        if published.criterion_withheld(key):
+            answered += f" · withheld: {published.reason}"
+        elif aggregate.not_applicable:
             answered += f" · {aggregate.not_applicable} don't know"
         return CriterionRow(
             text=rubric.criterion_by_key[key].text,
@@ -816,7 +852,9 @@ def _dimension_page(
     )
     gap = next((g for g in scores.perception_gaps if g.dimension == node.key), None)
     if gap is None:
-        gap_sentence = f"Fewer than two groups of {MIN_GROUP_SIZE} or more respondents: no comparison between groups."
+        gap_sentence = (
+            f"Fewer than two groups of {published.minimum} or more respondents: no comparison between groups."
+        )
     elif gap.significant:
         scores_by_group = {g.group: g.dimensions.get(node.key) for g in scores.groups if not g.hidden}
         gap_sentence = (
@@ -831,7 +869,7 @@ def _dimension_page(
         gap_sentence = f"The groups broadly agree: their scores are within {gap.spread:.1f} of each other."
     hidden = [g for g in groups if g.hidden]
     hidden_note = (
-        f"Not shown separately (fewer than {MIN_GROUP_SIZE} respondents): "
+        f"Not shown separately (fewer than {published.minimum} respondents, or needed to protect such a group): "
         + ", ".join(f"{g.group} ({g.respondents})" for g in hidden)
         + "."
         if hidden
@@ -868,9 +906,9 @@ def _dimension_page(
         description=node.description,
         score=score.score,
         score_text=score_text(score.score),
-        level_text=level_text(rubric, level),
+        level_text=f"Withheld: {published.reason}" if withheld else level_text(rubric, level),
         index_text="–" if score.index is None else f"{score.index:.0f}",
-        coverage_text=percent_text(score.coverage),
+        coverage_text="–" if withheld else percent_text(score.coverage),
         consensus_text=consensus_text(score.consensus),
         insufficient=score.insufficient_evidence,
         target_text=target_text,
@@ -888,8 +926,11 @@ def _dimension_page(
         gap_sentence=gap_sentence,
         gap_significant=bool(gap and gap.significant),
         hidden_groups_note=hidden_note,
-        comments=comments,
-        comments_note="" if comments else "No comments were left on this dimension.",
+        comments=comments or (),
+        comments_note=""
+        if comments
+        else f"No comments to show: they are shown once at least {published.minimum} respondents comment on a "
+        "dimension.",
     )
 
 
@@ -1207,25 +1248,29 @@ def benchmark_block(
 
 def _method(
     assessment: models.Assessment,
-    rubric: Rubric,
-    scores: AssessmentScores,
+    published: Published,
     history: Sequence[AssessmentSnapshot],
     previous_assessment: models.Assessment | None,
     names: Mapping[str, str],
 ) -> Method:
+    rubric, scores = published.rubric, published.scores
+    minimum = published.minimum
+    hidden = {g.group for g in scores.groups if g.hidden}
     group_names = {g.key: g.name for g in rubric.respondent_groups}
     order = [g.key for g in rubric.respondent_groups]
     counted = sorted(
         scores.respondents_by_group.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0])
     )
-    groups = tuple(
-        GroupCount(group=group_names.get(k, k), respondents=n, shown=n >= MIN_GROUP_SIZE) for k, n in counted
-    )
+    groups = tuple(GroupCount(group=group_names.get(k, k), respondents=n, shown=k not in hidden) for k, n in counted)
     coverage = tuple(
         CoverageRow(
             dimension=d.name,
-            coverage=percent_text(scores.dimensions[d.key].coverage),
-            status="Insufficient evidence" if scores.dimensions[d.key].insufficient_evidence else "Scored",
+            coverage="–" if published.dimension_withheld(d.key) else percent_text(scores.dimensions[d.key].coverage),
+            status=f"Withheld: {published.reason}"
+            if published.dimension_withheld(d.key)
+            else "Insufficient evidence"
+            if scores.dimensions[d.key].insufficient_evidence
+            else "Scored",
         )
         for d in rubric.dimensions
     )
@@ -1272,7 +1317,7 @@ def _method(
         Formula("Level", f"The score against the thresholds {thresholds} on the {low}–{high} scale."),
         Formula(
             "Perception gap",
-            f"Highest − lowest group score among groups of {MIN_GROUP_SIZE} or more respondents; reported from "
+            f"Highest − lowest group score among groups of {minimum} or more respondents; reported from "
             f"{rubric.level_step:.1f}, one level step.",
         ),
         Formula(
@@ -1301,7 +1346,10 @@ def _method(
         coverage=coverage,
         coverage_note=(
             f"A dimension needs {percent_text(rubric.coverage_threshold)} coverage to be scored. Groups with fewer "
-            f"than {MIN_GROUP_SIZE} respondents count in every score but are never shown on their own."
+            f"than {minimum} respondents count in every score but are never shown on their own. No figure, comment "
+            f"or count of answers derived from fewer than {minimum} people is shown ({withheld_reason()} reads "
+            "where one is withheld); an open assessment's scores are published to its consultants in snapshots, "
+            f"each adding at least {minimum} responses, and to everyone else when it closes."
         ),
         rubric=rubric_label,
         rubric_history=rubric_history,

@@ -3,7 +3,8 @@ the maturity scores, and the initiatives of every assessment.
 
 Written for HR and the CEO, who come once a year: only organisation-level numbers (no answers, comments or
 group breakdowns), every number formatted here so the template only lays out, and a fixed number of queries
-whatever the number of assessments (closed ones read their `closing_scores`, open ones are scored together).
+whatever the number of closed assessments (they read their `closing_scores`; open ones their latest published
+snapshot), under the anonymity rules of assessment/anonymity.py.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from django.utils.safestring import SafeString
 
 from assessment import charts, models
+from assessment.anonymity import enough, not_published_notice, published_headline_of, withheld_reason
 from assessment.portfolio import outcome_change, outcome_history
-from assessment.queries import load_rubric, scores_of_many
+from assessment.queries import load_rubric
 from assessment.year_over_year import AssessmentSnapshot, trends
 from organisations.models import Organisation
 from reports.document import MINUS, Trend, delta_text, direction_of, score_change, score_text
@@ -37,6 +39,7 @@ class PeriodScores:
     overall: float | None
     overall_level: int | None
     dimensions: dict[str, float | None]
+    note: str = ""  # why the overall is not shown (nothing published yet, or withheld), else ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Headline:
     direction: str
     is_open: bool
     respondents: int
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,43 +154,38 @@ def maturity_verdict(change: float | None) -> str:
     return {"up": "better", "down": "worse", "flat": "same"}.get(direction_of(change), "")
 
 
-def period_scores(assessments: Sequence[models.Assessment]) -> list[PeriodScores]:
-    """Each assessment's headline numbers: closed ones as kept when they closed, the rest scored now."""
-    live = scores_of_many([a for a in assessments if not a.closing_scores])
+def period_scores(assessments: Sequence[models.Assessment], *, role: str | None) -> list[PeriodScores]:
+    """Each assessment's headline numbers as published to `role` (assessment/anonymity.py): closed ones as
+    kept when they closed, open ones as their latest snapshot (consultants only), figures from too few
+    people withheld. An assessment with nothing published keeps its period, without numbers."""
     rows = []
     for a in assessments:
-        if a.closing_scores:
-            kept = a.closing_scores
-            rows.append(
-                PeriodScores(
-                    assessment_id=a.pk,
-                    period=a.period,
-                    is_open=a.state == models.AssessmentState.OPEN,
-                    respondents=kept.get("respondents", 0),
-                    rubric=(kept.get("rubric", ""), kept.get("rubric_version", 0)),
-                    overall=kept.get("overall"),
-                    overall_level=kept.get("overall_level"),
-                    dimensions=dict(kept.get("dimensions", {})),
-                )
-            )
-            continue
-        rubric, scores = live[a.pk]
+        published = published_headline_of(a, role=role)
+        kept = published or {}
+        rubric = a.rubric_version
+        if published is None:
+            note = not_published_notice(a, role) or "No scores are published for this assessment yet."
+        elif kept.get("overall") is None and not enough(kept.get("overall_respondents", kept.get("respondents", 0))):
+            note = f"Withheld: {withheld_reason()}."
+        else:
+            note = ""
         rows.append(
             PeriodScores(
                 assessment_id=a.pk,
                 period=a.period,
                 is_open=a.state == models.AssessmentState.OPEN,
-                respondents=scores.respondents,
-                rubric=(rubric.key, rubric.version),
-                overall=scores.overall.score,
-                overall_level=scores.overall.level.value if scores.overall.level else None,
-                dimensions={k: d.score for k, d in scores.dimensions.items()},
+                respondents=kept.get("respondents", 0),
+                rubric=(kept.get("rubric", rubric.rubric.key), kept.get("rubric_version", rubric.version)),
+                overall=kept.get("overall"),
+                overall_level=kept.get("overall_level"),
+                dimensions=dict(kept.get("dimensions", {})),
+                note=note,
             )
         )
     return rows
 
 
-def organisation_overview(organisation: Organisation) -> Overview:
+def organisation_overview(organisation: Organisation, *, role: str | None) -> Overview:
     """Everything the executive view shows of one organisation, decided and formatted."""
     assessments = list(
         models.Assessment.objects.filter(organisation=organisation)
@@ -194,7 +193,7 @@ def organisation_overview(organisation: Organisation) -> Overview:
         .select_related("rubric_version__rubric")
         .order_by("period", "id")
     )
-    history = period_scores(assessments)
+    history = period_scores(assessments, role=role)
     periods = tuple(p.period for p in history)
     latest = history[-1] if history else None
     previous = history[-2] if len(history) > 1 else None
@@ -230,6 +229,7 @@ def organisation_overview(organisation: Organisation) -> Overview:
             direction=direction_of(overall_change),
             is_open=latest.is_open,
             respondents=latest.respondents,
+            note=latest.note,
         )
 
     figures = []

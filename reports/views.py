@@ -57,4 +57,5 @@ def download(request: HttpRequest, report_id: int) -> FileResponse:
 def organisation_overview(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """The executive view of one of the user's organisations: reports, trends, outcomes, initiatives."""
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=organisation_id)
-    return render(request, "reports/organisation.html", {"overview": build_overview(organisation)})
+    overview = build_overview(organisation, role=organisation.role_of(request.user))
+    return render(request, "reports/organisation.html", {"overview": overview})

@@ -137,6 +137,8 @@ def test_the_scores_export_matches_the_scores_endpoint_cell_by_cell(who, fmt, sc
         "sd",
         "answered",
         "n/a",
+        "respondents",
+        "withheld",
     ]
     rows = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in body}
     assert len(rows) == len(body) == 1 + len(scores["dimensions"]) + len(scores["criteria"])
@@ -156,13 +158,15 @@ def test_the_scores_export_matches_the_scores_endpoint_cell_by_cell(who, fmt, sc
         assert _number(row["index"]) == _api(d["index"], 0)
         assert _number(row["coverage"]) == _api(d["coverage"])
         assert _number(row["consensus"]) == _api(d["consensus"])
+        assert (int(row["respondents"]), row["withheld"] or None) == (d["respondents"], d["withheld"])
     for c in scores["criteria"]:
         row = rows[("criterion", c["key"])]
         assert row["name"] == c["text"]
         assert _number(row["score"]) == _api(c["mean"])
         assert _number(row["sd"]) == _api(c["sd"])
         assert _number(row["consensus"]) == _api(c["consensus"])
-        assert (int(row["answered"]), int(row["n/a"])) == (c["answered"], c["not_applicable"])
+        assert int(row["answered"]) == c["answered"] == int(row["respondents"]) == c["respondents"]
+        assert (_number(row["n/a"]), row["withheld"] or None) == (_api(c["not_applicable"]), c["withheld"])
     # Worked by hand: stage exit criteria six 4s, 2, 3, 4 and 5 → 38 / 10; buying process six 4s, a 3, three n/a.
     exit_criteria = rows[("criterion", "stage-exit-criteria")]
     assert (_number(exit_criteria["score"]), int(exit_criteria["answered"])) == (3.8, 10)

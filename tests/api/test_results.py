@@ -42,6 +42,8 @@ def test_scores_show_level_gap_percent_to_target_and_progress_against_last_year(
 
     assert body["respondents"] == 3
     assert body["overall"] == {
+        "respondents": 3,
+        "withheld": None,
         "score": 3.0,
         "level": {"value": 3, "name": "Defined"},
         "index": 50.0,
@@ -76,8 +78,12 @@ def test_scores_show_level_gap_percent_to_target_and_progress_against_last_year(
 def test_groups_under_three_respondents_are_hidden_and_gaps_between_the_others_reported(
     consultant, organisation, default_rubric, api_client
 ):
+    # The hidden groups number three together, so the shown ones do not give them away by subtraction.
     assessment = assessment_with_answers(
-        organisation, default_rubric, "FY2026", [("reps", "2", 3), ("managers", "4", 3), ("marketing", "3", 2)]
+        organisation,
+        default_rubric,
+        "FY2026",
+        [("reps", "2", 3), ("managers", "4", 3), ("marketing", "3", 2), ("sales-leadership", "3", 1)],
     )
     body = api_client(consultant).get(f"/api/v1/assessments/{assessment.pk}/scores/").json()
     groups = {g["group"]: g for g in body["groups"]}
@@ -86,9 +92,13 @@ def test_groups_under_three_respondents_are_hidden_and_gaps_between_the_others_r
         "name": "Marketing",
         "respondents": 2,
         "hidden": True,
+        "withheld": "fewer than 3 responses",
+        "overall_respondents": 2,
         "overall": None,
+        "dimension_respondents": {},
         "dimensions": {},
     }
+    assert groups["sales-leadership"]["hidden"] is True and groups["sales-leadership"]["overall"] is None
     assert groups["reps"]["dimensions"] == dict.fromkeys(DIMENSIONS, 2.0)
     assert groups["managers"]["dimensions"] == dict.fromkeys(DIMENSIONS, 4.0)
     assert body["perception_gaps"] == [
@@ -100,9 +110,12 @@ def test_groups_under_three_respondents_are_hidden_and_gaps_between_the_others_r
 
 
 def test_a_dimension_with_too_little_evidence_is_marked_not_scored(consultant, open_assessment, api_client):
-    response = services.start_response(assessment=open_assessment, group="reps")
-    services.save_answer(response=response, answer=services.AnswerInput(criterion="stage-exit-criteria", option="4"))
-    services.submit_response(response=response)
+    for _ in range(3):
+        response = services.start_response(assessment=open_assessment, group="reps")
+        services.save_answer(
+            response=response, answer=services.AnswerInput(criterion="stage-exit-criteria", option="4")
+        )
+        services.submit_response(response=response)
     body = api_client(consultant).get(f"/api/v1/assessments/{open_assessment.pk}/scores/").json()
     process = body["dimensions"][0]
     assert (process["score"], process["level"], process["insufficient_evidence"]) == (None, None, True)
@@ -176,7 +189,7 @@ def test_initiatives_filter_by_status(consultant, world, api_client):
 
 
 def test_year_over_year_states_a_rubric_change_and_lists_keys_in_one_version_only(
-    viewer, organisation, default_rubric, api_client
+    viewer, consultant, organisation, default_rubric, api_client
 ):
     last_year = assessment_with_answers(organisation, default_rubric, "FY2025", [("reps", "1", 3)])
     initiative = services.create_initiative(assessment=last_year, recommendation_key="define-core-stages")
@@ -185,7 +198,10 @@ def test_year_over_year_states_a_rubric_change_and_lists_keys_in_one_version_onl
     revised = services.import_rubric(document=document).version
     assessment_with_answers(organisation, revised, "FY2026", [("reps", "3", 3)], close=False)
 
-    body = api_client(viewer).get(f"/api/v1/organisations/{organisation.pk}/year-over-year/").json()
+    # A viewer sees nothing of the open FY2026 until it closes; the firm's consultant sees its snapshot.
+    for_viewer = api_client(viewer).get(f"/api/v1/organisations/{organisation.pk}/year-over-year/").json()
+    assert [(a["period"], a["overall"]) for a in for_viewer["assessments"]] == [("FY2025", 1.0), ("FY2026", None)]
+    body = api_client(consultant).get(f"/api/v1/organisations/{organisation.pk}/year-over-year/").json()
     assert [(a["period"], a["rubric_version"], a["overall"]) for a in body["assessments"]] == [
         ("FY2025", 1, 1.0),
         ("FY2026", 2, 3.0),

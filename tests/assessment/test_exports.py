@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from assessment import services
+from assessment.anonymity import published_scores
 from assessment.exports import NOTE, merged_label, response_table, score_table, to_csv, to_xlsx
 from assessment.queries import assessment_scores
 from tests.factories import OrganisationFactory, rubric_document
@@ -167,8 +168,9 @@ def test_the_minimum_follows_the_setting(merged, settings):
 
 
 def test_the_scores_workbook_matches_the_scores_cell_by_cell(answered):
+    services.close_assessment(assessment=answered)  # every role reads all counted responses once closed
     _, scores = assessment_scores(answered)
-    workbook = load_workbook(io.BytesIO(to_xlsx([("Scores", score_table(answered))])))
+    workbook = load_workbook(io.BytesIO(to_xlsx([("Scores", score_table(published_scores(answered, role="viewer")))])))
     sheet = workbook["Scores"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
@@ -177,9 +179,17 @@ def test_the_scores_workbook_matches_the_scores_cell_by_cell(answered):
     assert by_key["stage-exit-criteria"]["score"] == round(criterion.mean, 2) == 3.5
     assert by_key["stage-exit-criteria"]["sd"] == round(criterion.sd, 2)
     assert by_key["stage-exit-criteria"]["answered"] == 4
-    assert by_key["buying-process-mapped"]["n/a"] == 3
+    # Buying process: no scored answer (three n/a), so its figures are withheld, the n/a count too.
+    buying = by_key["buying-process-mapped"]
+    assert (buying["score"], buying["sd"], buying["n/a"]) == (None, None, None)
+    assert (buying["answered"], buying["withheld"]) == (0, "fewer than 3 responses")
+    assert scores.criteria["buying-process-mapped"].not_applicable == 3
     assert by_key["overall"]["answered"] == 4
+    published = published_scores(answered, role="viewer")
     for key, dimension in scores.dimensions.items():
+        if published.dimension_withheld(key):
+            assert (by_key[key]["level"], by_key[key]["withheld"]) == (None, "fewer than 3 responses")
+            continue
         expected = "insufficient evidence" if dimension.level is None else dimension.level.name
         assert by_key[key]["level"] == expected
         assert by_key[key]["coverage"] == round(dimension.coverage, 2)

@@ -356,6 +356,7 @@ def test_opening_twice_says_why_instead_of_failing(client, consultant, open_asse
 def test_a_viewer_reads_scores_roadmap_and_initiatives_without_any_action(client, viewer, answered):
     key = roadmap_keys(answered)[0]
     services.create_initiative(assessment=answered, recommendation_key=key, owner="Head of sales")
+    services.close_assessment(assessment=answered)  # viewers see scores once it closes
     client.force_login(viewer)
     response = client.get(page(answered))
     html = response.content.decode()
@@ -426,6 +427,7 @@ def test_an_outsider_gets_404_for_every_page_of_another_organisation(client, out
 
 
 def test_tracking_a_recommendation_creates_one_initiative_and_a_second_click_says_so(client, leader, answered):
+    services.close_assessment(assessment=answered)  # a leader sees the roadmap once it closes
     key = roadmap_keys(answered)[0]
     url = reverse("assessment:initiative-create", kwargs={"assessment_id": answered.pk})
     client.force_login(leader)

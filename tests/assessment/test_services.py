@@ -203,12 +203,14 @@ def test_a_roadmap_recommendation_becomes_an_initiative_once(organisation, defau
         organisation=organisation, period="FY2026", rubric_version=default_rubric, targets={"technology": 3}
     )
     services.open_assessment(assessment=a)
-    response = services.start_response(assessment=a, group="sales-leadership")
-    services.save_answers(
-        response=response,
-        answers=[services.AnswerInput(criterion=k, option="1") for k in technology],
-    )
-    services.submit_response(response=response)
+    # Three respondents: the first snapshot the roadmap is published from.
+    for _ in range(3):
+        response = services.start_response(assessment=a, group="sales-leadership")
+        services.save_answers(
+            response=response,
+            answers=[services.AnswerInput(criterion=k, option="1") for k in technology],
+        )
+        services.submit_response(response=response)
     _, _, roadmap = assessment_roadmap(a)
     first = roadmap.items[0]
     initiative = services.create_initiative(assessment=a, recommendation_key=first.recommendation.key, owner="Ana")

@@ -133,19 +133,36 @@ def test_the_page_shows_the_same_scores_and_changes_as_the_year_over_year_api(cl
     assert f"{score_text(overall['current'])} of 5 Level " in text
 
 
-def test_an_open_assessment_is_scored_live_and_flagged_as_not_final(
-    client, viewer, organisation, this_year, consultant
+def test_an_open_assessment_shows_its_snapshot_to_consultants_flagged_as_not_final(
+    client, consultant, organisation, this_year
 ):
     current = assessment_services.create_assessment(
         organisation=organisation, period="FY2027", rubric_version=this_year.rubric_version, created_by=consultant
     )
     assessment_services.open_assessment(assessment=current)
-    respond(current, "reps", dict.fromkeys(DIMENSION_NAMES, "5"))
-    client.force_login(viewer)
+    for _ in range(3):
+        respond(current, "reps", dict.fromkeys(DIMENSION_NAMES, "5"))
+    client.force_login(consultant)
     text = text_of(client.get(overview_url(organisation)).content.decode())
     assert "The FY2027 assessment is still open: its scores may change until it closes." in text
     assert "Sales process 2.0 4.0 5.0 +1.0 better" in text
     assert "Still open, so not final: FY2027." in text
+
+
+def test_an_open_assessment_shows_viewers_no_score_until_it_closes(client, viewer, organisation, this_year, consultant):
+    current = assessment_services.create_assessment(
+        organisation=organisation, period="FY2027", rubric_version=this_year.rubric_version, created_by=consultant
+    )
+    assessment_services.open_assessment(assessment=current)
+    for _ in range(3):
+        respond(current, "reps", dict.fromkeys(DIMENSION_NAMES, "5"))
+    client.force_login(viewer)
+    text = text_of(client.get(overview_url(organisation)).content.decode())
+    assert "Scores are published when the assessment closes." in text
+    assert "5.0" not in text and "Sales process 2.0 4.0 – " in text
+    assessment_services.close_assessment(assessment=current)
+    text = text_of(client.get(overview_url(organisation)).content.decode())
+    assert "Sales process 2.0 4.0 5.0 +1.0 better" in text
 
 
 def test_an_organisation_without_results_says_so(client, viewer, organisation, draft_assessment):
@@ -157,7 +174,8 @@ def test_an_organisation_without_results_says_so(client, viewer, organisation, d
 
 
 def add_year(organisation, version, consultant, year: int, *, close: bool = True) -> None:
-    """One more assessment with a single response, so that histories of any length are cheap to build."""
+    """One more assessment with three responses (the fewest any score is published from), so that histories
+    of any length are cheap to build."""
     assessment = assessment_services.create_assessment(
         organisation=organisation,
         period=f"FY{year}",
@@ -166,7 +184,8 @@ def add_year(organisation, version, consultant, year: int, *, close: bool = True
         created_by=consultant,
     )
     assessment_services.open_assessment(assessment=assessment)
-    respond(assessment, "reps", dict.fromkeys(DIMENSION_NAMES, "3"))
+    for _ in range(3):
+        respond(assessment, "reps", dict.fromkeys(DIMENSION_NAMES, "3"))
     first = assessment_roadmap(assessment)[2].items[0].recommendation.key
     initiative = assessment_services.create_initiative(
         assessment=assessment, recommendation_key=first, owner="Head of sales"
@@ -228,7 +247,7 @@ def test_dimensions_follow_the_rubric_whatever_order_the_kept_scores_were_stored
         assert kept, "the fixture's assessments are closed with their scores kept"
         kept["dimensions"] = dict(reversed(kept["dimensions"].items()))
         assessment.save(update_fields=["closing_scores"])
-    overview = organisation_overview(organisation)
+    overview = organisation_overview(organisation, role="viewer")
     rubric_order = [d.key for d in load_rubric(this_year.rubric_version).rubric.dimensions]
     assert [f.trend.key for f in overview.trends] == rubric_order
     assert [row.label for row in overview.maturity][1:] == [
