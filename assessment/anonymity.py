@@ -114,23 +114,79 @@ def _hidden_groups(groups: Mapping[str, int], minimum: int) -> set[str]:
     return hidden
 
 
-def withhold(rubric: Rubric, scores: AssessmentScores, people: People, minimum: int) -> AssessmentScores:
-    """The same scores with every figure derived from fewer than `minimum` people set to None.
+def complement(parts: Mapping[str, int], withheld: set[str], *, whole_shown: bool) -> set[str]:
+    """Secondary suppression: the shown parts to withhold as well so that no withheld part can be worked
+    back from a shown whole and its shown siblings.
+
+    `parts` are the children that enter the whole's roll-up (key → people). When the whole is shown and
+    exactly one of them is withheld, the whole minus the others would give it away: the shown sibling
+    with the fewest people (then the first key) is withheld too. Two unknowns under one shown whole
+    cannot be told apart.
+    """
+    hidden = withheld & set(parts)
+    if not whole_shown or len(hidden) != 1:
+        return set()
+    shown = sorted((n, key) for key, n in parts.items() if key not in hidden)
+    return {shown[0][1]} if shown else set()
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """What is withheld: figures from fewer than the minimum, and the siblings hidden to protect them."""
+
+    criteria: frozenset[str]
+    dimensions: frozenset[str]
+    groups: frozenset[str]  # groups not shown on their own
+    group_dimensions: frozenset[tuple[str, str]]  # (group, dimension) of shown groups
+
+
+def suppression(rubric: Rubric, scores: AssessmentScores, people: People, minimum: int) -> Suppression:
+    """Every figure to withhold: those derived from fewer than `minimum` people, then (secondary
+    suppression, see `complement`) the criteria of each shown dimension, the dimensions under a shown
+    overall and, in each shown group, its dimensions under its shown overall, whose hiding keeps a
+    withheld figure from being worked back by subtraction."""
+    criteria = {key for key in scores.criteria if people.criteria.get(key, 0) < minimum}
+    dimensions = {key for key in scores.dimensions if people.dimensions.get(key, 0) < minimum}
+    for dimension in rubric.dimensions:
+        entering = {
+            c.key: people.criteria.get(c.key, 0)
+            for c in dimension.walk_criteria()
+            if c.key in scores.criteria and scores.criteria[c.key].mean is not None
+        }
+        criteria |= complement(entering, criteria, whole_shown=dimension.key not in dimensions)
+    entering_overall = {
+        key: people.dimensions.get(key, 0) for key, d in scores.dimensions.items() if d.score is not None
+    }
+    dimensions |= complement(entering_overall, dimensions, whole_shown=people.overall >= minimum)
+    groups = _hidden_groups(people.groups, minimum)
+    group_dimensions: set[tuple[str, str]] = set()
+    for g in scores.groups:
+        if g.group in groups:
+            continue
+        own = people.group_dimensions.get(g.group, {})
+        few = {k for k in g.dimensions if own.get(k, 0) < minimum}
+        entering = {k: own.get(k, 0) for k, v in g.dimensions.items() if v is not None}
+        few |= complement(entering, few, whole_shown=people.group_overall.get(g.group, 0) >= minimum)
+        group_dimensions |= {(g.group, k) for k in few}
+    return Suppression(frozenset(criteria), frozenset(dimensions), frozenset(groups), frozenset(group_dimensions))
+
+
+def withhold(
+    rubric: Rubric, scores: AssessmentScores, people: People, minimum: int, hidden: Suppression
+) -> AssessmentScores:
+    """The same scores with every withheld figure (`hidden`) set to None.
 
     Withheld criteria keep their answered count (it is their people count) but no N/A count; withheld
-    dimensions and overall keep no coverage (0.0, marked withheld by `Published`). Groups under the
-    minimum, and the smallest groups whose hiding is needed to protect them, are hidden, and the
-    perception gaps are recomputed from what remains shown.
+    dimensions and overall keep no coverage (0.0, marked withheld by `Published`). Hidden groups show
+    nothing, and the perception gaps are recomputed from what remains shown.
     """
     criteria = {
-        key: c
-        if people.criteria.get(key, 0) >= minimum
-        else replace(c, mean=None, sd=None, consensus=None, not_applicable=0)
+        key: c if key not in hidden.criteria else replace(c, mean=None, sd=None, consensus=None, not_applicable=0)
         for key, c in scores.criteria.items()
     }
     dimensions = {
         key: d
-        if people.dimensions.get(key, 0) >= minimum
+        if key not in hidden.dimensions
         else DimensionScore(
             key=key, score=None, level=None, index=None, coverage=0.0, insufficient_evidence=True, consensus=None
         )
@@ -141,19 +197,19 @@ def withhold(rubric: Rubric, scores: AssessmentScores, people: People, minimum: 
         if people.overall >= minimum
         else OverallScore(score=None, level=None, index=None, coverage=0.0, insufficient_evidence=True)
     )
-    hidden = _hidden_groups(people.groups, minimum)
     groups = []
     for g in scores.groups:
-        if g.group in hidden:
+        if g.group in hidden.groups:
             groups.append(
                 GroupScores(group=g.group, respondents=g.respondents, hidden=True, dimensions={}, overall=None)
             )
             continue
-        own = people.group_dimensions.get(g.group, {})
         groups.append(
             replace(
                 g,
-                dimensions={k: v if own.get(k, 0) >= minimum else None for k, v in g.dimensions.items()},
+                dimensions={
+                    k: v if (g.group, k) not in hidden.group_dimensions else None for k, v in g.dimensions.items()
+                },
                 overall=g.overall if people.group_overall.get(g.group, 0) >= minimum else None,
             )
         )
@@ -188,6 +244,7 @@ class Published:
     source: str
     notice: str
     minimum: int
+    hidden: Suppression = Suppression(frozenset(), frozenset(), frozenset(), frozenset())
     taken_at: datetime.datetime | None = None
     response_ids: tuple[int, ...] | None = None  # None: all counted responses (a closed assessment)
 
@@ -208,13 +265,15 @@ class Published:
         return self.people.overall < self.minimum
 
     def dimension_withheld(self, key: str) -> bool:
-        return self.people.dimensions.get(key, 0) < self.minimum
+        return key in self.hidden.dimensions or self.people.dimensions.get(key, 0) < self.minimum
 
     def criterion_withheld(self, key: str) -> bool:
-        return self.people.criteria.get(key, 0) < self.minimum
+        return key in self.hidden.criteria or self.people.criteria.get(key, 0) < self.minimum
 
     def group_dimension_withheld(self, group: str, key: str) -> bool:
-        return self.people.group_dimensions.get(group, {}).get(key, 0) < self.minimum
+        return (group, key) in self.hidden.group_dimensions or self.people.group_dimensions.get(group, {}).get(
+            key, 0
+        ) < self.minimum
 
 
 def not_published_notice(assessment: models.Assessment, role: str | None) -> str:
@@ -268,10 +327,12 @@ def _publish(
         rubric, evidence.responses, group_weighting=assessment.group_weighting, min_group_size=minimum
     )
     people = count_people(rubric, evidence.responses)
+    hidden = suppression(rubric, scores, people, minimum)
     return Published(
         rubric=rubric,
-        scores=withhold(rubric, scores, people, minimum),
+        scores=withhold(rubric, scores, people, minimum, hidden),
         people=people,
+        hidden=hidden,
         source=source,
         notice=notice,
         minimum=minimum,
@@ -349,10 +410,12 @@ def published_headline(kept: Mapping[str, Any] | None) -> dict[str, Any]:
     shown = dict(kept)
     if not enough(overall_people):
         shown["overall"] = shown["overall_level"] = None
-    shown["dimensions"] = {
-        key: (value if enough(int(dimension_people.get(key, respondents))) else None)
-        for key, value in (kept.get("dimensions") or {}).items()
-    }
+    dimensions = kept.get("dimensions") or {}
+    people = {key: int(dimension_people.get(key, respondents)) for key in dimensions}
+    hidden = {key for key, n in people.items() if not enough(n)}
+    entering = {key: people[key] for key, value in dimensions.items() if value is not None}
+    hidden |= complement(entering, hidden, whole_shown=enough(overall_people))
+    shown["dimensions"] = {key: (None if key in hidden else value) for key, value in dimensions.items()}
     return shown
 
 

@@ -94,6 +94,13 @@ def assert_every_figure_has_enough_people(body: dict, minimum: int) -> None:
         for key, value in g["dimensions"].items():
             if value is not None:
                 assert g["dimension_respondents"][key] >= minimum
+    # No shown whole has exactly one withheld part with answers behind it: it would be the whole minus the rest.
+    for d in body["dimensions"]:
+        if d["score"] is not None:
+            parts = [c for c in body["criteria"] if c["dimension"] == d["key"] and c["respondents"] > 0]
+            assert sum(1 for c in parts if c["withheld"]) != 1
+    if overall["score"] is not None:
+        assert sum(1 for d in body["dimensions"] if d["withheld"] and d["respondents"] > 0) != 1
     # The hidden groups together are never fewer than the minimum: the shown ones cannot be subtracted away.
     hidden = sum(g["respondents"] for g in body["groups"] if g["hidden"])
     assert hidden == 0 or hidden >= minimum or not shown_groups
@@ -290,3 +297,35 @@ def test_nothing_shown_is_derived_from_fewer_than_the_minimum(
             if not close and user == consultant:
                 assert body["respondents"] in (0, *range(3, 13))
         transaction.set_rollback(True)
+
+
+# --- arithmetic: a withheld figure cannot be worked back from a shown whole and its siblings ------------
+
+
+def test_a_withheld_criterion_cannot_be_subtracted_from_its_shown_dimension(consultant, organisation):
+    """Three leaders and one rep: `p2` (asked of reps only) is one person's answer and is withheld; the
+    process dimension (four people) is shown. Were `p1` shown too, process = (2·p1 + p2) / 3 would give
+    the rep's answer away, so `p1` is withheld with it."""
+    from tests.factories import rubric_document
+
+    version = services.import_rubric(document=rubric_document()).version
+    assessment = services.create_assessment(
+        organisation=organisation, period="FY2031", rubric_version=version, respondent_groups=["leaders", "reps"]
+    )
+    services.open_assessment(assessment=assessment)
+    for group, p1, p2 in [("leaders", "4", None), ("leaders", "4", None), ("leaders", "3", None), ("reps", "2", "5")]:
+        response = services.start_response(assessment=assessment, group=group)
+        answers = [services.AnswerInput(criterion="p1", option=p1)]
+        if p2:
+            answers.append(services.AnswerInput(criterion="p2", option=p2))
+        services.save_answers(response=response, answers=answers)
+        services.submit_response(response=response)
+    services.close_assessment(assessment=assessment)
+
+    body = scores_of(consultant, assessment)
+    criteria = {c["key"]: c for c in body["criteria"]}
+    process = next(d for d in body["dimensions"] if d["key"] == "process")
+    assert process["score"] is not None and process["respondents"] == 4
+    assert criteria["p2"]["mean"] is None and criteria["p2"]["withheld"]
+    assert criteria["p1"]["mean"] is None and criteria["p1"]["withheld"]
+    assert criteria["p1"]["respondents"] == 4  # withheld to protect p2, not for its own count
