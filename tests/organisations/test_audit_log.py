@@ -116,6 +116,14 @@ def test_only_the_firms_admins_open_the_log_page(client, world, who, status):
     assert client.get(f"/firms/{world.organisation.firm_id}/audit/").status_code == status
 
 
+def test_the_firm_page_links_the_log_for_admins_only(client, world, firm_admin):
+    audit_url = f"/firms/{world.organisation.firm_id}/audit/"
+    client.force_login(firm_admin)
+    assert audit_url in client.get(f"/firms/{world.organisation.firm_id}/").content.decode()
+    client.force_login(world.consultant)
+    assert audit_url not in client.get(f"/firms/{world.organisation.firm_id}/").content.decode()
+
+
 def test_the_log_page_lists_the_events_and_filters_them(client, world, firm_admin):
     client.force_login(firm_admin)
     page = client.get(f"/firms/{world.organisation.firm_id}/audit/").content.decode()

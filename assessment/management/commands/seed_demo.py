@@ -155,12 +155,12 @@ def seed(version: RubricVersion) -> bool:
             targets=TARGETS,
             created_by=consultant,
         )
-        services.open_assessment(assessment=assessment)
+        services.open_assessment(assessment=assessment, actor=consultant)
         groups = [g.key for g in rubric.respondent_groups]
         for group, size in zip(groups, GROUP_SIZES[period], strict=True):
             for _ in range(size):
                 _respond(rng, rubric, assessment, group, truth, submit=True)
-        services.close_assessment(assessment=assessment)
+        services.close_assessment(assessment=assessment, actor=consultant)
         services.set_outcomes(assessment=assessment, values=OUTCOMES[period])
     _seed_initiatives(Assessment.objects.get(organisation=acme, period="FY2025"))
 
@@ -178,7 +178,7 @@ def seed(version: RubricVersion) -> bool:
         respondent_groups=["sales-leadership"],
         created_by=leader,
     )
-    services.open_assessment(assessment=self_assessment)
+    services.open_assessment(assessment=self_assessment, actor=leader)
     truth = dict.fromkeys(TARGETS, 2.6)
     _respond(rng, rubric, self_assessment, "sales-leadership", truth, submit=False, user=leader, share=0.5)
 
@@ -187,10 +187,10 @@ def seed(version: RubricVersion) -> bool:
         assessment = services.create_assessment(
             organisation=peer, period="FY2026", rubric_version=version, created_by=consultant
         )
-        services.open_assessment(assessment=assessment)
+        services.open_assessment(assessment=assessment, actor=consultant)
         for group in ("sales-leadership", "managers", "reps", "reps"):
             _respond(rng, rubric, assessment, group, dict.fromkeys(TARGETS, level), submit=True)
-        services.close_assessment(assessment=assessment)
+        services.close_assessment(assessment=assessment, actor=consultant)
     return True
 
 

@@ -41,17 +41,18 @@ class Command(BaseCommand):
 
     def open_assessment(self, organisation: Organisation) -> Assessment:
         assessment = Assessment.objects.filter(organisation=organisation, period=PERIOD).first()
+        membership = organisation.firm.memberships.select_related("user").order_by("id").first()
+        consultant = membership.user if membership else None
         if assessment is None:
-            consultant = organisation.firm.memberships.select_related("user").first()
             assessment = assessment_services.create_assessment(
                 organisation=organisation,
                 period=PERIOD,
                 title=f"Sales maturity {PERIOD}",
                 rubric_version=services.default_rubric_version(),
-                created_by=consultant.user if consultant else None,
+                created_by=consultant,
             )
         if assessment.state == AssessmentState.DRAFT:
-            assessment_services.open_assessment(assessment=assessment)
+            assessment_services.open_assessment(assessment=assessment, actor=consultant)
         if assessment.state == AssessmentState.CLOSED:
             raise CommandError(f"{ORGANISATION}'s {PERIOD} assessment is closed; it takes no more invitations.")
         return assessment
