@@ -56,7 +56,7 @@ def pdf_problems(pdf: bytes) -> list[str]:
 
 @pytest.fixture
 def hostile_assessment(this_year, last_year) -> Assessment:
-    Firm.objects.filter(pk=this_year.organisation.firm_id).update(name=HUNDRED_KB)
+    Firm.objects.filter(pk=this_year.organisation.firm_id).update(name=fill(Firm, "name"))
     Organisation.objects.filter(pk=this_year.organisation_id).update(name=fill(Organisation, "name"))
     Assessment.objects.filter(pk=this_year.pk).update(title=fill(Assessment, "title"))
     Answer.objects.filter(response__assessment=this_year).exclude(comment="").update(comment=HUNDRED_KB)
