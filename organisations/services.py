@@ -376,7 +376,9 @@ def invite_member(
 def resend_member_invitation(*, invitation: MemberInvitation, resent_by: Any) -> MemberInvitation:
     """Send a new link with a new expiry; the previous link stops working."""
     invitation = (
-        MemberInvitation.objects.select_for_update(of=("self",)).select_related("firm", "organisation").get(pk=invitation.pk)
+        MemberInvitation.objects.select_for_update(of=("self",))
+        .select_related("firm", "organisation")
+        .get(pk=invitation.pk)
     )
     if invitation.accepted_at is not None:
         raise StateConflict("This invitation has already been accepted.")
@@ -400,7 +402,9 @@ def resend_member_invitation(*, invitation: MemberInvitation, resent_by: Any) ->
 def withdraw_member_invitation(*, invitation: MemberInvitation, withdrawn_by: Any) -> MemberInvitation:
     """Make the invitation's link stop working at once (410 from then on)."""
     invitation = (
-        MemberInvitation.objects.select_for_update(of=("self",)).select_related("firm", "organisation").get(pk=invitation.pk)
+        MemberInvitation.objects.select_for_update(of=("self",))
+        .select_related("firm", "organisation")
+        .get(pk=invitation.pk)
     )
     if invitation.accepted_at is not None:
         raise StateConflict("This invitation has already been accepted; remove the member instead.")
