@@ -372,14 +372,20 @@ def invite_member(
     return invitation
 
 
-@transaction.atomic
-def resend_member_invitation(*, invitation: MemberInvitation, resent_by: Any) -> MemberInvitation:
-    """Send a new link with a new expiry; the previous link stops working."""
-    invitation = (
+def _locked(invitation: MemberInvitation) -> MemberInvitation:
+    """The invitation read again under a row lock, so that a resend, a withdrawal and an acceptance
+    cannot interleave (only its own row: PostgreSQL cannot lock the nullable side of an outer join)."""
+    return (
         MemberInvitation.objects.select_for_update(of=("self",))
         .select_related("firm", "organisation")
         .get(pk=invitation.pk)
     )
+
+
+@transaction.atomic
+def resend_member_invitation(*, invitation: MemberInvitation, resent_by: Any) -> MemberInvitation:
+    """Send a new link with a new expiry; the previous link stops working."""
+    invitation = _locked(invitation)
     if invitation.accepted_at is not None:
         raise StateConflict("This invitation has already been accepted.")
     if invitation.withdrawn_at is not None:
@@ -401,11 +407,7 @@ def resend_member_invitation(*, invitation: MemberInvitation, resent_by: Any) ->
 @transaction.atomic
 def withdraw_member_invitation(*, invitation: MemberInvitation, withdrawn_by: Any) -> MemberInvitation:
     """Make the invitation's link stop working at once (410 from then on)."""
-    invitation = (
-        MemberInvitation.objects.select_for_update(of=("self",))
-        .select_related("firm", "organisation")
-        .get(pk=invitation.pk)
-    )
+    invitation = _locked(invitation)
     if invitation.accepted_at is not None:
         raise StateConflict("This invitation has already been accepted; remove the member instead.")
     if invitation.withdrawn_at is None:
