@@ -9,6 +9,7 @@ urlpatterns = [
     path("organisations/new/", views.organisation_new, name="organisation-new"),
     path("organisations/<int:organisation_id>/", views.organisation_page, name="organisation"),
     path("organisations/<int:organisation_id>/assessments/new/", views.assessment_new, name="assessment-new"),
+    path("organisations/<int:organisation_id>/benchmark/", views.organisation_benchmark, name="organisation-benchmark"),
     path("assessments/<int:assessment_id>/", views.assessment_page, name="assessment"),
     path("assessments/<int:assessment_id>/open/", views.assessment_open, name="assessment-open"),
     path("assessments/<int:assessment_id>/close/", views.assessment_close, name="assessment-close"),

@@ -33,7 +33,7 @@ from assessment.rubric import HORIZON_NAMES
 from organisations import services as organisation_services
 from organisations.errors import DomainError
 from organisations.models import CLIENT_ROLE_CHOICES, Firm, FirmRole, MemberInvitation, Membership, Organisation, Role
-from organisations.permissions import RUN, is_consultant
+from organisations.permissions import MANAGE, RUN, is_consultant
 
 DEFAULT_RUBRIC_KEY = "sales-transformation"
 EXPORTS = (("responses", "Anonymised responses"), ("scores", "Scores"))
@@ -146,6 +146,25 @@ def organisation_page(request: HttpRequest, organisation_id: int) -> HttpRespons
             **_members_context(organisation, role),
         },
     )
+
+
+@login_required
+@require_POST
+def organisation_benchmark(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """The firm's members take the organisation out of the firm's benchmark, or put it back."""
+    organisation, role = _organisation(request, organisation_id)
+    _require(role, MANAGE, "change whether the organisation is in the benchmark")
+    opt_out = request.POST.get("benchmark_opt_out") == "on"
+    organisation_services.update_organisation(
+        organisation=organisation, benchmark_opt_out=opt_out, changed_by=request.user
+    )
+    if opt_out:
+        messages.success(
+            request, f"{organisation.name} is left out of the benchmark: no peer sees it, and it sees none."
+        )
+    else:
+        messages.success(request, f"{organisation.name} is compared with the firm's other clients again.")
+    return redirect("assessment:organisation", organisation_id=organisation.pk)
 
 
 def _members_context(organisation: Organisation, role: str) -> dict[str, Any]:

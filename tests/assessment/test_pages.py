@@ -585,3 +585,26 @@ def test_the_portfolio_links_its_workbook_which_downloads_from_the_session(clien
     assert reverse("api-portfolio-export") in html
     response = client.get(reverse("api-portfolio-export"))
     assert response.status_code == 200 and response.content[:2] == b"PK"  # an XLSX is a zip archive
+
+
+def test_a_consultant_takes_the_organisation_out_of_the_benchmark_and_back(client, consultant, organisation):
+    client.force_login(consultant)
+    page = client.get(reverse("assessment:organisation", kwargs={"organisation_id": organisation.pk})).content.decode()
+    assert "out of" in page and "benchmark" in page
+    url = reverse("assessment:organisation-benchmark", kwargs={"organisation_id": organisation.pk})
+    response = client.post(url, {"benchmark_opt_out": "on"})
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.benchmark_opt_out is True
+    client.post(url, {})
+    organisation.refresh_from_db()
+    assert organisation.benchmark_opt_out is False
+
+
+@pytest.mark.parametrize(("who", "status"), [("leader", 403), ("viewer", 403), ("outsider", 404)])
+def test_only_the_firms_members_change_the_benchmark_opt_out(client, request, organisation, who, status):
+    client.force_login(request.getfixturevalue(who))
+    url = reverse("assessment:organisation-benchmark", kwargs={"organisation_id": organisation.pk})
+    assert client.post(url, {"benchmark_opt_out": "on"}).status_code == status
+    organisation.refresh_from_db()
+    assert organisation.benchmark_opt_out is False
