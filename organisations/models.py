@@ -183,10 +183,11 @@ class Membership(models.Model):
 
 
 class InvitationStatus(models.TextChoices):
-    """Where a member invitation stands, as lists and the API show it."""
+    """Where a member invitation stands, as lists and the API show it. `queued`: accepted, its email not
+    sent yet (it goes once the request is done; if it stays so, the mail server refused it: resend)."""
 
     SENT = "sent", "Sent"
-    NOT_SENT = "not_sent", "Not sent"
+    QUEUED = "queued", "Not sent yet"
     EXPIRED = "expired", "Expired"
     ACCEPTED = "accepted", "Accepted"
     WITHDRAWN = "withdrawn", "Withdrawn"
@@ -247,7 +248,7 @@ class MemberInvitation(models.Model):
             return InvitationStatus.WITHDRAWN
         if self.is_expired():
             return InvitationStatus.EXPIRED
-        return InvitationStatus.SENT if self.sent_at is not None else InvitationStatus.NOT_SENT
+        return InvitationStatus.SENT if self.sent_at is not None else InvitationStatus.QUEUED
 
     @property
     def status_label(self) -> str:

@@ -420,6 +420,8 @@ def test_inviting_to_the_firm_answers_the_same_for_an_existing_and_an_unknown_ad
     assert known.status_code == unknown.status_code == 202
     assert known.json().keys() == unknown.json().keys()
     assert (known.json()["status"], known.json()["role"]) == (unknown.json()["status"], unknown.json()["role"])
+    # The email goes once the request is done: the reply says it is on its way, not that it failed.
+    assert known.json()["status"] == "queued"
     assert organisation.firm.role_of(outsider) is None
     assert outsider.first_name not in known.content.decode()
     assert len(mailoutbox) == 2

@@ -176,7 +176,7 @@ def test_a_mail_server_failure_leaves_the_invitation_not_sent_and_the_request_su
             {"email": "new@example.com", "role": "consultant"},
         )
     assert response.status_code == 202
-    assert MemberInvitation.objects.get().status == "not_sent"
+    assert MemberInvitation.objects.get().status == "queued"
 
 
 def test_only_the_latest_link_is_emailed_when_a_queued_send_is_stale(admin, organisation):
