@@ -17,14 +17,14 @@ from django.db.models import Count, Q, QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import anonymity, services
 from assessment.anonymity import dimension_levels, published_scores
 from assessment.charts import keyed_radar_chart, radar_svg
 from assessment.forms import AssessmentForm, BenchmarkFilterForm, InitiativeForm, OrganisationForm, OutcomeForm
-from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
+from assessment.models import Assessment, AssessmentState, Initiative, Outcome, Response, RubricVersion
 from assessment.outcomes import OUTCOMES
 from assessment.portfolio import peer_benchmark, portfolio
 from assessment.queries import assessment_targets, load_rubric, response_progress, response_rate
@@ -32,7 +32,16 @@ from assessment.roadmap import build_roadmap
 from assessment.rubric import HORIZON_NAMES
 from organisations import services as organisation_services
 from organisations.errors import DomainError
-from organisations.models import CLIENT_ROLE_CHOICES, Firm, FirmRole, MemberInvitation, Membership, Organisation, Role
+from organisations.models import (
+    CLIENT_ROLE_CHOICES,
+    Firm,
+    FirmMembership,
+    FirmRole,
+    MemberInvitation,
+    Membership,
+    Organisation,
+    Role,
+)
 from organisations.permissions import MANAGE, RUN, is_consultant
 
 DEFAULT_RUBRIC_KEY = "sales-transformation"
@@ -97,6 +106,63 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
     if not is_consultant(request.user):
         raise PermissionDenied("The portfolio is for consultants.")
     return render(request, "assessment/portfolio.html", {"rows": portfolio(request.user), "nav_portfolio": True})
+
+
+# --- the home page ----------------------------------------------------------------------------
+
+
+def reports_url(assessment_id: int) -> str | None:
+    """The assessment's reports page, when the reports app serves one."""
+    try:
+        return reverse("reports:assessment-reports", kwargs={"assessment_id": assessment_id})
+    except NoReverseMatch:
+        return None
+
+
+def overview_url(organisation_id: int) -> str | None:
+    """The organisation's executive overview, when the reports app serves one."""
+    try:
+        return reverse("reports:organisation", kwargs={"organisation_id": organisation_id})
+    except NoReverseMatch:
+        return None
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Each organisation of the user, with its assessments and what their role lets them do there."""
+    firm_ids = set(FirmMembership.objects.filter(user=request.user).values_list("firm_id", flat=True))
+    client_roles = dict(Membership.objects.filter(user=request.user).values_list("organisation_id", "role"))
+    visible = Organisation.objects.visible_to(request.user).order_by("name", "id")
+    roles = {o.pk: Role.CONSULTANT if o.firm_id in firm_ids else client_roles[o.pk] for o in visible}
+    assessments = (
+        Assessment.objects.filter(organisation__in=list(roles))
+        .annotate(submitted=Count("responses", filter=Q(responses__submitted_at__isnull=False)))
+        .order_by("organisation_id", "-period", "id")
+    )
+    own = {r.assessment_id: r for r in Response.objects.filter(user=request.user).order_by("id")}
+    by_organisation: dict[int, list] = {}
+    for assessment in assessments:
+        by_organisation.setdefault(assessment.organisation_id, []).append(
+            {
+                "assessment": assessment,
+                "reports_url": reports_url(assessment.pk),
+                "own_response": own.get(assessment.pk),
+            }
+        )
+    organisations = [
+        {
+            "organisation": organisation,
+            "role": roles[organisation.pk],
+            "role_name": Role(roles[organisation.pk]).label,
+            "can_invite": roles[organisation.pk] in (Role.CONSULTANT, Role.LEADER),
+            "overview_url": overview_url(organisation.pk),
+            "assessments": by_organisation.get(organisation.pk, []),
+        }
+        for organisation in visible
+    ]
+    consults = bool(firm_ids)
+    return render(request, "assessment/home.html", {"organisations": organisations, "nav_portfolio": consults})
 
 
 # --- organisations -----------------------------------------------------------------------------

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from assessment.views import home
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # The API: each app contributes its endpoints under /api/v1/.
@@ -11,7 +13,9 @@ urlpatterns = [
     path("api/v1/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    # Web pages.
+    # Web pages. The home page lists assessments, so it lives in assessment/ (organisations/ stays
+    # below assessment/).
+    path("", home, name="home"),
     path("", include("organisations.urls")),
     path("", include("surveys.urls")),
     path("", include("assessment.urls")),

@@ -82,7 +82,7 @@ def test_the_home_page_counts_submitted_responses_only(client, consultant, open_
 
 
 def test_the_home_page_links_the_reports_page_only_when_it_exists(client, consultant, open_assessment):
-    from organisations.views import reports_url
+    from assessment.views import reports_url
 
     client.force_login(consultant)
     text = client.get(reverse("home")).content.decode()
