@@ -154,7 +154,7 @@ def own_dimension_scores(assessment: models.Assessment) -> dict[str, float | Non
     kept = assessment.closing_scores if assessment.state == models.AssessmentState.CLOSED else None
     if not kept or not anonymity.enough(_kept_respondents(kept)):
         return {}
-    return dict(kept.get("dimensions", {}))
+    return dict(published_headline(kept)["dimensions"])
 
 
 def peer_benchmark(
@@ -196,7 +196,8 @@ def peer_benchmark(
         # (before the rule) never make a peer.
         if anonymity.enough(min(counted, _kept_respondents(scores))):
             latest.setdefault(organisation_id, scores)
-    peers = [dict(s.get("dimensions", {})) for s in latest.values()]
+    # Each peer's dimensions as the anonymity rules publish them: none derived from too few people.
+    peers = [dict(published_headline(s)["dimensions"]) for s in latest.values()]
     result = benchmark(own if own is not None else own_dimension_scores(assessment), peers, list(names))
     return PeerBenchmark(peers=len(peers), industry=industry, size_band=size_band, dimensions=result, names=names)
 

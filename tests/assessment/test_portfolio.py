@@ -216,3 +216,17 @@ def test_the_portfolio_gives_dimensions_in_rubric_order_whatever_order_they_were
     scrambled.save()
     (row,) = portfolio(consultant)
     assert list(row.dimensions) == list(DIMENSIONS)
+
+
+def test_a_peers_dimension_from_fewer_than_three_people_does_not_count_for_that_dimension(own, default_rubric):
+    # Five peers of five respondents each; in one, only two people answered about sales process.
+    for i, score in enumerate((1.0, 2.0, 3.0, 4.0, 5.0)):
+        assessment = closed(peer(own.organisation, f"Peer {i}"), default_rubric, "FY2025", score, respondents=5)
+        if i == 4:
+            kept = dict(assessment.closing_scores, dimension_respondents={k: 5 for k in DIMENSIONS})
+            kept["dimension_respondents"]["sales-process"] = 2
+            Assessment.objects.filter(pk=assessment.pk).update(closing_scores=kept)
+    by_key = {d.dimension: d for d in peer_benchmark(own).dimensions}
+    # Four peers remain for sales process (too few for a percentile); technology still has all five.
+    assert by_key["sales-process"].percentile is None and by_key["sales-process"].peer_median is None
+    assert by_key["technology"].percentile is not None
