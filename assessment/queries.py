@@ -21,7 +21,6 @@ from assessment.rubric import (
     Rubric,
 )
 from assessment.scoring import AssessmentScores, ResponseAnswers, score_assessment
-from assessment.year_over_year import AssessmentSnapshot
 
 
 @dataclass(frozen=True)
@@ -201,38 +200,6 @@ def load_evidence(
     )
 
 
-def scores_of_many(assessments: Sequence[models.Assessment]) -> dict[int, tuple[Rubric, AssessmentScores]]:
-    """Score several assessments at once: the same numbers as `assessment_scores`, in two queries for all
-    of them (plus each rubric version's five the first time this process sees it). Select the assessments'
-    `rubric_version` with them."""
-    loaded = {a.pk: load_rubric(a.rubric_version) for a in assessments}
-    responses = models.Response.objects.filter(assessment__in=[a.pk for a in assessments]).counted()
-    owner: dict[int, tuple[int, str]] = {
-        rid: (aid, group) for rid, aid, group in responses.values_list("id", "assessment_id", "group")
-    }
-    values: dict[int, dict[str, float | None]] = {rid: {} for rid in owner}
-    rows = models.Answer.objects.filter(response__in=responses).values_list(
-        "response_id", "criterion_id", "option_id", "not_applicable"
-    )
-    for response_id, criterion_id, option_id, not_applicable in rows.iterator(chunk_size=5000):
-        rubric = loaded[owner[response_id][0]]
-        # As in load_evidence: free-text answers are never scored.
-        if option_id is not None:
-            values[response_id][rubric.criterion_key_by_id[criterion_id]] = rubric.option_by_id[option_id][2]
-        elif not_applicable:
-            values[response_id][rubric.criterion_key_by_id[criterion_id]] = None
-    by_assessment: dict[int, list[ResponseAnswers]] = defaultdict(list)
-    for rid, (aid, group) in owner.items():
-        by_assessment[aid].append(ResponseAnswers(group=group, values=values[rid]))
-    return {
-        a.pk: (
-            loaded[a.pk].rubric,
-            score_assessment(loaded[a.pk].rubric, by_assessment[a.pk], group_weighting=a.group_weighting),
-        )
-        for a in assessments
-    }
-
-
 def assessment_scores(assessment: models.Assessment) -> tuple[Rubric, AssessmentScores]:
     """Load and score an assessment: the numbers every page, endpoint and report shows."""
     evidence = load_evidence(assessment)
@@ -263,22 +230,6 @@ def assessment_roadmap(assessment: models.Assessment) -> tuple[Rubric, Assessmen
     return rubric, scores, build_roadmap(rubric, levels, assessment_targets(assessment))
 
 
-def snapshot(
-    assessment: models.Assessment, scored: tuple[Rubric, AssessmentScores] | None = None
-) -> AssessmentSnapshot:
-    """An assessment's scores for year-over-year comparison; `scored` spares scoring it again."""
-    rubric, scores = scored or assessment_scores(assessment)
-    return AssessmentSnapshot(
-        assessment_id=assessment.id,
-        period=assessment.period,
-        rubric_key=rubric.key,
-        rubric_version=rubric.version,
-        overall=scores.overall.score,
-        dimensions={k: d.score for k, d in scores.dimensions.items()},
-        criteria={k: c.mean for k, c in scores.criteria.items()},
-    )
-
-
 def assessments_with_evidence(organisation_id: int) -> list[models.Assessment]:
     """An organisation's assessments that have evidence (open or closed), by period."""
     return list(
@@ -286,11 +237,6 @@ def assessments_with_evidence(organisation_id: int) -> list[models.Assessment]:
         .exclude(state="draft")
         .order_by("period", "id")
     )
-
-
-def organisation_history(organisation_id: int) -> list[AssessmentSnapshot]:
-    """Snapshots of an organisation's assessments that have evidence (open or closed), by period."""
-    return [snapshot(a) for a in assessments_with_evidence(organisation_id)]
 
 
 @dataclass(frozen=True)

@@ -223,7 +223,7 @@ def test_a_peers_dimension_from_fewer_than_three_people_does_not_count_for_that_
     for i, score in enumerate((1.0, 2.0, 3.0, 4.0, 5.0)):
         assessment = closed(peer(own.organisation, f"Peer {i}"), default_rubric, "FY2025", score, respondents=5)
         if i == 4:
-            kept = dict(assessment.closing_scores, dimension_respondents={k: 5 for k in DIMENSIONS})
+            kept = dict(assessment.closing_scores, dimension_respondents=dict.fromkeys(DIMENSIONS, 5))
             kept["dimension_respondents"]["sales-process"] = 2
             Assessment.objects.filter(pk=assessment.pk).update(closing_scores=kept)
     by_key = {d.dimension: d for d in peer_benchmark(own).dimensions}
