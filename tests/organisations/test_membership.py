@@ -288,3 +288,22 @@ def test_accepting_an_organisation_invitation_gives_the_client_role(leader, cons
         services.resend_member_invitation(invitation=invitation, resent_by=consultant)
     services.accept_member_invitation(token="t" * 43, user=newcomer)
     assert organisation.role_of(newcomer) == Role.LEADER
+
+
+def test_the_firm_and_organisation_pages_offer_resend_and_withdraw_for_each_pending_invitation(
+    client, admin, organisation
+):
+    to_firm = services.invite_member(
+        firm=organisation.firm, email="new@example.com", role="consultant", invited_by=admin
+    )
+    to_client = services.invite_member(
+        firm=organisation.firm, organisation=organisation, email="cfo@example.com", role="viewer", invited_by=admin
+    )
+    client.force_login(admin)
+    firm_page = client.get(f"/firms/{organisation.firm_id}/").content.decode()
+    organisation_page = client.get(f"/organisations/{organisation.pk}/").content.decode()
+    firm_base = f"/firms/{organisation.firm_id}/invitations/{to_firm.pk}/"
+    client_base = f"/organisations/{organisation.pk}/invitations/{to_client.pk}/"
+    assert f'action="{firm_base}resend/"' in firm_page and f'action="{firm_base}withdraw/"' in firm_page
+    assert f'action="{client_base}resend/"' in organisation_page
+    assert f'action="{client_base}withdraw/"' in organisation_page
