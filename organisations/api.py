@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from organisations import custody, services
-from organisations.audit_api import require_firm_admin
 from organisations.errors import InvalidInput, NotFound
 from organisations.exceptions import LockedOut, lockout_message
 from organisations.filters import MembershipFilter, OrganisationFilter
@@ -28,6 +27,7 @@ from organisations.permissions import (
     MANAGE,
     MAX_ID,
     READ,
+    require_firm_admin,
     require_firm_role,
     require_role,
     visible_object,

@@ -14,24 +14,17 @@ from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, renderers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from organisations import custody
 from organisations.exceptions import JsonErrors
 from organisations.filters import AuditEventFilter
-from organisations.models import AuditEvent, Firm, FirmRole, Organisation
-from organisations.permissions import FIRM_ADMIN, require_firm_role, visible_object
+from organisations.models import AuditEvent, Firm, Organisation
+from organisations.permissions import FIRM_ADMIN, require_firm_admin, require_firm_role, visible_object
 from organisations.serializers import AuditEventSerializer
 
 ZIP = "application/zip"
-
-
-def require_firm_admin(user: Any, organisation: Organisation, *, action: str) -> None:
-    """The caller administers the organisation's firm; anyone else who can see it gets 403."""
-    if organisation.firm.role_of(user) != FirmRole.ADMIN:
-        raise PermissionDenied(f"Only an admin of {organisation.firm.name} can {action}.")
 
 
 class ZipRenderer(renderers.BaseRenderer):

@@ -156,6 +156,10 @@ class Organisation(models.Model):
             return Role.CONSULTANT if roles[1] else roles[0]
         return Role.CONSULTANT if firm_member.exists() else None
 
+    def is_administered_by(self, user: Any) -> bool:
+        """Is the user an admin of this organisation's firm (exports, erasure, the audit log)?"""
+        return self.firm.role_of(user) == FirmRole.ADMIN
+
 
 class MembershipQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> MembershipQuerySet:

@@ -83,6 +83,12 @@ def acting_firm(user: Any, firm_id: int | None, *, action: str) -> Firm:
     return mine[0]
 
 
+def require_firm_admin(user: Any, organisation: Organisation, *, action: str) -> None:
+    """The caller administers the organisation's firm; anyone else who can see it gets 403."""
+    if not organisation.is_administered_by(user):
+        raise PermissionDenied(f"Only an admin of {organisation.firm.name} can {action}.")
+
+
 FIRM_ADMIN = frozenset({FirmRole.ADMIN})
 FIRM_MEMBER = frozenset({FirmRole.ADMIN, FirmRole.CONSULTANT})
 

@@ -400,7 +400,7 @@ def _administered(request: HttpRequest, organisation_id: int) -> Organisation:
     """One of the caller's organisations (404 otherwise) whose firm they administer (403 otherwise)."""
     visible = Organisation.objects.visible_to(request.user).select_related("firm")
     organisation = get_object_or_404(visible, pk=organisation_id)
-    if organisation.firm.role_of(request.user) != FirmRole.ADMIN:
+    if not organisation.is_administered_by(request.user):
         raise PermissionDenied(f"Only an admin of {organisation.firm.name} can do this.")
     return organisation
 
