@@ -10,14 +10,14 @@ from django.db.models import Case, Exists, OuterRef, QuerySet, Subquery, Value, 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, parsers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from organisations import custody, services
-from organisations.errors import InvalidInput, NotFound
+from organisations.errors import NotFound
 from organisations.exceptions import LockedOut, lockout_message
 from organisations.filters import MembershipFilter, OrganisationFilter
 from organisations.models import Firm, FirmMembership, MemberInvitation, Membership, Organisation, Role
@@ -27,6 +27,7 @@ from organisations.permissions import (
     MANAGE,
     MAX_ID,
     READ,
+    acting_firm,
     require_firm_admin,
     require_firm_role,
     require_role,
@@ -97,19 +98,6 @@ def _with_role(queryset: QuerySet[Organisation], user: Any) -> QuerySet[Organisa
     )
 
 
-def _creating_firm(user: Any, firm_id: int | None) -> Firm:
-    """The firm a new organisation goes into: the one named, or the caller's only firm."""
-    firms = Firm.objects.visible_to(user)
-    if firm_id is not None:
-        return visible_object(Firm.objects.all(), user, firm_id, name="firm")
-    mine = list(firms[:2])
-    if not mine:
-        raise PermissionDenied("Only members of a firm can create client organisations.")
-    if len(mine) > 1:
-        raise InvalidInput("You are a member of several firms; say which one in `firm`.", field="firm")
-    return mine[0]
-
-
 class OrganisationList(generics.ListAPIView):
     """The caller's organisations (GET); a firm member creates a client organisation in their firm (POST)."""
 
@@ -131,7 +119,7 @@ class OrganisationList(generics.ListAPIView):
         given = OrganisationCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
-        firm = _creating_firm(request.user, data.pop("firm", None))
+        firm = acting_firm(request.user, data.pop("firm", None), action="create client organisations")
         organisation = services.create_organisation(firm=firm, **data, created_by=request.user)
         created = _with_role(Organisation.objects.filter(pk=organisation.pk), request.user).get()
         return Response(OrganisationSerializer(created).data, status=status.HTTP_201_CREATED)
