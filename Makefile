@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 DEV := DEBUG=1
 
-.PHONY: run test setup migrate demo worker beat lint format bench clean
+.PHONY: run test setup migrate demo worker beat lint format bench clean backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ worker: setup
 beat: setup
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL: beat hands its work to a worker through the broker."; exit 1; }
 	DEBUG=$${DEBUG:-1} $(PY) -m celery -A config beat --schedule celerybeat-schedule --loglevel INFO
+
+# Backup and restore (README: "Backup and restore"). `make backup` writes
+# backups/waypoint-backup-<date>.tar.gz (or BACKUP=path); `make restore BACKUP=path` restores one into
+# the empty database of DATABASE_URL and MEDIA_ROOT (FORCE=1 replaces what is there).
+backup: setup
+	DEBUG=$${DEBUG:-1} $(PY) manage.py backup -o "$(or $(BACKUP),backups/)"
+
+restore: setup
+	@test -n "$(BACKUP)" || { echo "Name the archive: make restore BACKUP=backups/waypoint-backup-<date>.tar.gz"; exit 1; }
+	DEBUG=$${DEBUG:-1} $(PY) manage.py restore "$(BACKUP)" $(if $(FORCE),--force)
 
 lint: setup
 	$(VENV)/bin/ruff check .
