@@ -10,7 +10,7 @@ A backup is a gzipped tar archive holding:
 
 The database is dumped before the files are read: a file written in between is in the archive with no
 row naming it, which is harmless, while no row can name a file the archive lacks (files are written
-once and never changed; only an erasure in between can remove one, and its rows go with it).
+once and never changed), save the files of an organisation erased in between, which are skipped.
 
 Secrets (SECRET_KEY, passwords of the mail server and the database) are settings, not data: they are
 never in a backup. Survey links are HMACs under SECRET_KEY, so a restore needs the same SECRET_KEY.
@@ -274,7 +274,11 @@ def create_backup(*, output: str | Path, using: str = DEFAULT_DB_ALIAS) -> tuple
             with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
                 archive.add(dump, arcname=database_member, recursive=False)
                 for name, path in _stored_files(_media_root()):
-                    with path.open("rb") as handle:
+                    try:
+                        handle = path.open("rb")
+                    except FileNotFoundError:
+                        continue  # deleted since the folder was listed (an erasure's files go after its rows)
+                    with handle:
                         info = archive.gettarinfo(arcname=FILES + name, fileobj=handle)
                         reader = _Hashing(handle)
                         archive.addfile(info, fileobj=reader)  # type: ignore[arg-type]
@@ -368,6 +372,11 @@ def _verify(archive_path: Path, manifest: dict[str, Any], found: dict[str, tuple
             expected[FILES + entry["name"]] = (entry["size"], entry["sha256"])
         if database["name"] != DATABASE_MEMBERS.get(database["vendor"]):
             raise BackupError(f"{archive_path} is damaged: its manifest names no database copy.")
+        if not all(
+            isinstance(m, list) and len(m) == 2 and all(isinstance(part, str) for part in m)
+            for m in manifest["migrations"]
+        ):
+            raise BackupError(f"{archive_path} is damaged: its manifest's migrations are not (app, name) pairs.")
     except (KeyError, TypeError) as exc:
         raise BackupError(f"{archive_path} is damaged: its manifest lacks {exc}.") from exc
     present = {name: value for name, value in found.items() if name not in (MANIFEST, MANIFEST_DIGEST)}

@@ -221,6 +221,10 @@ def edit_the_manifest_only(members):
     members["manifest.json"] = json.dumps(manifest).encode()
 
 
+def garble_the_migrations(members):
+    with_manifest(members, lambda m: m.update(migrations=[["assessment"]]))
+
+
 DAMAGE = {
     "a stored file changed": (change_logo, "does not match its checksum"),
     "the database copy changed": (change_database, "does not match its checksum"),
@@ -228,6 +232,7 @@ DAMAGE = {
     "a file not in the manifest": (add_a_file, "is not in the manifest"),
     "a name outside the media root": (escape_the_media_root, "unexpected entry"),
     "the manifest edited": (edit_the_manifest_only, "manifest does not match"),
+    "the migrations garbled": (garble_the_migrations, "not \\(app, name\\) pairs"),
 }
 
 
