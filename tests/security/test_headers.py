@@ -174,3 +174,23 @@ def test_pages_behind_a_sign_in_still_refuse_a_cross_site_post(leader, open_asse
     browser.force_login(leader)
     response = browser.post(reverse("logout"), HTTP_ORIGIN="null")
     assert response.status_code == 403
+
+
+def test_a_leaders_self_assessment_pages_and_results_send_a_strict_policy(client, db):
+    from assessment.models import Response
+    from tests.surveys.test_self_assessment import answer_with_pattern, own_url, sign_up
+
+    sign_up(client)
+    response = Response.objects.get()
+    assert_strict(client.get(own_url(response, "page", number=1)))
+    answer_with_pattern(response)
+    assert client.post(own_url(response, "review")).status_code == 302
+    for name in ("results", "summary"):
+        page = client.get(own_url(response, name))
+        assert_strict(page)
+        # Reached by signing in, not by a link: the address holds no secret.
+        assert page["Referrer-Policy"] == "same-origin"
+    assert (
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart radar"'
+        in client.get(own_url(response, "results")).content.decode()
+    )
