@@ -139,6 +139,10 @@ def test_no_page_reports_a_policy_violation_and_every_page_still_works(live_serv
     expect(status).to_have_text("Ready", timeout=30_000)
     shoot(page, "report-ready")
 
+    # Django's admin (its sign-in page: the consultant is no staff member).
+    visit("/admin/login/", "admin-login")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
     # Swagger UI draws the API from its own static files and its script served as a file.
     visit("/api/docs/", "api-docs")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Waypoint API")
