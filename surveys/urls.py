@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from surveys import views
 
@@ -14,7 +15,11 @@ survey_pages = [
 ]
 
 urlpatterns = [
-    *(path(f"s/<str:token>/{route}", view, name=name) for route, view, name in survey_pages),
+    # An invitation link's pages send `Referrer-Policy: no-referrer` (security/middleware.py), so
+    # browsers send `Origin: null` with their form posts, which Django's CSRF check refuses. They
+    # need no CSRF check: the token in the address is the only credential they read (never the
+    # session), and a forger who knew it could post without any browser's help.
+    *(path(f"s/<str:token>/{route}", csrf_exempt(view), name=name) for route, view, name in survey_pages),
     *(
         path(f"self-assessment/<int:response_id>/{route}", view, name=f"own-{name}")
         for route, view, name in survey_pages

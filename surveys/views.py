@@ -132,9 +132,7 @@ def survey_view(view: Callable[..., HttpResponse] | None = None, *, answering: b
             result = view(request, access, **kwargs)
         except DomainError as error:
             result = problem_page(request, error, back_url=access.url("start") if access else None)
-        # The token is in the address: never pass it on to another site. ("no-referrer" would also
-        # blank the Origin header of our own form posts, which CSRF protection checks.)
-        result["Referrer-Policy"] = "same-origin"
+        # A link's token is in the address: security.middleware sends `Referrer-Policy: no-referrer`.
         return result
 
     return wrapper
