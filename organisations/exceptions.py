@@ -102,6 +102,11 @@ def _body_of(exc: Exception) -> dict[str, Any]:
     assert isinstance(exc, exceptions.APIException)
     if isinstance(exc, exceptions.ParseError):
         return error_body("malformed", f"The request body is not valid JSON: {exc.detail}")
+    if isinstance(exc, exceptions.Throttled):
+        # organisations/throttles.py; the Retry-After header says the same in seconds.
+        wait = max(1, int(exc.wait or 1))
+        after = f"{wait} second{'s' if wait != 1 else ''}" if wait < 120 else f"{-(-wait // 60)} minutes"
+        return error_body("throttled", f"Too many requests; try again in {after}.")
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
     known_code, known_message = MESSAGES.get(code, (code, str(exc.detail)))
