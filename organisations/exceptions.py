@@ -104,7 +104,7 @@ def _body_of(exc: Exception) -> dict[str, Any]:
         return error_body("malformed", f"The request body is not valid JSON: {exc.detail}")
     if isinstance(exc, exceptions.Throttled):
         # organisations/throttles.py; the Retry-After header says the same in seconds.
-        wait = max(1, int(exc.wait or 1))
+        wait = max(1, int(getattr(exc, "wait", None) or 1))
         after = f"{wait} second{'s' if wait != 1 else ''}" if wait < 120 else f"{-(-wait // 60)} minutes"
         return error_body("throttled", f"Too many requests; try again in {after}.")
     codes = exc.get_codes()
