@@ -69,6 +69,12 @@ def _window(scope: str) -> tuple[int, int, float]:
     return limit, seconds, moment
 
 
+def throttled_message(wait: int) -> str:
+    """What a 429 says, in the API and on the pages."""
+    after = f"{wait} second{'s' if wait != 1 else ''}" if wait < 120 else f"{math.ceil(wait / 60)} minutes"
+    return f"Too many requests; try again in {after}."
+
+
 def _wait(seconds: int, moment: float) -> int:
     """Seconds until the current window ends (at least 1)."""
     return max(1, math.ceil(seconds - moment % seconds))
@@ -117,8 +123,7 @@ def client_address(request: Any) -> str:
 
 def too_many_requests_page(request: HttpRequest, wait: int) -> HttpResponse:
     """The 429 page: how long to wait, with Retry-After."""
-    minutes = max(1, math.ceil(wait / 60))
-    body = render_to_string("429.html", {"wait": wait, "minutes": minutes}, request=request)
+    body = render_to_string("429.html", {"message": throttled_message(wait)}, request=request)
     return HttpResponse(body, status=429, headers={"Retry-After": str(wait)})
 
 

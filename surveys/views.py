@@ -31,7 +31,13 @@ from organisations.errors import AlreadySubmitted, DomainError, Gone, InvalidInp
 from organisations.exceptions import error_body
 from organisations.models import Role
 from organisations.text import without_control_characters
-from organisations.throttles import limit_posts, record_bad_token, survey_wait, too_many_requests_page
+from organisations.throttles import (
+    limit_posts,
+    record_bad_token,
+    survey_wait,
+    throttled_message,
+    too_many_requests_page,
+)
 from surveys import services
 from surveys.forms import InvitationForm, InvitationListForm, SignUpForm, SurveyPageForm
 from surveys.models import Invitation
@@ -161,7 +167,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def too_many_requests(request: HttpRequest, wait: int) -> HttpResponse:
     """429 with Retry-After: JSON for the page's autosave, else the page."""
     if _wants_json(request):
-        body = error_body("throttled", f"Too many requests; try again in {wait} seconds.")
+        body = error_body("throttled", throttled_message(wait))
         return JsonResponse(body, status=429, headers={"Retry-After": str(wait)})
     return too_many_requests_page(request, wait)
 
