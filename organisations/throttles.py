@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
 
 SETTING_OF_SCOPE = {
     "report-render": "THROTTLE_REPORT_RENDERS",
@@ -84,19 +87,28 @@ def hit(scope: str, key: str) -> int | None:
     """Count one request; None while within the limit, else the seconds to wait."""
     limit, seconds, moment = _window(scope)
     name = _cache_key(scope, key, int(moment // seconds))
-    cache.add(name, 0, timeout=seconds + 1)
     try:
-        count = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.add(name, 1, timeout=seconds + 1)
-        count = 1
+        cache.add(name, 0, timeout=seconds + 1)
+        try:
+            count = cache.incr(name)
+        except ValueError:  # expired between add and incr
+            cache.add(name, 1, timeout=seconds + 1)
+            count = 1
+    except Exception:
+        # A cache that is down must not take the site down with it: nothing is limited meanwhile.
+        logger.exception("Rate limit %s not counted: the cache is not answering", scope)
+        return None
     return _wait(seconds, moment) if count > limit else None
 
 
 def exceeded(scope: str, key: str) -> int | None:
     """Without counting: the seconds to wait if the key has already used up its limit, else None."""
     limit, seconds, moment = _window(scope)
-    count = cache.get(_cache_key(scope, key, int(moment // seconds)), 0)
+    try:
+        count = cache.get(_cache_key(scope, key, int(moment // seconds)), 0)
+    except Exception:
+        logger.exception("Rate limit %s not checked: the cache is not answering", scope)
+        return None
     return _wait(seconds, moment) if count >= limit else None
 
 

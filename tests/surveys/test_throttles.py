@@ -97,3 +97,14 @@ def test_sign_ups_are_limited_per_address_with_a_429_page_and_nothing_stored(cli
     other = Client(REMOTE_ADDR="198.51.100.4")
     assert other.post(reverse("surveys:sign-up"), {**SIGN_UP, "email": "leader4@example.com"}).status_code == 302
     assert not get_user_model().objects.exists()
+
+
+@override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}},
+    THROTTLE_SURVEY_TOKEN="1/hour",
+)
+def test_a_cache_that_is_down_limits_nothing_and_breaks_nothing(invited_rep):
+    """Nothing listens where the cache should be: survey requests are answered, none is refused."""
+    api = APIClient()
+    assert [api.get(f"/api/v1/survey/{invited_rep.token}/").status_code for _ in range(2)] == [200, 200]
+    assert api.get(f"/api/v1/survey/{bad_token()}/").status_code == 404
