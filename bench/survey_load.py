@@ -272,6 +272,8 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, worker_class
         "SECURE_SSL_REDIRECT": "false",
         "EMAIL_URL": "memorymail://",
         "LOG_LEVEL": "ERROR",
+        # All 50 respondents come from one address: a whole office behind one, far past the default limit.
+        "THROTTLE_SURVEY_ADDRESS": "1000000/hour",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     server = subprocess.Popen(

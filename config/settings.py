@@ -112,22 +112,46 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "organisations.passwords.NotOnlyWhitespaceValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock out a (username, address) pair after repeated failures.
+# --- Lockout, client addresses and throttles -------------------------------------------------
+
+# Sign-in failures are counted per (username, address) and per address across usernames: a pair is
+# locked after AXES_FAILURE_LIMIT failures, an address (password spraying) after
+# AXES_ADDRESS_FAILURE_LIMIT; a locked username still signs in from another address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "organisations.lockout.PairAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # A JSON 429 in the API's error shape under /api/, a plain 429 page elsewhere.
 AXES_LOCKOUT_CALLABLE = "organisations.exceptions.lockout_response"
+# The client's address, for the lockout and the throttles: REMOTE_ADDR with no proxy in front (0, the
+# default: a client-set X-Forwarded-For is then ignored), else the address the outermost of this many
+# trusted reverse proxies saw (the N-th X-Forwarded-For entry from the right).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "organisations.throttles.client_address"
+
+# The cache the throttles count in. It must be shared by every web process: redis://host:6379/1 in
+# production; the default (locmemcache://) counts per process.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Rate limits, "<count>/<second|minute|hour|day>" (organisations/throttles.py); over a limit the
+# answer is 429 with Retry-After.
+THROTTLE_REPORT_RENDERS = env.str("THROTTLE_REPORT_RENDERS", default="30/hour")  # per organisation
+THROTTLE_SIGN_UPS = env.str("THROTTLE_SIGN_UPS", default="10/hour")  # per client address
+THROTTLE_MEMBER_INVITATIONS = env.str("THROTTLE_MEMBER_INVITATIONS", default="50/hour")  # per client address
+THROTTLE_SURVEY_TOKEN = env.str("THROTTLE_SURVEY_TOKEN", default="600/hour")  # per survey link
+THROTTLE_SURVEY_ADDRESS = env.str("THROTTLE_SURVEY_ADDRESS", default="6000/hour")  # per client address
+THROTTLE_SURVEY_BAD_TOKENS = env.str("THROTTLE_SURVEY_BAD_TOKENS", default="60/hour")  # per client address
 
 # --- Internationalisation -----------------------------------------------------
 

@@ -51,6 +51,7 @@ from organisations.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
+from organisations.throttles import MemberInvitationThrottle
 
 
 class InvalidCredentials(AuthenticationFailed):
@@ -171,6 +172,9 @@ class OrganisationDetail(generics.RetrieveAPIView):
 class MemberList(generics.ListAPIView):
     """An organisation's members (GET); a consultant adds a person by email with a role (POST)."""
 
+    # Invitations sent from one client address are limited (THROTTLE_MEMBER_INVITATIONS); reads are not.
+    throttle_classes = [MemberInvitationThrottle]
+
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilter
 
@@ -280,6 +284,8 @@ class OrganisationInvitationDetail(APIView):
 
 
 class OrganisationInvitationResend(APIView):
+    throttle_classes = [MemberInvitationThrottle]
+
     @extend_schema(
         request=None,
         responses={202: MemberInvitationSerializer},
@@ -430,6 +436,9 @@ def _firm_invitation(request: Request, firm_id: int, id: int, *, action: str) ->
 class FirmInvitationList(generics.ListAPIView):
     """The firm's pending invitations (GET) and a new one (POST); admins only."""
 
+    # Invitations sent from one client address are limited (THROTTLE_MEMBER_INVITATIONS); reads are not.
+    throttle_classes = [MemberInvitationThrottle]
+
     serializer_class = MemberInvitationSerializer
 
     def get_queryset(self) -> QuerySet[MemberInvitation]:
@@ -462,6 +471,8 @@ class FirmInvitationDetail(APIView):
 
 
 class FirmInvitationResend(APIView):
+    throttle_classes = [MemberInvitationThrottle]
+
     @extend_schema(
         request=None,
         responses={202: MemberInvitationSerializer},

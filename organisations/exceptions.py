@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -102,6 +103,11 @@ def _body_of(exc: Exception) -> dict[str, Any]:
     assert isinstance(exc, exceptions.APIException)
     if isinstance(exc, exceptions.ParseError):
         return error_body("malformed", f"The request body is not valid JSON: {exc.detail}")
+    if isinstance(exc, exceptions.Throttled):
+        # organisations/throttles.py; the Retry-After header says the same in seconds.
+        from organisations.throttles import throttled_message
+
+        return error_body("throttled", throttled_message(max(1, math.ceil(getattr(exc, "wait", None) or 1))))
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
     known_code, known_message = MESSAGES.get(code, (code, str(exc.detail)))

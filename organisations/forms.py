@@ -21,7 +21,7 @@ class NewAccountForm(forms.Form):
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not only digits, not a common password.",
+        help_text="At least 12 characters, not only digits or spaces, not a common password.",
     )
 
 

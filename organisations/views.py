@@ -41,6 +41,7 @@ from organisations.models import (
     Organisation,
     Role,
 )
+from organisations.throttles import limit_posts
 
 AUDIT_PAGE_SIZE = 50
 
@@ -184,6 +185,7 @@ def firm_page(request: HttpRequest, firm_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@limit_posts("member-invitation")
 def firm_invite(request: HttpRequest, firm_id: int) -> HttpResponse:
     firm, role = _firm(request, firm_id, admin=True)
     form = InviteForm(request.POST, firm=True)
@@ -258,6 +260,7 @@ def _invitation_of(firm: Firm, invitation_id: int, organisation: Organisation | 
 
 @login_required
 @require_POST
+@limit_posts("member-invitation")
 def firm_invitation_resend(request: HttpRequest, firm_id: int, invitation_id: int) -> HttpResponse:
     firm, _ = _firm(request, firm_id, admin=True)
     invitation = _invitation_of(firm, invitation_id)
@@ -350,6 +353,7 @@ def _organisation_url(organisation: Organisation) -> str:
 
 @login_required
 @require_POST
+@limit_posts("member-invitation")
 def organisation_invite(request: HttpRequest, organisation_id: int) -> HttpResponse:
     organisation = _organisation_for_invitations(request, organisation_id)
     form = InviteForm(request.POST, firm=False)
@@ -369,6 +373,7 @@ def organisation_invite(request: HttpRequest, organisation_id: int) -> HttpRespo
 
 @login_required
 @require_POST
+@limit_posts("member-invitation")
 def organisation_invitation_resend(request: HttpRequest, organisation_id: int, invitation_id: int) -> HttpResponse:
     organisation = _organisation_for_invitations(request, organisation_id)
     invitation = _invitation_of(organisation.firm, invitation_id, organisation)

@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 
 from assessment.models import Assessment
 from organisations.models import Organisation
-from organisations.permissions import visible_object
+from organisations.permissions import RUN, require_role, visible_object
+from organisations.throttles import ReportRenderThrottle
 from reports import services
 from reports.models import Report
 from reports.serializers import ReportSerializer
@@ -40,6 +41,8 @@ class AssessmentReportList(generics.ListAPIView):
     """An assessment's reports, newest first (GET); request a new one (POST: 202 with its status URL)."""
 
     serializer_class = ReportSerializer
+    # Renders per organisation per hour (THROTTLE_REPORT_RENDERS); reading the list is not counted.
+    throttle_classes = [ReportRenderThrottle]
 
     def assessment(self) -> Assessment:
         return visible_object(
@@ -51,9 +54,17 @@ class AssessmentReportList(generics.ListAPIView):
             return Report.objects.none()
         return _reports().filter(assessment=self.assessment())
 
-    @extend_schema(request=None, responses={202: ReportSerializer}, summary="Request a new report")
+    @extend_schema(
+        request=None,
+        responses={202: ReportSerializer},
+        summary="Request a new report",
+        description="For the organisation's consultants and leaders (a viewer gets 403). Renders are limited "
+        "per organisation per hour: over the limit, 429 with Retry-After.",
+    )
     def post(self, request: Request, assessment_id: int) -> Response:
-        report = services.request_report(assessment=self.assessment(), requested_by=request.user)
+        assessment = self.assessment()
+        require_role(request.user, assessment.organisation, RUN, action="request reports")
+        report = services.request_report(assessment=assessment, requested_by=request.user)
         report = _reports().get(pk=report.pk)
         body = ReportSerializer(report, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})

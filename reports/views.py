@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -11,6 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from assessment.models import Assessment
 from organisations.errors import DomainError
 from organisations.models import Organisation
+from organisations.permissions import RUN
+from organisations.throttles import hit, too_many_requests_page
 from reports import services
 from reports.models import Report
 from reports.overview import organisation_overview as build_overview
@@ -19,11 +22,18 @@ from reports.overview import organisation_overview as build_overview
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_reports(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """The reports of one assessment (GET); request a new one (POST, then back here)."""
+    """The reports of one assessment (GET); its consultants and leaders request a new one (POST, then back
+    here), a limited number per organisation per hour."""
     assessment = get_object_or_404(
         Assessment.objects.visible_to(request.user).select_related("organisation"), pk=assessment_id
     )
+    may_request = assessment.organisation.role_of(request.user) in RUN
     if request.method == "POST":
+        if not may_request:
+            raise PermissionDenied("Only the organisation's consultants and leaders request reports.")
+        wait = hit("report-render", f"organisation:{assessment.organisation_id}")
+        if wait is not None:
+            return too_many_requests_page(request, wait)
         try:
             services.request_report(assessment=assessment, requested_by=request.user)
         except DomainError as exc:
@@ -35,7 +45,12 @@ def assessment_reports(request: HttpRequest, assessment_id: int) -> HttpResponse
     return render(
         request,
         "reports/assessment_reports.html",
-        {"assessment": assessment, "reports": reports, "can_request": assessment.state != "draft"},
+        {
+            "assessment": assessment,
+            "reports": reports,
+            "may_request": may_request,
+            "can_request": assessment.state != "draft",
+        },
     )
 
 

@@ -24,8 +24,10 @@ from rest_framework.views import APIView
 
 from assessment import services as assessment_services
 from assessment.models import Assessment
+from organisations.errors import NotFound
 from organisations.parsers import JSONParser
 from organisations.permissions import RUN, require_role, visible_object
+from organisations.throttles import SurveyThrottle, record_bad_token
 from surveys import idempotency, services
 from surveys.forms import MAX_LIST_BYTES
 from surveys.models import Invitation
@@ -81,9 +83,15 @@ class RespondentView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    # Per link and per address, and stopped for an address after too many unknown links (THROTTLE_SURVEY_*).
+    throttle_classes = [SurveyThrottle]
 
     def invitation(self, token: str, *, answering: bool = False) -> Invitation:
-        return services.find_invitation(token=token, answering=answering)
+        try:
+            return services.find_invitation(token=token, answering=answering)
+        except NotFound:
+            record_bad_token(self.request)
+            raise
 
     def idempotent(self, request: Request, invitation: Invitation, work: Any) -> Response:
         """Run `work()` once per Idempotency-Key (when the client sends one)."""

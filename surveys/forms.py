@@ -111,7 +111,7 @@ class SignUpForm(forms.Form):
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not only digits, not a common password.",
+        help_text="At least 12 characters, not only digits or spaces, not a common password.",
     )
     company = TextField(label="Company", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"}))
     team_groups = forms.MultipleChoiceField(

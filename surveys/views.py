@@ -31,6 +31,13 @@ from organisations.errors import AlreadySubmitted, DomainError, Gone, InvalidInp
 from organisations.exceptions import error_body
 from organisations.models import Role
 from organisations.text import without_control_characters
+from organisations.throttles import (
+    limit_posts,
+    record_bad_token,
+    survey_wait,
+    throttled_message,
+    too_many_requests_page,
+)
 from surveys import services
 from surveys.forms import InvitationForm, InvitationListForm, SignUpForm, SurveyPageForm
 from surveys.models import Invitation
@@ -84,7 +91,11 @@ class Access:
 
 def _access(request: HttpRequest, kwargs: dict[str, Any], *, answering: bool = False) -> Access:
     if "token" in kwargs:
-        invitation = services.find_invitation(token=kwargs.pop("token"), answering=answering)
+        try:
+            invitation = services.find_invitation(token=kwargs.pop("token"), answering=answering)
+        except NotFound:
+            record_bad_token(request)
+            raise
         return Access(
             assessment=invitation.assessment,
             group=invitation.group,
@@ -124,6 +135,13 @@ def survey_view(view: Callable[..., HttpResponse] | None = None, *, answering: b
     def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         if "response_id" in kwargs and not request.user.is_authenticated:
             return redirect(f"{reverse('login')}?next={request.path}")
+        if "token" in kwargs:
+            # Anonymous: limited per link and per address, and stopped after too many unknown links.
+            wait = survey_wait(request, kwargs["token"])
+            if wait is not None:
+                result = too_many_requests(request, wait)
+                result["Referrer-Policy"] = "same-origin"
+                return result
         access = None
         try:
             access = _access(request, kwargs, answering=answering)
@@ -138,9 +156,23 @@ def survey_view(view: Callable[..., HttpResponse] | None = None, *, answering: b
     return wrapper
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    return (
+        request.headers.get("Accept", "").startswith("application/json") or request.content_type == "application/json"
+    )
+
+
+def too_many_requests(request: HttpRequest, wait: int) -> HttpResponse:
+    """429 with Retry-After: JSON for the page's autosave, else the page."""
+    if _wants_json(request):
+        body = error_body("throttled", throttled_message(wait))
+        return JsonResponse(body, status=429, headers={"Retry-After": str(wait)})
+    return too_many_requests_page(request, wait)
+
+
 def problem_page(request: HttpRequest, error: DomainError, *, back_url: str | None = None) -> HttpResponse:
     status = problem_status(error)
-    if request.headers.get("Accept", "").startswith("application/json") or request.content_type == "application/json":
+    if _wants_json(request):
         fields = getattr(error, "fields", None) or ({error.field: [error.message]} if error.field else None)
         return JsonResponse(error_body(error.code, error.message, fields), status=status)
     context = {"error": error, "code": error.code, "back_url": back_url}
@@ -341,6 +373,7 @@ def _group_choices(version_groups: list[dict[str, str]], keys: list[str] | None 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("sign-up")
 def sign_up(request: HttpRequest) -> HttpResponse:
     """A sales leader signs up; the emailed link creates the account and their company and starts
     the self-assessment (sign_up_confirm)."""

@@ -16,6 +16,16 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 DEFAULT_RUBRIC = Path(settings.BASE_DIR) / "assessment" / "rubrics" / "sales-transformation.yaml"
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Each test starts with no request counted against any rate limit (organisations/throttles.py)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def default_rubric(db) -> RubricVersion:
     """The default sales rubric, imported (an identical import returns the stored version)."""

@@ -87,6 +87,8 @@ ACTIONS = {
     "see progress": ("GET", "/api/v1/assessments/{open}/progress/", None, READ),
     "see scores": ("GET", "/api/v1/assessments/{closed}/scores/", None, READ),
     "see the roadmap": ("GET", "/api/v1/assessments/{closed}/roadmap/", None, READ),
+    "list reports": ("GET", "/api/v1/assessments/{closed}/reports/", None, READ),
+    "request a report": ("POST", "/api/v1/assessments/{closed}/reports/", None, roles(202, 202, 403, 404)),
     "list initiatives": ("GET", "/api/v1/initiatives/", None, OWN_LIST),
     "create an initiative": (
         "POST",

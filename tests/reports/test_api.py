@@ -26,7 +26,7 @@ def ready(this_year, consultant, django_capture_on_commit_callbacks) -> Report:
     return report
 
 
-@pytest.mark.parametrize("role", ["consultant", "leader", "viewer"])
+@pytest.mark.parametrize("role", ["consultant", "leader"])
 def test_a_member_requests_a_report_and_gets_202_with_its_status_url(
     role, request, this_year, django_capture_on_commit_callbacks
 ):
@@ -42,6 +42,15 @@ def test_a_member_requests_a_report_and_gets_202_with_its_status_url(
     assert response.json()["download_url"] is None
     assert response.json()["requested_by"] == role
     assert len(callbacks) == 1
+
+
+def test_a_viewer_cannot_request_a_report(this_year, viewer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client_for(viewer).post(f"/api/v1/assessments/{this_year.pk}/reports/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert not Report.objects.exists()
+    assert callbacks == []
 
 
 def test_the_status_url_says_ready_with_a_download_link_once_rendered(ready, viewer):

@@ -24,9 +24,9 @@ def ready(this_year, consultant, django_capture_on_commit_callbacks) -> Report:
     return report
 
 
-def test_the_page_lists_reports_with_their_status_and_a_download_link(client, viewer, ready, this_year):
+def test_the_page_lists_reports_with_their_status_and_a_download_link(client, leader, ready, this_year):
     queued = Report.objects.create(assessment=this_year, rubric_version=this_year.rubric_version)
-    client.force_login(viewer)
+    client.force_login(leader)
     response = client.get(page_url(this_year))
     html = response.content.decode()
     assert response.status_code == 200
@@ -41,18 +41,27 @@ def test_the_page_lists_reports_with_their_status_and_a_download_link(client, vi
 
 
 def test_requesting_a_report_from_the_page_renders_it_and_comes_back(
-    client, viewer, this_year, django_capture_on_commit_callbacks
+    client, leader, this_year, django_capture_on_commit_callbacks
 ):
-    client.force_login(viewer)
+    client.force_login(leader)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(page_url(this_year))
     assert response.status_code == 302
     assert response["Location"] == page_url(this_year)
     report = Report.objects.get()
-    assert (report.status, report.requested_by) == ("ready", viewer)
+    assert (report.status, report.requested_by) == ("ready", leader)
     page = client.get(page_url(this_year)).content.decode()
     assert "Report requested." in page
     assert reverse("reports:download", kwargs={"report_id": report.pk}) in page
+
+
+def test_a_viewer_sees_the_reports_but_no_request_button_and_a_post_is_refused(client, viewer, ready, this_year):
+    client.force_login(viewer)
+    page = client.get(page_url(this_year)).content.decode()
+    assert reverse("reports:download", kwargs={"report_id": ready.pk}) in page
+    assert "Request a new report" not in page
+    assert client.post(page_url(this_year)).status_code == 403
+    assert Report.objects.count() == 1
 
 
 def test_a_draft_offers_no_request_button_and_a_post_is_refused_with_a_message(client, consultant, draft_assessment):

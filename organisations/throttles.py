@@ -1,0 +1,243 @@
+"""Rate limits for the API and the pages, counted in the shared cache, and the client's address.
+
+One counting rule serves both: a limit is a setting such as "30/hour"; requests are counted per key
+(an organisation, a client address, a survey link) in fixed windows of that length in
+CACHES["default"] (Redis in production, so that every web process counts together). Over the limit
+the API answers 429 in its error shape and the pages a 429 page, both with `Retry-After`: the
+seconds until the window ends.
+
+| scope               | setting                      | counted per     | what                                        |
+| report-render       | THROTTLE_REPORT_RENDERS      | organisation    | report requests (API and page)              |
+| sign-up             | THROTTLE_SIGN_UPS            | client address  | sign-ups posted at /start/                  |
+| member-invitation   | THROTTLE_MEMBER_INVITATIONS  | client address  | member invitations sent or resent           |
+| survey-token        | THROTTLE_SURVEY_TOKEN        | survey link     | survey pages and survey API requests        |
+| survey-address      | THROTTLE_SURVEY_ADDRESS      | client address  | survey pages and survey API requests        |
+| survey-bad-token    | THROTTLE_SURVEY_BAD_TOKENS   | client address  | survey requests with a token that is no one's |
+
+Survey requests are stopped once an address has sent too many unknown tokens, before the next
+token is even looked up.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
+
+SETTING_OF_SCOPE = {
+    "report-render": "THROTTLE_REPORT_RENDERS",
+    "sign-up": "THROTTLE_SIGN_UPS",
+    "member-invitation": "THROTTLE_MEMBER_INVITATIONS",
+    "survey-token": "THROTTLE_SURVEY_TOKEN",
+    "survey-address": "THROTTLE_SURVEY_ADDRESS",
+    "survey-bad-token": "THROTTLE_SURVEY_BAD_TOKENS",
+}
+SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'30/hour' -> (30, 3600): a number of requests per second, minute, hour or day."""
+    count, _, period = rate.partition("/")
+    period = period.strip().lower()
+    if not count.strip().isdigit() or not period or period[0] not in SECONDS:
+        raise ValueError(f"A rate is written <count>/<second|minute|hour|day>, not {rate!r}.")
+    return int(count), SECONDS[period[0]]
+
+
+def now() -> float:
+    return time.time()
+
+
+def _cache_key(scope: str, key: str, window: int) -> str:
+    # Tokens and addresses are hashed: the cache holds neither.
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"throttle:{scope}:{digest}:{window}"
+
+
+def _window(scope: str) -> tuple[int, int, float]:
+    limit, seconds = parse_rate(getattr(settings, SETTING_OF_SCOPE[scope]))
+    moment = now()
+    return limit, seconds, moment
+
+
+def throttled_message(wait: int) -> str:
+    """What a 429 says, in the API and on the pages."""
+    after = f"{wait} second{'s' if wait != 1 else ''}" if wait < 120 else f"{math.ceil(wait / 60)} minutes"
+    return f"Too many requests; try again in {after}."
+
+
+def _wait(seconds: int, moment: float) -> int:
+    """Seconds until the current window ends (at least 1)."""
+    return max(1, math.ceil(seconds - moment % seconds))
+
+
+def hit(scope: str, key: str) -> int | None:
+    """Count one request; None while within the limit, else the seconds to wait."""
+    limit, seconds, moment = _window(scope)
+    name = _cache_key(scope, key, int(moment // seconds))
+    try:
+        cache.add(name, 0, timeout=seconds + 1)
+        try:
+            count = cache.incr(name)
+        except ValueError:  # expired between add and incr
+            cache.add(name, 1, timeout=seconds + 1)
+            count = 1
+    except Exception:
+        # A cache that is down must not take the site down with it: nothing is limited meanwhile.
+        logger.exception("Rate limit %s not counted: the cache is not answering", scope)
+        return None
+    return _wait(seconds, moment) if count > limit else None
+
+
+def exceeded(scope: str, key: str) -> int | None:
+    """Without counting: the seconds to wait if the key has already used up its limit, else None."""
+    limit, seconds, moment = _window(scope)
+    try:
+        count = cache.get(_cache_key(scope, key, int(moment // seconds)), 0)
+    except Exception:
+        logger.exception("Rate limit %s not checked: the cache is not answering", scope)
+        return None
+    return _wait(seconds, moment) if count >= limit else None
+
+
+def client_address(request: Any) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the address the
+    outermost one saw (each proxy appends the address it was reached from to X-Forwarded-For, so the
+    N-th entry from the right; anything further left was written by the client and is ignored).
+
+    Also django-axes' AXES_CLIENT_IP_CALLABLE, so the lockout and the throttles agree."""
+    meta = getattr(request, "META", {})
+    remote = meta.get("REMOTE_ADDR") or "unknown"
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < proxies:
+        # Not through every proxy we trust: nothing in the header can be believed.
+        return remote
+    return forwarded[-proxies][:100]
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def too_many_requests_page(request: HttpRequest, wait: int) -> HttpResponse:
+    """The 429 page: how long to wait, with Retry-After."""
+    body = render_to_string("429.html", {"message": throttled_message(wait)}, request=request)
+    return HttpResponse(body, status=429, headers={"Retry-After": str(wait)})
+
+
+def survey_wait(request: HttpRequest, token: str) -> int | None:
+    """Anonymous survey requests: the seconds to wait if this one is over a limit (and counted if not)."""
+    address = client_address(request)
+    wait = exceeded("survey-bad-token", address)
+    if wait is None:
+        wait = hit("survey-address", address)
+    return wait if wait is not None else hit("survey-token", token)
+
+
+def record_bad_token(request: Any) -> None:
+    """An unknown survey token was sent from this address."""
+    hit("survey-bad-token", client_address(request))
+
+
+# --- the API (DRF throttles) --------------------------------------------------------------------
+
+
+class RateThrottle(BaseThrottle):
+    """A DRF throttle on one scope; `key()` says what is counted (None: this request is not)."""
+
+    scope = ""
+    _seconds: int | None = None
+
+    def key(self, request: Any, view: Any) -> str | None:
+        raise NotImplementedError
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        key = self.key(request, view)
+        self._seconds = None if key is None else hit(self.scope, key)
+        return self._seconds is None
+
+    def wait(self) -> float | None:
+        return self._seconds
+
+
+class PostsPerAddressThrottle(RateThrottle):
+    """POSTs counted per client address (reads are not)."""
+
+    def key(self, request: Any, view: Any) -> str | None:
+        return client_address(request) if request.method == "POST" else None
+
+
+class MemberInvitationThrottle(PostsPerAddressThrottle):
+    scope = "member-invitation"
+
+
+class SurveyThrottle(BaseThrottle):
+    """The respondent API: per link and per address, and stopped for an address that sent too many unknown
+    tokens."""
+
+    _seconds: int | None = None
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        self._seconds = survey_wait(request, str(view.kwargs.get("token", "")))
+        return self._seconds is None
+
+    def wait(self) -> float | None:
+        return self._seconds
+
+
+class ReportRenderThrottle(RateThrottle):
+    """Report requests per organisation, counted only for those who may request one (anyone else gets
+    their 403 or 404 from the view, and spends nobody's allowance)."""
+
+    scope = "report-render"
+
+    def key(self, request: Any, view: Any) -> str | None:
+        if request.method != "POST":
+            return None
+        from assessment.models import Assessment
+        from organisations.errors import NotFound
+        from organisations.permissions import RUN, visible_object
+
+        try:
+            assessment = visible_object(
+                Assessment.objects.select_related("organisation"),
+                request.user,
+                view.kwargs.get("assessment_id"),
+                name="assessment",
+            )
+        except NotFound:
+            return None
+        if assessment.organisation.role_of(request.user) not in RUN:
+            return None
+        return f"organisation:{assessment.organisation_id}"
+
+
+def limit_posts(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A page's POSTs counted per client address on `scope`; over the limit, the 429 page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method == "POST":
+                wait = hit(scope, client_address(request))
+                if wait is not None:
+                    return too_many_requests_page(request, wait)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
