@@ -31,6 +31,7 @@ from organisations.errors import AlreadySubmitted, DomainError, Gone, InvalidInp
 from organisations.exceptions import error_body
 from organisations.models import Role
 from organisations.text import without_control_characters
+from outbox import services as outbox
 from surveys import services
 from surveys.forms import InvitationForm, InvitationListForm, SignUpForm, SurveyPageForm
 from surveys.models import Invitation
@@ -423,7 +424,12 @@ def _invitations_page(
     status: int = 200,
 ) -> HttpResponse:
     groups = _group_choices(assessment.rubric_version.respondent_groups, assessment.respondent_groups)
-    rows = Invitation.objects.filter(assessment=assessment).select_related("response").order_by("group", "email")
+    rows = (
+        Invitation.objects.filter(assessment=assessment)
+        .select_related("response")
+        .annotate(email_queued=outbox.waiting(services.INVITATION_EMAIL))
+        .order_by("group", "email")
+    )
     now = timezone.now()
     group_names = dict(groups)
     listed = [(i, i.status(now), group_names.get(i.group, i.group)) for i in rows]
