@@ -186,7 +186,7 @@ REMINDER_MAX = env.int("REMINDER_MAX", default=3)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 
 # --- Outbox (outbox/services.py): queued work is stored with the change, then published ---
-# Seconds a publish waits for the broker before the message is left pending for the sweep.
+# Seconds a publish waits for the broker (one attempt) before the message is left pending for the sweep.
 OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT", default=1.0)
 # The sweep (on beat, every OUTBOX_SWEEP_EVERY seconds) publishes messages pending this many seconds.
 OUTBOX_SWEEP_EVERY = env.int("OUTBOX_SWEEP_EVERY", default=60)
@@ -230,8 +230,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
     "unacked_restore_interval": 10,
     "unacked_restore_throttle": 1,
-    # A broker that does not answer costs a request this long, no more (see the outbox below).
-    "socket_connect_timeout": OUTBOX_PUBLISH_TIMEOUT,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from celery import current_app, current_task
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -49,18 +49,38 @@ def _record_failure(message_id: int, error: BaseException) -> None:
     OutboxMessage.objects.filter(pk=message_id).update(last_error=f"{type(error).__name__}: {error}"[:2000])
 
 
-def _publish(message: OutboxMessage) -> bool:
-    """Hand one message to Celery (in eager mode: run it here). True once handed over.
-
-    One attempt with a short connection timeout and no retry: a broker that is down costs about
-    OUTBOX_PUBLISH_TIMEOUT seconds, then the message stays pending."""
-    OutboxMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1)
-    # Inside a transaction (the sweep), an eager task that fails takes only its own savepoint with it.
-    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+@contextlib.contextmanager
+def _broker() -> Iterator[Any]:
+    """A broker connection that tries once, for OUTBOX_PUBLISH_TIMEOUT seconds at most (Celery's own
+    retries for about six seconds); None in eager mode, where nothing is published."""
+    if _eager():
+        yield None
+        return
+    timeout = settings.OUTBOX_PUBLISH_TIMEOUT
+    connection = current_app.connection_for_write(
+        transport_options={
+            "max_retries": 0,
+            "connect_retries_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+        }
+    )
     try:
-        with guard:
-            task = import_string(message.task)
-            task.apply_async(args=message.args, task_id=message.celery_task_id, retry=False)
+        yield connection
+    finally:
+        connection.release()
+
+
+def _publish(message: OutboxMessage, broker: Any) -> bool:
+    """Hand one message to Celery over `broker` (in eager mode: run it here). True once handed over.
+
+    One attempt, no retry: a broker that is down costs at most OUTBOX_PUBLISH_TIMEOUT seconds, then
+    the message stays pending."""
+    OutboxMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1)
+    try:
+        task = import_string(message.task)
+        options = {} if broker is None else {"connection": broker}
+        task.apply_async(args=message.args, task_id=message.celery_task_id, retry=False, **options)
     except Exception as error:
         logger.warning("Outbox message %s (%s) was not dispatched: %s", message.pk, message.task, error)
         _record_failure(message.pk, error)
@@ -78,7 +98,7 @@ def dispatch(message_id: int) -> bool:
         # No broker and no sweep: the task runs in this process, outside any lock; its failure is
         # recorded on the message, never raised to the request.
         message = OutboxMessage.objects.filter(pk=message_id, state=OutboxState.PENDING).first()
-        return message is not None and _publish(message)
+        return message is not None and _publish(message, None)
     with transaction.atomic():
         # The lock keeps the sweep from publishing the same message at the same moment.
         message = (
@@ -86,7 +106,10 @@ def dispatch(message_id: int) -> bool:
             .filter(pk=message_id, state=OutboxState.PENDING)
             .first()
         )
-        return message is not None and _publish(message)
+        if message is None:
+            return False
+        with _broker() as broker:
+            return _publish(message, broker)
 
 
 def sweep(*, now: Any = None, limit: int = 500) -> list[int]:
@@ -97,16 +120,17 @@ def sweep(*, now: Any = None, limit: int = 500) -> list[int]:
     are deleted. Returns the ids handed over."""
     now = now or timezone.now()
     handed: list[int] = []
-    with transaction.atomic():
-        due = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(state=OutboxState.PENDING, created_at__lte=now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER))
-            .order_by("id")[:limit]
-        )
-        for message in due:
-            if _publish(message):
+    eager = _eager()
+    due = OutboxMessage.objects.filter(
+        state=OutboxState.PENDING, created_at__lte=now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER)
+    ).order_by("id")
+    # Claimed with row locks another sweep skips. In eager mode each task runs here instead, outside
+    # any transaction (no broker, so no other sweep to race).
+    with contextlib.nullcontext() if eager else transaction.atomic(), _broker() as broker:
+        for message in list((due if eager else due.select_for_update(skip_locked=True))[:limit]):
+            if _publish(message, broker):
                 handed.append(message.pk)
-            elif not _eager():
+            elif not eager:
                 break
     OutboxMessage.objects.filter(
         state=OutboxState.DONE, done_at__lt=now - timedelta(days=settings.OUTBOX_KEEP_DAYS)
