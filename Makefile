@@ -33,7 +33,8 @@ worker: setup
 	DEBUG=$${DEBUG:-1} $(PY) -m celery -A config worker --queues reports,default --concurrency 2 --loglevel INFO
 
 # Celery beat: puts the scheduled work (CELERY_BEAT_SCHEDULE: reminders each morning, hourly
-# clean-up) on the broker for the worker; run one beat per deployment, with the same CELERY_BROKER_URL.
+# clean-up, the outbox sweep each minute) on the broker for the worker; run one beat per deployment,
+# with the same CELERY_BROKER_URL.
 beat: setup
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL: beat hands its work to a worker through the broker."; exit 1; }
 	DEBUG=$${DEBUG:-1} $(PY) -m celery -A config beat --schedule celerybeat-schedule --loglevel INFO

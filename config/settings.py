@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "assessment",
     "surveys",
     "reports",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,16 @@ REMINDER_MAX = env.int("REMINDER_MAX", default=3)
 # --- Celery -------------------------------------------------------------------
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+
+# --- Outbox (outbox/services.py): queued work is stored with the change, then published ---
+# Seconds a publish waits for the broker (one attempt) before the message is left pending for the sweep.
+OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT", default=1.0)
+# The sweep (on beat, every OUTBOX_SWEEP_EVERY seconds) publishes messages pending this many seconds.
+OUTBOX_SWEEP_EVERY = env.int("OUTBOX_SWEEP_EVERY", default=60)
+OUTBOX_SWEEP_AFTER = env.int("OUTBOX_SWEEP_AFTER", default=10)
+# Done messages are deleted after this many days.
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+# --- end outbox ---
 # Without a broker, tasks run in-process: the embedded default needs no other service.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -238,6 +249,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.erase_invitation_emails_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The outbox: queued work the broker did not take when it was queued (it was down) goes now.
+    "sweep-outbox": {"task": "outbox.tasks.sweep_outbox_task", "schedule": OUTBOX_SWEEP_EVERY},
 }
 # A task whose worker died unacknowledged goes back to the queue after this many seconds; keep it
 # above CELERY_TASK_TIME_LIMIT, or a slow task is handed to a second worker while it still runs.

@@ -34,6 +34,7 @@ from organisations.models import (
     Role,
     SizeBand,
 )
+from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -306,13 +307,11 @@ def member_invitation_link(token: str) -> str:
 
 
 def _queue_invitation_email(invitation_id: int, token: str) -> None:
-    """Send after commit; a failure is logged and leaves the invitation "not sent", never fails the caller."""
+    """Through the outbox, sent after commit; a failure is logged and leaves the invitation "queued",
+    never fails the caller."""
     from organisations.tasks import send_member_invitation_email_task
 
-    def send() -> None:
-        send_member_invitation_email_task.delay(invitation_id, token)
-
-    transaction.on_commit(send, robust=True)
+    outbox.enqueue(send_member_invitation_email_task, invitation_id, token)
 
 
 def _new_link(invitation: MemberInvitation) -> str:

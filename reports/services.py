@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from assessment.models import Assessment, AssessmentState
 from organisations import audit
 from organisations.errors import StateConflict
+from outbox import services as outbox
 from reports.document import RoadmapDocument, build_roadmap_document, logo_path, roadmap_html
 from reports.models import Report, ReportStatus
 from reports.pdf import html_to_pdf
@@ -38,7 +39,7 @@ def request_report(*, assessment: Assessment, requested_by: Any = None) -> Repor
         rubric_version_id=assessment.rubric_version_id,
         requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
     )
-    render_task.delay_on_commit(report.id)
+    outbox.enqueue(render_task, report.id, about="reports.report", about_id=report.id)
     audit.record(
         action=audit.Action.REPORT_REQUESTED,
         summary=f"Requested a report of {assessment.period} of {assessment.organisation.name}",

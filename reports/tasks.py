@@ -8,6 +8,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
+from outbox.services import once
 from reports import services
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ def retry_delay(retries: int) -> int:
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+@once
 def render_report(self, report_id: int) -> str:
     """Render one report (routed to the `reports` queue); returns its final status."""
     try:

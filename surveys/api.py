@@ -28,6 +28,8 @@ from organisations.errors import NotFound
 from organisations.parsers import JSONParser
 from organisations.permissions import RUN, require_role, visible_object
 from organisations.throttles import SurveyThrottle, record_bad_token
+
+from outbox import services as outbox
 from surveys import idempotency, services
 from surveys.forms import MAX_LIST_BYTES
 from surveys.models import Invitation
@@ -225,7 +227,12 @@ class InvitationList(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Invitation]:
         if getattr(self, "swagger_fake_view", False):
             return Invitation.objects.none()
-        return Invitation.objects.manageable_by(self.request.user).select_related("response").order_by("id")
+        return (
+            Invitation.objects.manageable_by(self.request.user)
+            .select_related("response")
+            .annotate(email_queued=outbox.waiting(services.INVITATION_EMAIL))
+            .order_by("id")
+        )
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}

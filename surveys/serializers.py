@@ -88,8 +88,27 @@ class InvitationSerializer(serializers.ModelSerializer):
             "last_emailed_on",
             "reminder_count",
             "email_error",
+            "email_state",
         ]
         read_only_fields = fields
+
+    # The email's state: queued in the outbox (the broker may be down: it goes when it is back), sent,
+    # failed (`email_error` says why; it is retried), or none (never sent, e.g. revoked first).
+    email_state = serializers.SerializerMethodField(help_text="queued, sent, failed or none")
+
+    @extend_schema_field(serializers.ChoiceField(choices=["queued", "sent", "failed", "none"]))
+    def get_email_state(self, invitation: Invitation) -> str:
+        queued = getattr(invitation, "email_queued", None)
+        if queued is None:
+            from outbox.services import queued_about
+            from surveys.services import INVITATION_EMAIL
+
+            queued = bool(queued_about(INVITATION_EMAIL, [invitation.pk]))
+        if invitation.email_error:
+            return "failed"
+        if queued:
+            return "queued"
+        return "sent" if invitation.emails_sent else "none"
 
     def get_status(self, invitation: Invitation) -> str:
         return invitation.status(self.context.get("now"))

@@ -38,9 +38,12 @@ from organisations.errors import Gone, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import FieldErrors
 from organisations.models import Organisation, SignUp
 from organisations.text import control_character_in
+from outbox import services as outbox
 from surveys import tokens
 from surveys.models import Invitation
 
+# What the outbox calls an invitation's queued email (outbox.services.queued_about).
+INVITATION_EMAIL = "surveys.invitation"
 DEFAULT_RUBRIC_KEY = "sales-transformation"
 DEFAULT_RUBRIC_FILE = Path(settings.BASE_DIR) / "assessment" / "rubrics" / "sales-transformation.yaml"
 LEADER_GROUP = "sales-leadership"
@@ -121,9 +124,10 @@ def _new_credentials() -> dict[str, Any]:
 
 
 def _queue_email(invitation_id: int, kind: str) -> None:
+    """Through the outbox: stored with the invitation, sent after commit or by the sweep, never lost."""
     from surveys.tasks import send_invitation_email_task
 
-    send_invitation_email_task.delay_on_commit(invitation_id, kind)
+    outbox.enqueue(send_invitation_email_task, invitation_id, kind, about=INVITATION_EMAIL, about_id=invitation_id)
 
 
 @transaction.atomic
@@ -508,13 +512,11 @@ def _has_account(email: str) -> bool:
 
 
 def _queue_sign_up_email(sign_up_id: int | None, email: str, token: str) -> None:
-    """Send after commit; a mail server's failure is logged, never shown (the page must not differ)."""
+    """Through the outbox, sent after commit; a broker's or mail server's failure is logged, never
+    shown (the page must not differ)."""
     from surveys.tasks import send_sign_up_email_task
 
-    def send() -> None:
-        send_sign_up_email_task.delay(sign_up_id, email, token)
-
-    transaction.on_commit(send, robust=True)
+    outbox.enqueue(send_sign_up_email_task, sign_up_id, email, token)
 
 
 @transaction.atomic

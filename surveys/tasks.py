@@ -6,6 +6,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from outbox.services import once
 from surveys import idempotency, retention, services
 from surveys.models import Invitation
 
@@ -17,6 +18,7 @@ from surveys.models import Invitation
     retry_jitter=True,
     max_retries=8,
 )
+@once
 def send_invitation_email_task(invitation_id: int, kind: str) -> bool:
     """Send one invitation or reminder email; the outcome is recorded on the invitation."""
     invitation = Invitation.objects.filter(pk=invitation_id).first()
@@ -32,6 +34,7 @@ def send_invitation_email_task(invitation_id: int, kind: str) -> bool:
     retry_jitter=True,
     max_retries=5,
 )
+@once
 def send_sign_up_email_task(sign_up_id: int | None, email: str, token: str) -> bool:
     """Email a sign-up's confirmation link, or the note to an address that already has an account.
 

@@ -38,6 +38,8 @@ from organisations.throttles import (
     throttled_message,
     too_many_requests_page,
 )
+
+from outbox import services as outbox
 from surveys import services
 from surveys.forms import InvitationForm, InvitationListForm, SignUpForm, SurveyPageForm
 from surveys.models import Invitation
@@ -454,7 +456,12 @@ def _invitations_page(
     status: int = 200,
 ) -> HttpResponse:
     groups = _group_choices(assessment.rubric_version.respondent_groups, assessment.respondent_groups)
-    rows = Invitation.objects.filter(assessment=assessment).select_related("response").order_by("group", "email")
+    rows = (
+        Invitation.objects.filter(assessment=assessment)
+        .select_related("response")
+        .annotate(email_queued=outbox.waiting(services.INVITATION_EMAIL))
+        .order_by("group", "email")
+    )
     now = timezone.now()
     group_names = dict(groups)
     listed = [(i, i.status(now), group_names.get(i.group, i.group)) for i in rows]

@@ -124,7 +124,7 @@ def test_a_consultant_creates_a_client_and_an_assessment_invites_three_and_downl
     # The worker is held back, so that the page shows the report queued and must notice by itself
     # when rendering finishes; the render then runs for real, outside the page's request.
     queued: list[int] = []
-    monkeypatch.setattr(render_report, "delay_on_commit", lambda report_id: queued.append(report_id))
+    monkeypatch.setattr(render_report, "apply_async", lambda args, **options: queued.append(args[0]))
     page.get_by_role("link", name="Roadmap reports (PDF)").click()
     page.get_by_role("button", name="Request a new report").click()
     status = page.locator("[data-status]").first

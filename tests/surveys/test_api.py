@@ -232,6 +232,7 @@ def test_the_beat_schedule_names_tasks_the_worker_knows(settings):
         "surveys.tasks.send_reminders_task",
         "surveys.tasks.purge_idempotency_records_task",
         "surveys.tasks.erase_invitation_emails_task",
+        "outbox.tasks.sweep_outbox_task",
     }
     assert scheduled <= set(app.tasks)
 

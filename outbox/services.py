@@ -1,0 +1,181 @@
+"""Queue work through the outbox, hand it to the broker, and sweep up what the broker missed.
+
+Every queued side effect goes through `enqueue`: the row commits with the caller's change, so the
+work can never be lost (a broker that is down) nor orphaned (a rolled-back change queues nothing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from celery import current_app, current_task
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from outbox.models import OutboxMessage, OutboxState
+
+logger = logging.getLogger(__name__)
+
+TASK_ID_PREFIX = "outbox-"
+NOT_DONE = (OutboxState.PENDING, OutboxState.DISPATCHED)
+
+FuncT = TypeVar("FuncT", bound=Callable[..., Any])
+
+
+def enqueue(task: Any, *args: Any, about: str = "", about_id: int | None = None) -> OutboxMessage:
+    """Store `task(*args)` to be run once, in the caller's transaction; publish it after commit.
+
+    `task` is a Celery task (or its dotted name); the arguments must be JSON values. Publishing
+    never raises: a broker that is down leaves the message pending for `sweep`."""
+    name = task if isinstance(task, str) else task.name
+    message = OutboxMessage.objects.create(task=name, args=list(args), about=about, about_id=about_id)
+    transaction.on_commit(functools.partial(dispatch, message.pk), robust=True)
+    return message
+
+
+def _eager() -> bool:
+    return bool(current_app.conf.task_always_eager)
+
+
+def _record_failure(message_id: int, error: BaseException) -> None:
+    OutboxMessage.objects.filter(pk=message_id).update(last_error=f"{type(error).__name__}: {error}"[:2000])
+
+
+@contextlib.contextmanager
+def _broker() -> Iterator[Any]:
+    """A broker connection that tries once, for OUTBOX_PUBLISH_TIMEOUT seconds at most (Celery's own
+    retries for about six seconds); None in eager mode, where nothing is published."""
+    if _eager():
+        yield None
+        return
+    timeout = settings.OUTBOX_PUBLISH_TIMEOUT
+    connection = current_app.connection_for_write(
+        transport_options={
+            "max_retries": 0,
+            "connect_retries_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+        }
+    )
+    try:
+        yield connection
+    finally:
+        connection.release()
+
+
+def _publish(message: OutboxMessage, broker: Any) -> bool:
+    """Hand one message to Celery over `broker` (in eager mode: run it here). True once handed over.
+
+    One attempt, no retry: a broker that is down costs at most OUTBOX_PUBLISH_TIMEOUT seconds, then
+    the message stays pending."""
+    OutboxMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1)
+    try:
+        task = import_string(message.task)
+        options = {} if broker is None else {"connection": broker}
+        task.apply_async(args=message.args, task_id=message.celery_task_id, retry=False, **options)
+    except Exception as error:
+        logger.warning("Outbox message %s (%s) was not dispatched: %s", message.pk, message.task, error)
+        _record_failure(message.pk, error)
+        return False
+    # In eager mode the task may already have marked itself done: only a pending row moves on.
+    OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.PENDING).update(
+        state=OutboxState.DISPATCHED, dispatched_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def dispatch(message_id: int) -> bool:
+    """Publish one pending message now (run after the commit that stored it); True if handed over."""
+    if _eager():
+        # No broker and no sweep: the task runs in this process, outside any lock; its failure is
+        # recorded on the message, never raised to the request.
+        message = OutboxMessage.objects.filter(pk=message_id, state=OutboxState.PENDING).first()
+        return message is not None and _publish(message, None)
+    with transaction.atomic():
+        # The lock keeps the sweep from publishing the same message at the same moment.
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, state=OutboxState.PENDING)
+            .first()
+        )
+        if message is None:
+            return False
+        with _broker() as broker:
+            return _publish(message, broker)
+
+
+def sweep(*, now: Any = None, limit: int = 500) -> list[int]:
+    """Publish every message still pending OUTBOX_SWEEP_AFTER seconds after it was stored, each once.
+
+    Rows another sweep (or an after-commit dispatch) holds are skipped; the first message the broker
+    refuses ends the run (the rest wait for the next one). Done messages older than OUTBOX_KEEP_DAYS
+    are deleted. Returns the ids handed over."""
+    now = now or timezone.now()
+    handed: list[int] = []
+    eager = _eager()
+    due = OutboxMessage.objects.filter(
+        state=OutboxState.PENDING, created_at__lte=now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER)
+    ).order_by("id")
+    # Claimed with row locks another sweep skips. In eager mode each task runs here instead, outside
+    # any transaction (no broker, so no other sweep to race).
+    with contextlib.nullcontext() if eager else transaction.atomic(), _broker() as broker:
+        for message in list((due if eager else due.select_for_update(skip_locked=True))[:limit]):
+            if _publish(message, broker):
+                handed.append(message.pk)
+            elif not eager:
+                break
+    OutboxMessage.objects.filter(
+        state=OutboxState.DONE, done_at__lt=now - timedelta(days=settings.OUTBOX_KEEP_DAYS)
+    ).delete()
+    return handed
+
+
+def message_id_of(task_id: str | None) -> int | None:
+    """The outbox message a Celery task id stands for, if it was published from the outbox."""
+    if not task_id or not task_id.startswith(TASK_ID_PREFIX):
+        return None
+    number = task_id.removeprefix(TASK_ID_PREFIX)
+    return int(number) if number.isdigit() else None
+
+
+def once(func: FuncT) -> FuncT:
+    """Make a task skip an outbox message that is already done, and mark it done when it returns.
+
+    Under `@shared_task`: a message published twice (the broker took it but the row could not be
+    marked, and the sweep sent it again) is done once. A task that raises stays not done, so a
+    retry runs it again. Called directly (not from the outbox), the task simply runs."""
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        request = getattr(current_task, "request", None)
+        message_id = message_id_of(getattr(request, "id", None))
+        if message_id is not None and not OutboxMessage.objects.filter(pk=message_id, state__in=NOT_DONE).exists():
+            logger.info("Outbox message %s is already done (or gone); skipped", message_id)
+            return None
+        result = func(*args, **kwargs)
+        if message_id is not None:
+            OutboxMessage.objects.filter(pk=message_id).update(
+                state=OutboxState.DONE, done_at=timezone.now(), args=[], last_error=""
+            )
+        return result
+
+    return run  # type: ignore[return-value]
+
+
+def waiting(about: str) -> Exists:
+    """For a queryset's `annotate`: the row (`about` names its kind) has work still in the outbox."""
+    return Exists(OutboxMessage.objects.filter(about=about, about_id=OuterRef("pk"), state__in=NOT_DONE))
+
+
+def queued_about(about: str, ids: Any) -> set[int]:
+    """Of the given rows (`about` names their kind), those with work still waiting in the outbox."""
+    rows = OutboxMessage.objects.filter(about=about, about_id__in=list(ids), state__in=NOT_DONE)
+    return {pk for pk in rows.values_list("about_id", flat=True) if pk is not None}
