@@ -594,15 +594,17 @@ def confirm_sign_up(*, token: str) -> SelfAssessment:
     user = get_user_model()(
         username=found.email,
         email=found.email,
-        first_name=details.get("first_name", ""),
-        last_name=details.get("last_name", ""),
+        # A sign-up stored before names were single-line fields is confirmed with its names on one line.
+        first_name=one_line(details.get("first_name", "")),
+        last_name=one_line(details.get("last_name", "")),
         password=details["password"],
     )
     user.save()
     found.confirmed_at = timezone.now()
     found.details = {k: v for k, v in details.items() if k != "password"}
     found.save(update_fields=["confirmed_at", "details"])
-    return _start_self_assessment(user=user, company=details["company"], team_groups=details.get("team_groups", []))
+    company = one_line(details["company"])
+    return _start_self_assessment(user=user, company=company, team_groups=details.get("team_groups", []))
 
 
 @transaction.atomic
