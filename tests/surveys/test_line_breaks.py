@@ -287,3 +287,21 @@ def test_a_sign_up_stored_with_a_hostile_company_is_emailed_and_confirmed_on_one
     assert confirmed.status_code == 302
     assert Organisation.objects.get().name == "Initech Bcc: victim@example.com"
     assert get_user_model().objects.get().first_name == "Dana X"
+
+
+def test_a_new_account_from_a_member_invitation_refuses_a_name_with_a_line_break(
+    client, consultant, organisation, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_of(consultant).post(
+            f"/api/v1/organisations/{organisation.pk}/members/", {"email": "fox@example.com", "role": "viewer"}
+        )
+    link = next(line.strip() for line in mailoutbox[0].body.splitlines() if "/join/" in line)
+    users = get_user_model().objects.count()
+    joined = client.post(
+        "/join/" + link.split("/join/")[1], {"name": "Fox\u2028Mulder", "password": "a-long-and-unusual-passphrase"}
+    )
+    assert joined.status_code == 400
+    assert "Must be a single line: remove the line break (U+2028)." in joined.content.decode()
+    assert get_user_model().objects.count() == users
+    assert MemberInvitation.objects.get().accepted_at is None

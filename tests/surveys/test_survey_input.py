@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from assessment.models import Answer, Response
 from tests.surveys.test_api import client_of, survey_url
@@ -120,3 +121,10 @@ def test_the_autosave_answers_a_bad_link_with_json_whatever_the_request(page_cli
 def test_the_autosave_still_saves_what_the_page_sends(page_client, invited_rep):
     answered = autosave(page_client, invited_rep, json.dumps({"answers": [{**GOOD, "comment": "Fine"}]}))
     assert answered.status_code == 200 and answered.json() == {"saved": ["stage-exit-criteria"], "count": 1}
+
+
+def test_the_autosave_of_a_self_assessment_answers_a_lapsed_sign_in_with_json(client, db):
+    answered = client.post(
+        reverse("surveys:own-answers", kwargs={"response_id": 1}), json.dumps(GOOD), content_type="application/json"
+    )
+    assert answered.status_code == 401 and answered.json()["code"] == "not_authenticated"
