@@ -11,7 +11,7 @@ from assessment.models import InitiativeStatus, RubricVersion
 from assessment.outcomes import OUTCOME_KPIS
 from assessment.rubric import Rubric
 from organisations.models import Firm, SizeBand
-from organisations.text import TextField
+from organisations.text import SingleLineField
 
 SIZE_BANDS = [("", "Not given"), *SizeBand.choices]
 
@@ -20,8 +20,8 @@ class OrganisationForm(forms.Form):
     """A new client organisation; the firm is asked only of someone in several firms."""
 
     firm = forms.ModelChoiceField(label="Firm", queryset=Firm.objects.none(), empty_label=None)
-    name = TextField(label="Name", max_length=200)
-    industry = TextField(
+    name = SingleLineField(label="Name", max_length=200)
+    industry = SingleLineField(
         label="Industry", max_length=100, required=False, help_text="Free text, e.g. Software, Manufacturing"
     )
     size_band = forms.ChoiceField(label="Size of the sales team", choices=SIZE_BANDS, required=False)
@@ -53,10 +53,10 @@ class AssessmentForm(forms.Form):
     """
 
     rubric_version = RubricVersionChoice(label="Rubric", queryset=RubricVersion.objects.none(), empty_label=None)
-    period = TextField(
+    period = SingleLineField(
         label="Period", max_length=40, help_text="A label that sorts in time order, e.g. FY2026 or 2026-H1"
     )
-    title = TextField(label="Title", max_length=200, required=False)
+    title = SingleLineField(label="Title", max_length=200, required=False)
     respondent_groups = forms.MultipleChoiceField(
         label="Respondent groups",
         widget=forms.CheckboxSelectMultiple,
@@ -92,8 +92,8 @@ class AssessmentForm(forms.Form):
 
 
 class InitiativeForm(forms.Form):
-    title = TextField(label="Title", max_length=300)
-    owner = TextField(label="Owner", max_length=200, required=False)
+    title = SingleLineField(label="Title", max_length=300)
+    owner = SingleLineField(label="Owner", max_length=200, required=False)
     due_date = forms.DateField(
         label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -115,7 +115,7 @@ class OutcomeForm(forms.Form):
 
 
 class BenchmarkFilterForm(forms.Form):
-    industry = TextField(label="Industry", max_length=100, required=False)
+    industry = SingleLineField(label="Industry", max_length=100, required=False)
     size_band = forms.ChoiceField(
         label="Size of the sales team", choices=[("", "Any size"), *SizeBand.choices], required=False
     )

@@ -399,8 +399,17 @@ RECOMMENDATION_FIELDS = {
 }
 
 
+# Sub-groups nest at most this deep under a dimension: every reader of the tree (scoring, the roadmap,
+# the API's tree) walks it recursively, and no real rubric comes near it.
+MAX_GROUP_DEPTH = 12
+TOO_DEEP = "document: nested too deeply (YAML lists and mappings inside each other, hundreds of levels down)"
+
+
 def load_rubric_yaml(text: str) -> Rubric:
-    """Parse and validate a rubric written in YAML."""
+    """Parse and validate a rubric written in YAML.
+
+    The YAML parser and the checks recurse: a document nested deeper than Python's recursion limit
+    is refused as invalid (RubricInvalid), as any other bad document, instead of overflowing."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -408,7 +417,12 @@ def load_rubric_yaml(text: str) -> Rubric:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
         problem = getattr(exc, "problem", None) or str(exc)
         raise RubricInvalid([f"{where}: not valid YAML ({problem})"]) from exc
-    return parse_rubric(data)
+    except RecursionError:
+        raise RubricInvalid([TOO_DEEP]) from None
+    try:
+        return parse_rubric(data)
+    except RecursionError:
+        raise RubricInvalid([TOO_DEEP]) from None
 
 
 def parse_rubric(data: Any) -> Rubric:
@@ -622,6 +636,9 @@ def _node(ctx: _Context, raw: Any, path: str, *, top: bool, parent_rollup: str) 
         )
     level = _gate_level(ctx, item, path, parent_rollup)
     groups = []
+    if item.get("groups") and path.count(".groups[") >= MAX_GROUP_DEPTH:
+        check.error(f"{path}.groups", f"sub-groups nest at most {MAX_GROUP_DEPTH} levels deep")
+        item = {**item, "groups": []}
     for i, child in enumerate(check.sequence(item.get("groups"), f"{path}.groups")):
         node = _node(ctx, child, f"{path}.groups[{i}]", top=False, parent_rollup=rollup)
         if node is not None:

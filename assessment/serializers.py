@@ -14,7 +14,7 @@ from assessment.models import Assessment, AssessmentState, Initiative, Initiativ
 from assessment.outcomes import OUTCOMES, OutcomeKpi
 from organisations.models import SizeBand
 from organisations.permissions import MAX_ID
-from organisations.serializers import StrictSerializer
+from organisations.serializers import SingleLineField, StrictSerializer
 
 # Level values of any rubric scale (docs/rubric-format.md bounds them to ±1000).
 LEVEL_BOUND = 1000
@@ -27,7 +27,7 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
 
 
 def key_list_field(**kwargs: Any) -> serializers.ListField:
-    return serializers.ListField(child=serializers.CharField(max_length=80), max_length=MAX_KEYS, **kwargs)
+    return serializers.ListField(child=SingleLineField(max_length=80), max_length=MAX_KEYS, **kwargs)
 
 
 def targets_field(**kwargs: Any) -> serializers.DictField:
@@ -232,8 +232,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 class AssessmentCreateSerializer(StrictSerializer):
     organisation = id_field()
-    period = serializers.CharField(max_length=40, help_text="A label that sorts in time order, e.g. FY2026.")
-    title = serializers.CharField(max_length=200, allow_blank=True, default="")
+    period = SingleLineField(max_length=40, help_text="A label that sorts in time order, e.g. FY2026.")
+    title = SingleLineField(max_length=200, allow_blank=True, default="")
     rubric = id_field(
         required=False,
         help_text="A rubric version id: a built-in or the firm's own. Default: the latest built-in default rubric.",
@@ -244,8 +244,8 @@ class AssessmentCreateSerializer(StrictSerializer):
 
 
 class AssessmentUpdateSerializer(StrictSerializer):
-    period = serializers.CharField(max_length=40, required=False)
-    title = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    period = SingleLineField(max_length=40, required=False)
+    title = SingleLineField(max_length=200, allow_blank=True, required=False)
     respondent_groups = key_list_field(required=False)
     group_weighting = serializers.BooleanField(required=False)
 
@@ -445,17 +445,17 @@ class InitiativeSerializer(serializers.ModelSerializer):
 
 class InitiativeCreateSerializer(StrictSerializer):
     assessment = id_field()
-    recommendation_key = serializers.CharField(max_length=80, help_text="A recommendation on the roadmap.")
-    owner = serializers.CharField(max_length=200, allow_blank=True, default="")
+    recommendation_key = SingleLineField(max_length=80, help_text="A recommendation on the roadmap.")
+    owner = SingleLineField(max_length=200, allow_blank=True, default="")
     due_date = serializers.DateField(allow_null=True, default=None)
-    title = serializers.CharField(max_length=300, required=False, help_text="Default: the recommendation's title.")
+    title = SingleLineField(max_length=300, required=False, help_text="Default: the recommendation's title.")
 
 
 class InitiativeUpdateSerializer(StrictSerializer):
-    owner = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    owner = SingleLineField(max_length=200, allow_blank=True, required=False)
     status = serializers.ChoiceField(choices=InitiativeStatus.choices, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
-    title = serializers.CharField(max_length=300, required=False)
+    title = SingleLineField(max_length=300, required=False)
 
 
 # --- outcomes -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from assessment.rubric import Node, Rubric, RubricInvalid, load_rubric_yaml, par
 from organisations import audit, sql
 from organisations.errors import AlreadySubmitted, InvalidInput, NotFound, StateConflict
 from organisations.models import Firm, Organisation
+from organisations.text import require_single_line
 
 MAX_COMMENT = 5000
 
@@ -298,7 +299,8 @@ def create_assessment(
     """
     if not models.RubricVersion.objects.usable_by(organisation.firm_id).filter(pk=rubric_version.pk).exists():
         raise NotFound(f"There is no rubric version {rubric_version.pk} in your organisations.", field="rubric")
-    period = period.strip()
+    period = require_single_line(period.strip(), field="period", label="The period")
+    require_single_line(title, field="title", label="The title")
     if not period or len(period) > 40:
         raise InvalidInput("The period needs a label of 1 to 40 characters, such as FY2026.", field="period")
     if models.Assessment.objects.filter(organisation=organisation, period=period).exists():
@@ -346,7 +348,7 @@ def update_assessment(
     assessment.refresh_from_db()
     _require_state(assessment, AssessmentState.DRAFT, action="edit it")
     if period is not None:
-        period = period.strip()
+        period = require_single_line(period.strip(), field="period", label="The period")
         if not period or len(period) > 40:
             raise InvalidInput("The period needs a label of 1 to 40 characters, such as FY2026.", field="period")
         clash = models.Assessment.objects.filter(organisation_id=assessment.organisation_id, period=period)
@@ -354,7 +356,7 @@ def update_assessment(
             raise StateConflict(f"This organisation already has an assessment for {period}.", field="period")
         assessment.period = period
     if title is not None:
-        assessment.title = title
+        assessment.title = require_single_line(title, field="title", label="The title")
     if respondent_groups is not None:
         assessment.respondent_groups = _check_groups(assessment.rubric_version.respondent_groups, respondent_groups)
     if group_weighting is not None:

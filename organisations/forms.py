@@ -9,13 +9,13 @@ from django import forms
 from organisations.audit import ACTIONS
 from organisations.models import CLIENT_ROLE_CHOICES, FirmRole
 from organisations.permissions import MAX_ID
-from organisations.text import TextField
+from organisations.text import SingleLineField
 
 
 class NewAccountForm(forms.Form):
     """An account for the invitation's address (shown, not editable: the link was sent there)."""
 
-    name = TextField(label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = SingleLineField(label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label="Email", required=False, disabled=True)
     password = forms.CharField(
         label="Password",
@@ -39,7 +39,7 @@ class FirmRoleForm(forms.Form):
 
 
 class FirmBrandingForm(forms.Form):
-    name = TextField(label="Name", max_length=200)
+    name = SingleLineField(label="Name", max_length=200)
     colour = forms.RegexField(
         label="Brand colour",
         regex=r"^#[0-9a-fA-F]{6}$",

@@ -20,6 +20,7 @@ from organisations.models import (
     Role,
     SizeBand,
 )
+from organisations.text import single_line_problem
 
 
 def _type_problem(field: serializers.Field, value: Any) -> str | None:
@@ -49,6 +50,18 @@ def _type_problem(field: serializers.Field, value: Any) -> str | None:
             return "Expected an object."
         return next((f"{k}: {p}" for k, v in value.items() if (p := _type_problem(field.child, v))), None)
     return None
+
+
+class SingleLineField(serializers.CharField):
+    """Text of one line (a name, a label, a period, a title): a line break, a tab or any other control
+    character is refused with a 400 naming the field, as sent (before DRF trims the ends).
+
+    A line break in a name would end the header of every email that names it (organisations/text.py)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, str) and (problem := single_line_problem(data)):
+            raise serializers.ValidationError(problem, code="single_line")
+        return super().to_internal_value(data)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -87,7 +100,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(StrictSerializer):
-    username = serializers.CharField(max_length=150)
+    username = SingleLineField(max_length=150)
     password = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
 
 
@@ -114,14 +127,14 @@ class OrganisationCreateSerializer(StrictSerializer):
         required=False,
         help_text="The firm that will own the organisation; may be left out by a member of exactly one firm.",
     )
-    name = serializers.CharField(max_length=200)
-    industry = serializers.CharField(max_length=100, allow_blank=True, default="")
+    name = SingleLineField(max_length=200)
+    industry = SingleLineField(max_length=100, allow_blank=True, default="")
     size_band = serializers.ChoiceField(choices=SizeBand.choices, allow_blank=True, default="")
 
 
 class OrganisationUpdateSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200, required=False)
-    industry = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    name = SingleLineField(max_length=200, required=False)
+    industry = SingleLineField(max_length=100, allow_blank=True, required=False)
     size_band = serializers.ChoiceField(choices=SizeBand.choices, allow_blank=True, required=False)
     benchmark_opt_out = serializers.BooleanField(
         required=False, help_text="True leaves the organisation out of its firm's benchmark."
@@ -173,14 +186,14 @@ class FirmSerializer(serializers.ModelSerializer):
 
 
 class FirmCreateSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200)
+    name = SingleLineField(max_length=200)
     colour = serializers.RegexField(
         HEX_COLOUR, max_length=7, required=False, help_text="#rrggbb; the settings' default when left out."
     )
 
 
 class FirmUpdateSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = SingleLineField(max_length=200, required=False)
     colour = serializers.RegexField(HEX_COLOUR, max_length=7, required=False, help_text="#rrggbb")
     logo = serializers.FileField(
         required=False,

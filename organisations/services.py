@@ -34,6 +34,7 @@ from organisations.models import (
     Role,
     SizeBand,
 )
+from organisations.text import one_line, require_single_line
 from outbox import services as outbox
 
 logger = logging.getLogger(__name__)
@@ -55,14 +56,14 @@ def _check_role(role: str) -> str:
 
 
 def _check_name(name: str) -> str:
-    name = name.strip()
+    name = require_single_line(name.strip(), field="name", label="The name")
     if not name or len(name) > 200:
         raise InvalidInput("An organisation needs a name of 1 to 200 characters.", field="name")
     return name
 
 
 def _check_industry(industry: str) -> str:
-    industry = industry.strip()
+    industry = require_single_line(industry.strip(), field="industry", label="The industry")
     if len(industry) > 100:
         raise InvalidInput("An industry is at most 100 characters.", field="industry")
     return industry
@@ -435,16 +436,17 @@ def send_member_invitation_email(*, invitation_id: int, token: str) -> bool:
         return False
     if invitation.accepted_at or invitation.withdrawn_at or invitation.is_expired():
         return False
+    # Headers and lines of the email from single-line values only (organisations/text.py: one_line).
     context = {
         "invitation": invitation,
-        "target": _target(invitation),
-        "firm": invitation.firm.name,
+        "target": one_line(_target(invitation)),
+        "firm": one_line(invitation.firm.name),
         "role": invitation.role_label.lower(),
-        "inviter": invitation.invited_by.get_full_name() if invitation.invited_by else "",
+        "inviter": one_line(invitation.invited_by.get_full_name()) if invitation.invited_by else "",
         "link": member_invitation_link(token),
     }
     message = EmailMessage(
-        subject=f"You are invited to join {context['target']} on Waypoint",
+        subject=one_line(f"You are invited to join {context['target']} on Waypoint"),
         body=render_to_string("organisations/email/member_invitation.txt", context),
         to=[invitation.email],
     )
@@ -507,7 +509,7 @@ def accept_member_invitation_with_new_account(*, token: str, name: str, password
     account (sign in instead) tells nobody but its owner."""
     invitation = find_member_invitation(token=token, for_update=True)
     User = get_user_model()
-    name = (name or "").strip()
+    name = require_single_line((name or "").strip(), field="name", label="Your name")
     if not name or len(name) > 150:
         raise InvalidInput("Give your name (up to 150 characters).", field="name")
     first, _, last = name.partition(" ")

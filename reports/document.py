@@ -754,8 +754,9 @@ def _comments(assessment: models.Assessment, rubric: Rubric, published: Publishe
 
     Only from the published responses, and only for a dimension on which at least the minimum number of
     respondents commented (assessment/anonymity.py); within a criterion, in the order of their words, never
-    of their submission. The same words from several respondents are shown once, with their number when
-    that many may be counted.
+    of their submission. The same words from several respondents are shown once, with the number of
+    respondents who wrote them when that many may be counted: people, not comments (one person writing the
+    same words on three criteria is one respondent).
     """
     if not published.shown:
         return {}
@@ -768,7 +769,7 @@ def _comments(assessment: models.Assessment, rubric: Rubric, published: Publishe
         .exclude(text="", comment="")
         .values_list("criterion__key", "text", "comment", "response_id")
     )
-    found: dict[str, list[tuple[int, str]]] = {}
+    found: dict[str, list[tuple[int, str, int]]] = {}
     commenters: dict[str, set[int]] = {}
     for key, text, comment, response_id in rows:
         dimension = rubric.dimension_of_criterion.get(key)
@@ -776,18 +777,18 @@ def _comments(assessment: models.Assessment, rubric: Rubric, published: Publishe
             continue
         for part in (text, comment):
             if part.strip():
-                found.setdefault(dimension, []).append((position[key], shorten(part, MAX_COMMENT)))
+                found.setdefault(dimension, []).append((position[key], shorten(part, MAX_COMMENT), response_id))
                 commenters.setdefault(dimension, set()).add(response_id)
     grouped: dict[str, tuple[Comment, ...]] = {}
     for dimension, items in found.items():
         if len(commenters[dimension]) < published.minimum:
             continue
-        counts: dict[str, int] = {}
-        for _, text in sorted(items):
-            counts[text] = counts.get(text, 0) + 1
+        writers: dict[str, set[int]] = {}
+        for _, text, response_id in sorted(items):
+            writers.setdefault(text, set()).add(response_id)
         grouped[dimension] = tuple(
-            Comment(text=text, count=n, note=f"{n} respondents" if n >= published.minimum else "")
-            for text, n in counts.items()
+            Comment(text=text, count=len(by), note=f"{len(by)} respondents" if len(by) >= published.minimum else "")
+            for text, by in writers.items()
         )
     return grouped
 

@@ -28,7 +28,6 @@ from organisations.errors import NotFound
 from organisations.parsers import JSONParser
 from organisations.permissions import RUN, require_role, visible_object
 from organisations.throttles import SurveyThrottle, record_bad_token
-
 from outbox import services as outbox
 from surveys import idempotency, services
 from surveys.forms import MAX_LIST_BYTES

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from assessment.services import AnswerInput
-from organisations.text import TextField
+from organisations.text import SingleLineField, TextField
 from surveys.queries import Page
 
 NOT_APPLICABLE = "na"
@@ -67,7 +67,7 @@ class SurveyPageForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="Email address")
-    name = TextField(label="Name (optional)", max_length=200, required=False)
+    name = SingleLineField(label="Name (optional)", max_length=200, required=False)
     group = forms.ChoiceField(label="Respondent group")
 
     def __init__(self, groups: list[tuple[str, str]], *args: Any, **kwargs: Any):
@@ -105,7 +105,7 @@ class InvitationListForm(forms.Form):
 
 
 class SignUpForm(forms.Form):
-    name = TextField(label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = SingleLineField(label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label="Work email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         label="Password",
@@ -113,7 +113,9 @@ class SignUpForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 12 characters, not only digits or spaces, not a common password.",
     )
-    company = TextField(label="Company", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"}))
+    company = SingleLineField(
+        label="Company", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"})
+    )
     team_groups = forms.MultipleChoiceField(
         label="I will also invite my team (optional)",
         required=False,

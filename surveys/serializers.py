@@ -10,25 +10,29 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessment.services import MAX_COMMENT, AnswerInput
+from organisations.serializers import SingleLineField, StrictSerializer
 from surveys.models import Invitation
 
 MAX_ANSWERS = 500
 
 
-class AnswerSerializer(serializers.Serializer):
-    criterion = serializers.CharField(max_length=80)
-    option = serializers.CharField(max_length=80, required=False, allow_null=True, default=None)
+class AnswerSerializer(StrictSerializer):
+    """One answer: `option` is an option's key (text, e.g. "3"), `not_applicable` true or false; keys and
+    types other than these are refused (400), as everywhere in the API."""
+
+    criterion = SingleLineField(max_length=80)
+    option = SingleLineField(max_length=80, required=False, allow_null=True, default=None)
     not_applicable = serializers.BooleanField(required=False, default=False)
     text = serializers.CharField(max_length=MAX_COMMENT, required=False, allow_blank=True, default="")
     comment = serializers.CharField(max_length=MAX_COMMENT, required=False, allow_blank=True, default="")
 
 
-class AnswersSerializer(serializers.Serializer):
+class AnswersSerializer(StrictSerializer):
     """One answer, or several under "answers"; saved all or none."""
 
     answers = AnswerSerializer(many=True, required=False)
-    criterion = serializers.CharField(max_length=80, required=False)
-    option = serializers.CharField(max_length=80, required=False, allow_null=True)
+    criterion = SingleLineField(max_length=80, required=False)
+    option = SingleLineField(max_length=80, required=False, allow_null=True)
     not_applicable = serializers.BooleanField(required=False)
     text = serializers.CharField(max_length=MAX_COMMENT, required=False, allow_blank=True)
     comment = serializers.CharField(max_length=MAX_COMMENT, required=False, allow_blank=True)
@@ -119,11 +123,11 @@ class InvitationSerializer(serializers.ModelSerializer):
         return None if sent is None else timezone.localdate(sent)
 
 
-class InvitationCreateSerializer(serializers.Serializer):
+class InvitationCreateSerializer(StrictSerializer):
     assessment = serializers.IntegerField()
-    email = serializers.CharField(max_length=254)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    group = serializers.CharField(max_length=200)
+    email = SingleLineField(max_length=254)
+    name = SingleLineField(max_length=200, required=False, allow_blank=True, default="")
+    group = SingleLineField(max_length=200, help_text="A respondent group of the assessment, by key or name.")
 
 
 class InvitationListSerializer(serializers.Serializer):

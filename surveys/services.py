@@ -37,7 +37,7 @@ from organisations import tokens as org_tokens
 from organisations.errors import Gone, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import FieldErrors
 from organisations.models import Organisation, SignUp
-from organisations.text import control_character_in
+from organisations.text import one_line, require_single_line
 from outbox import services as outbox
 from surveys import tokens
 from surveys.models import Invitation
@@ -140,7 +140,7 @@ def invite(*, assessment: Assessment, email: str, group: str, name: str = "", in
     _require_open(assessment)
     email = _clean_email(email)
     group = _group_key(assessment, group)
-    name = (name or "").strip()
+    name = require_single_line((name or "").strip(), field="name", label="The name")
     if len(name) > 200:
         raise InvalidInput("A name is limited to 200 characters.", field="name")
     existing = Invitation.objects.select_for_update().filter(assessment=assessment, email=email).first()
@@ -234,8 +234,7 @@ def invite_many(*, assessment: Assessment, csv_text: str, invited_by: Any = None
             group = _group_key(assessment, group)
             if len(name) > 200:
                 raise InvalidInput("A name is limited to 200 characters.", field="name")
-            if found := control_character_in(name):
-                raise InvalidInput(f"The name contains the control character {found}; remove it.")
+            require_single_line(name, field="name", label="The name")
         except InvalidInput as error:
             errors.append(f"Line {line}: {error.message}")
             continue
@@ -304,17 +303,20 @@ def send_invitation_email(*, invitation: Invitation, kind: str) -> bool:
     invitation = Invitation.objects.select_related("assessment__organisation", "response").get(pk=invitation.pk)
     if invitation.revoked_at is not None or invitation.is_submitted or invitation.is_expired():
         return False
-    organisation = invitation.assessment.organisation.name
+    # Headers and lines of the email from single-line values only: a name stored before single-line
+    # fields refused line breaks would otherwise stop the email (BadHeaderError) or forge a line.
+    organisation = one_line(invitation.assessment.organisation.name)
     group_names = {g["key"]: g["name"] for g in invitation.assessment.rubric_version.respondent_groups}
     context = {
         "invitation": invitation,
+        "name": one_line(invitation.name),
         "organisation": organisation,
-        "group_name": group_names.get(invitation.group, invitation.group),
+        "group_name": one_line(group_names.get(invitation.group, invitation.group)),
         "link": invitation_link(invitation),
         "reminder": kind == "reminder",
     }
     message = EmailMessage(
-        subject=EMAIL_SUBJECTS[kind].format(organisation=organisation),
+        subject=one_line(EMAIL_SUBJECTS[kind].format(organisation=organisation)),
         body=render_to_string("surveys/email/invitation.txt", context),
         to=[invitation.email],
     )
@@ -487,7 +489,8 @@ def _sign_up_details(
 ) -> tuple[str, dict[str, Any]]:
     """The form's values checked (the password against the validators), the same for every address."""
     email = _clean_email(email)
-    name, company = (name or "").strip(), (company or "").strip()
+    name = require_single_line((name or "").strip(), field="name", label="Your name")
+    company = require_single_line((company or "").strip(), field="company", label="The company's name")
     if not name or len(name) > 150:
         raise InvalidInput("Give your name (up to 150 characters).", field="name")
     if not company or len(company) > 200:
@@ -562,7 +565,8 @@ def send_sign_up_email(*, sign_up_id: int | None, email: str, token: str) -> boo
         sign_up = SignUp.objects.filter(pk=sign_up_id, confirmed_at__isnull=True).first()
         if sign_up is None or sign_up.digest != org_tokens.digest_of(token):
             return False
-        context = {"link": sign_up_link(token), "sign_up": sign_up, "company": sign_up.details.get("company", "")}
+        company = one_line(sign_up.details.get("company", ""))
+        context = {"link": sign_up_link(token), "sign_up": sign_up, "company": company}
         subject, template = "Confirm your email to start your sales self-assessment", "confirm"
     EmailMessage(
         subject=subject, body=render_to_string(f"surveys/email/sign_up_{template}.txt", context), to=[email]
@@ -592,15 +596,17 @@ def confirm_sign_up(*, token: str) -> SelfAssessment:
     user = get_user_model()(
         username=found.email,
         email=found.email,
-        first_name=details.get("first_name", ""),
-        last_name=details.get("last_name", ""),
+        # A sign-up stored before names were single-line fields is confirmed with its names on one line.
+        first_name=one_line(details.get("first_name", "")),
+        last_name=one_line(details.get("last_name", "")),
         password=details["password"],
     )
     user.save()
     found.confirmed_at = timezone.now()
     found.details = {k: v for k, v in details.items() if k != "password"}
     found.save(update_fields=["confirmed_at", "details"])
-    return _start_self_assessment(user=user, company=details["company"], team_groups=details.get("team_groups", []))
+    company = one_line(details["company"])
+    return _start_self_assessment(user=user, company=company, team_groups=details.get("team_groups", []))
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,7 +39,6 @@ from organisations.throttles import (
     throttled_message,
     too_many_requests_page,
 )
-
 from outbox import services as outbox
 from surveys import services
 from surveys.forms import InvitationForm, InvitationListForm, SignUpForm, SurveyPageForm
@@ -123,27 +123,31 @@ def _access(request: HttpRequest, kwargs: dict[str, Any], *, answering: bool = F
     )
 
 
-def survey_view(view: Callable[..., HttpResponse] | None = None, *, answering: bool = False) -> Any:
+def survey_view(
+    view: Callable[..., HttpResponse] | None = None, *, answering: bool = False, json_only: bool = False
+) -> Any:
     """Resolve the respondent (link or login) and turn every domain error into a clear page.
 
     `@survey_view(answering=True)` is for the autosave, the survey's hot path: the invitation is
-    read with only the columns a save needs, as the respondent API reads it.
+    read with only the columns a save needs, as the respondent API reads it. `json_only`: every
+    error is answered in the API's JSON shape, whatever the request asked for (the autosave's
+    script reads it).
     """
     if view is None:
-        return functools.partial(survey_view, answering=answering)
+        return functools.partial(survey_view, answering=answering, json_only=json_only)
 
     @functools.wraps(view)
     @never_cache
     def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         if "response_id" in kwargs and not request.user.is_authenticated:
+            if json_only:
+                return JsonResponse(error_body("not_authenticated", "Sign in again to save answers."), status=401)
             return redirect(f"{reverse('login')}?next={request.path}")
         if "token" in kwargs:
             # Anonymous: limited per link and per address, and stopped after too many unknown links.
             wait = survey_wait(request, kwargs["token"])
             if wait is not None:
-                result = too_many_requests(request, wait)
-                result["Referrer-Policy"] = "same-origin"
-                return result
+                return too_many_requests(request, wait, json_only=json_only)
         access = None
         try:
             access = _access(request, kwargs, answering=answering)
@@ -151,7 +155,8 @@ def survey_view(view: Callable[..., HttpResponse] | None = None, *, answering: b
                 raise services.AssessmentClosed("This assessment has closed; it no longer takes new responses.")
             result = view(request, access, **kwargs)
         except DomainError as error:
-            result = problem_page(request, error, back_url=access.url("start") if access else None)
+            back_url = access.url("start") if access else None
+            result = problem_page(request, error, back_url=back_url, json_only=json_only)
         # A link's token is in the address: security.middleware sends `Referrer-Policy: no-referrer`.
         return result
 
@@ -164,17 +169,19 @@ def _wants_json(request: HttpRequest) -> bool:
     )
 
 
-def too_many_requests(request: HttpRequest, wait: int) -> HttpResponse:
+def too_many_requests(request: HttpRequest, wait: int, *, json_only: bool = False) -> HttpResponse:
     """429 with Retry-After: JSON for the page's autosave, else the page."""
-    if _wants_json(request):
+    if json_only or _wants_json(request):
         body = error_body("throttled", throttled_message(wait))
         return JsonResponse(body, status=429, headers={"Retry-After": str(wait)})
     return too_many_requests_page(request, wait)
 
 
-def problem_page(request: HttpRequest, error: DomainError, *, back_url: str | None = None) -> HttpResponse:
+def problem_page(
+    request: HttpRequest, error: DomainError, *, back_url: str | None = None, json_only: bool = False
+) -> HttpResponse:
     status = problem_status(error)
-    if _wants_json(request):
+    if json_only or _wants_json(request):
         fields = getattr(error, "fields", None) or ({error.field: [error.message]} if error.field else None)
         return JsonResponse(error_body(error.code, error.message, fields), status=status)
     context = {"error": error, "code": error.code, "back_url": back_url}
@@ -273,14 +280,24 @@ def _next_url(access: Access, survey: Survey, number: int, go: str) -> str:
 
 
 @require_POST
-@survey_view(answering=True)
+@survey_view(answering=True, json_only=True)
 def save(request: HttpRequest, access: Access) -> HttpResponse:
     """Autosave: the page's script sends each answer as soon as it is chosen (same service as the API).
 
     Control characters pasted into a comment are left out, as the page's form does (organisations/text.py).
+    Every refusal is JSON in the API's error shape: a body that is not JSON (415, before anything reads
+    a form body, which would leave the raw body unreadable), too large (413), or not answers (400).
     """
+    if request.content_type != "application/json":
+        message = "Send the answers as JSON, with Content-Type: application/json."
+        return JsonResponse(error_body("unsupported_media_type", message), status=415)
     try:
-        payload = without_control_characters(json.loads(request.body or b"null"))
+        body = request.body
+    except RequestDataTooBig:
+        message = "The request is too large; send fewer answers at a time."
+        return JsonResponse(error_body("too_large", message), status=413)
+    try:
+        payload = without_control_characters(json.loads(body or b"null"))
     except ValueError:
         raise InvalidInput("The body is not valid JSON.") from None
     except RecursionError:
