@@ -74,3 +74,13 @@ def enrol(client) -> list[str]:
     done = client.post(reverse("two-factor-enrol"), {"otp": code_from_secret(secret)})
     assert done.status_code == 200, done.content.decode()
     return re.findall(r"<li><code>([a-z2-7]{8})</code></li>", done.content.decode())
+
+
+def give_recovery_codes(user, count: int = 3) -> list[str]:
+    """Recovery codes for the user (as shown after setting up), each good for one sign-in."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device = StaticDevice.objects.create(user=user, name="Test recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(count)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
