@@ -24,6 +24,7 @@ from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 
@@ -333,3 +334,9 @@ def demo_code(user: Any) -> str | None:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():0{device.digits}d}"
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The schema names it as the session cookie it is (drf-spectacular's extension of DRF's)."""
+
+    target_class = "organisations.two_factor.VerifiedSessionAuthentication"
