@@ -49,6 +49,11 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "security",
+
+    # Two-factor sign-in (organisations/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "organisations",
     "assessment",
     "surveys",
@@ -66,6 +71,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in: which device verified the session, then send those who must to the code or
+    # enrolment page before anything else.
+    "django_otp.middleware.OTPMiddleware",
+    "organisations.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts into responses.
@@ -153,6 +162,14 @@ THROTTLE_MEMBER_INVITATIONS = env.str("THROTTLE_MEMBER_INVITATIONS", default="50
 THROTTLE_SURVEY_TOKEN = env.str("THROTTLE_SURVEY_TOKEN", default="600/hour")  # per survey link
 THROTTLE_SURVEY_ADDRESS = env.str("THROTTLE_SURVEY_ADDRESS", default="6000/hour")  # per client address
 THROTTLE_SURVEY_BAD_TOKENS = env.str("THROTTLE_SURVEY_BAD_TOKENS", default="60/hour")  # per client address
+
+# --- Two-factor sign-in (organisations/two_factor.py) --------------------------------------
+
+# The name authenticator apps show next to the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Waypoint")
+# After each wrong code the next try waits factor × 2^(failures − 1) seconds (django-otp's throttle).
+OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_THROTTLE_FACTOR", default=1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
 
 # --- Internationalisation -----------------------------------------------------
 
@@ -280,7 +297,8 @@ REST_FRAMEWORK = {
     # Token first: an anonymous API call gets 401 with `WWW-Authenticate: Token`, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Django's session, refused (403) while a second factor the user must give is missing.
+        "organisations.two_factor.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView
 
 from assessment.views import home
 from security.views import ApiDocsView
+
+# The admin site asks staff for their two-factor code too (django-otp's admin sign-in form).
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -8,7 +8,7 @@ from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate
 from django.db.models import Case, Exists, OuterRef, QuerySet, Subquery, Value, When
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, parsers, status
+from rest_framework import exceptions, generics, parsers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -16,8 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from organisations import custody, services
-from organisations.errors import NotFound
+from organisations import custody, services, two_factor
+from organisations.errors import InvalidInput, NotFound
 from organisations.exceptions import LockedOut, lockout_message
 from organisations.filters import MembershipFilter, OrganisationFilter
 from organisations.models import Firm, FirmMembership, MemberInvitation, Membership, Organisation, Role
@@ -59,8 +59,34 @@ class InvalidCredentials(AuthenticationFailed):
     default_code = "invalid_credentials"
 
 
+class OtpRequired(InvalidInput):
+    code = "otp_required"
+
+
+class OtpInvalid(AuthenticationFailed):
+    default_code = "otp_invalid"
+
+
+class OtpThrottled(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "otp_throttled"
+
+    def __init__(self, detail: str, wait: int):
+        super().__init__(detail)
+        self.wait = wait  # DRF's handler sends it as Retry-After
+
+
+class EnrolmentRequired(exceptions.PermissionDenied):
+    default_code = "two_factor_enrolment_required"
+    default_detail = (
+        "Your role requires two-factor sign-in, and it is not set up yet: sign in on the web once to set up "
+        "an authenticator app, then ask for a token with its code."
+    )
+
+
 class TokenView(APIView):
-    """Exchange a username and password for an API token (POST), or revoke yours (DELETE)."""
+    """Exchange a username and password (and, for two-factor accounts, a code) for an API token (POST),
+    or revoke yours (DELETE)."""
 
     def get_permissions(self) -> list[Any]:
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
@@ -70,17 +96,38 @@ class TokenView(APIView):
         responses={200: TokenSerializer},
         auth=[],
         summary="Get an API token",
-        description="Repeated failures lock the (username, address) pair out for a while: 429 with a message.",
+        description="Repeated failures lock the (username, address) pair out for a while: 429 with a message. "
+        "Firm members (and anyone who set up two-factor sign-in) must also send `otp`: without it 400 "
+        "`otp_required`; a wrong code 401 `otp_invalid`; after wrong codes the next try waits (429 "
+        "`otp_throttled`, with Retry-After); a firm member who has not set up an authenticator yet gets 403 "
+        "`two_factor_enrolment_required` (set it up on the web).",
     )
     def post(self, request: Request) -> Response:
         given = TokenRequestSerializer(data=request.data)
         given.is_valid(raise_exception=True)
+        credentials = dict(given.validated_data)
+        code = credentials.pop("otp", None)
         # django-axes watches authenticate(); it needs Django's request, where its middleware looks.
-        user = authenticate(request._request, **given.validated_data)
+        user = authenticate(request._request, **credentials)
         if user is None:
             if getattr(request._request, "axes_locked_out", False):
                 raise LockedOut(lockout_message(get_cool_off(request._request)))
             raise InvalidCredentials()
+        if two_factor.must_verify(user):
+            if two_factor.authenticator_of(user) is None:
+                raise EnrolmentRequired()
+            if not code:
+                raise OtpRequired(
+                    "This account signs in with two factors: send `otp`, the 6-digit code of your authenticator "
+                    "app (or one of your recovery codes).",
+                    field="otp",
+                )
+            try:
+                two_factor.verify(user=user, code=code)
+            except two_factor.TooManyWrongCodes as error:
+                raise OtpThrottled(wait=error.retry_after, detail=error.message) from None
+            except two_factor.WrongCode as error:
+                raise OtpInvalid(error.message) from None
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -352,7 +399,14 @@ class FirmDetail(APIView):
     def patch(self, request: Request, id: int) -> Response:
         firm = _firm(request, id)
         require_firm_role(request.user, firm, FIRM_ADMIN, action="change the firm's branding")
-        given = FirmUpdateSerializer(data=request.data)
+        data: Any = request.data
+        if hasattr(data, "getlist"):
+            # multipart/form-data sends every value as text: read a true/false switch as JSON would.
+            data = {key: data.get(key) for key in data}
+            flag = data.get("require_two_factor_for_clients")
+            if flag in ("true", "false"):
+                data["require_two_factor_for_clients"] = flag == "true"
+        given = FirmUpdateSerializer(data=data)
         given.is_valid(raise_exception=True)
         services.update_firm(firm=firm, **given.validated_data, changed_by=request.user)
         return Response(FirmSerializer(_firm(request, id)).data)

@@ -32,6 +32,12 @@ class Action:
     REPORT_REQUESTED = "report.requested"
     REPORT_DOWNLOADED = "report.downloaded"
     DATA_EXPORTED = "export.downloaded"
+    # Two-factor sign-in (organisations/two_factor.py), in the log of each firm the person belongs to.
+    FIRM_TWO_FACTOR_POLICY_CHANGED = "firm.two_factor_policy_changed"
+    TWO_FACTOR_ENABLED = "two_factor.enabled"
+    TWO_FACTOR_DISABLED = "two_factor.disabled"
+    RECOVERY_CODE_USED = "two_factor.recovery_code_used"
+    RECOVERY_CODES_REGENERATED = "two_factor.recovery_codes_regenerated"
 
 
 def actor_label(user: Any) -> str:

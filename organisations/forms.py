@@ -51,6 +51,11 @@ class FirmBrandingForm(forms.Form):
         label="Logo", required=False, help_text="A PNG or SVG of at most 512 KB, shown on the roadmap's cover."
     )
     remove_logo = forms.BooleanField(label="Remove the logo", required=False)
+    require_two_factor_for_clients = forms.BooleanField(
+        label="Clients' leaders and viewers must sign in with two factors",
+        required=False,
+        help_text="The firm's own admins and consultants always do.",
+    )
 
 
 class OrganisationEraseForm(forms.Form):

@@ -50,6 +50,11 @@ class Firm(models.Model):
     name = models.CharField(max_length=200)
     colour = models.CharField(max_length=7, default="#1d3557", help_text="Brand colour, #rrggbb")
     logo = models.FileField(upload_to="firms/logos/", blank=True, help_text="PNG or SVG, shown on the roadmap")
+    require_two_factor_for_clients = models.BooleanField(
+        default=False,
+        help_text="Client leaders and viewers of this firm's organisations must sign in with a second factor too "
+        "(the firm's own members always must).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FirmQuerySet.as_manager()

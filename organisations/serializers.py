@@ -102,6 +102,12 @@ class ErrorSerializer(serializers.Serializer):
 class TokenRequestSerializer(StrictSerializer):
     username = SingleLineField(max_length=150)
     password = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
+    otp = serializers.CharField(
+        max_length=20,
+        required=False,
+        help_text="The 6-digit code of the user's authenticator app, or one of their recovery codes (used up). "
+        "Required for every user who signs in with two factors (firm members, and anyone who set it up).",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -179,7 +185,7 @@ class FirmSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Firm
-        fields = ["id", "name", "colour", "logo", "role", "created_at"]
+        fields = ["id", "name", "colour", "logo", "require_two_factor_for_clients", "role", "created_at"]
 
     def get_logo(self, firm: Firm) -> str | None:
         return reverse("firm-logo", kwargs={"firm_id": firm.pk}) if firm.logo else None
@@ -200,6 +206,11 @@ class FirmUpdateSerializer(StrictSerializer):
         allow_null=True,
         allow_empty_file=False,
         help_text="A PNG or SVG of at most 512 KB, sent as multipart/form-data; null (JSON) removes it.",
+    )
+    require_two_factor_for_clients = serializers.BooleanField(
+        required=False,
+        help_text="True: the leaders and viewers of the firm's client organisations must sign in with a second "
+        "factor too (the firm's own members always must).",
     )
 
 

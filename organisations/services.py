@@ -235,11 +235,33 @@ def _check_logo(upload: Any) -> tuple[bytes, str]:
 
 @transaction.atomic
 def update_firm(
-    *, firm: Firm, changed_by: Any, name: str | None = None, colour: str | None = None, logo: Any = UNCHANGED
+    *,
+    firm: Firm,
+    changed_by: Any,
+    name: str | None = None,
+    colour: str | None = None,
+    logo: Any = UNCHANGED,
+    require_two_factor_for_clients: bool | None = None,
 ) -> Firm:
-    """Change the firm's branding (those given): name, colour (#rrggbb), logo (PNG or SVG; None removes it).
+    """Change the firm's branding (those given): name, colour (#rrggbb), logo (PNG or SVG; None removes it),
+    and whether its clients' leaders and viewers must sign in with a second factor.
 
     The roadmap's cover shows them from the next report on; reports already made keep theirs."""
+    if require_two_factor_for_clients is not None and (
+        require_two_factor_for_clients != firm.require_two_factor_for_clients
+    ):
+        firm.require_two_factor_for_clients = require_two_factor_for_clients
+        firm.save(update_fields=["require_two_factor_for_clients"])
+        audit.record(
+            action=audit.Action.FIRM_TWO_FACTOR_POLICY_CHANGED,
+            summary=(
+                f"{'Required' if require_two_factor_for_clients else 'Stopped requiring'} two-factor sign-in "
+                f"for the clients of {firm.name}"
+            ),
+            actor=changed_by,
+            firm=firm,
+            details={"require_two_factor_for_clients": require_two_factor_for_clients},
+        )
     changes: dict[str, Any] = {}
     if name is not None:
         changes["name"] = _check_name(name)

@@ -1,11 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from organisations import views
+from organisations import two_factor_views, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Two-factor sign-in (organisations/two_factor.py).
+    path("account/two-factor/", two_factor_views.account, name="two-factor"),
+    path("account/two-factor/verify/", two_factor_views.verify, name="two-factor-verify"),
+    path("account/two-factor/enrol/", two_factor_views.enrol, name="two-factor-enrol"),
+    path("account/two-factor/recovery-codes/", two_factor_views.recovery_codes, name="two-factor-recovery-codes"),
+    path("account/two-factor/disable/", two_factor_views.disable, name="two-factor-disable"),
     path("organisations/<int:organisation_id>/export/", views.organisation_export, name="organisation-export"),
     path("organisations/<int:organisation_id>/delete/", views.organisation_delete, name="organisation-delete"),
     path("firms/<int:firm_id>/audit/", views.firm_audit, name="firm-audit"),

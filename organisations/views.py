@@ -291,7 +291,13 @@ def firm_settings(request: HttpRequest, firm_id: int) -> HttpResponse:
     """The firm's branding on every roadmap: name, colour and logo (admins)."""
     firm, _ = _firm(request, firm_id, admin=True)
     form = FirmBrandingForm(
-        request.POST or None, request.FILES or None, initial={"name": firm.name, "colour": firm.colour}
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "name": firm.name,
+            "colour": firm.colour,
+            "require_two_factor_for_clients": firm.require_two_factor_for_clients,
+        },
     )
     status = 200
     if request.method == "POST":
@@ -308,6 +314,7 @@ def firm_settings(request: HttpRequest, firm_id: int) -> HttpResponse:
                     name=form.cleaned_data["name"],
                     colour=form.cleaned_data["colour"],
                     logo=logo,
+                    require_two_factor_for_clients=form.cleaned_data["require_two_factor_for_clients"],
                     changed_by=request.user,
                 )
             except DomainError as error:

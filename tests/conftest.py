@@ -124,3 +124,17 @@ def pytest_collection_modifyitems(config, items):
                 if required:
                     raise pytest.UsageError(f"{item.nodeid}: {reason}, and .ci/run requires it")
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+# --- two-factor sign-in -------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def force_login_gives_the_second_factor(monkeypatch):
+    """`client.force_login(user)` means signed in completely: with the code too, for those who give one
+    (tests/two_factor.py; `unverified_force_login` for a session that has not given it)."""
+    from django.test import Client
+
+    from tests.two_factor import verified_force_login
+
+    monkeypatch.setattr(Client, "force_login", verified_force_login)

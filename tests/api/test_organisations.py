@@ -11,16 +11,19 @@ from rest_framework.test import APIClient
 from organisations.exceptions import lockout_response
 from organisations.models import Firm, FirmMembership, FirmRole, MemberInvitation, Membership, Organisation, Role
 from tests.factories import FirmMembershipFactory, MembershipFactory, UserFactory, consult_for
+from tests.two_factor import code_of, give_authenticator, give_recovery_codes
 
 PASSWORD = "correct horse battery staple"
 
 
-def sign_in(username: str, password: str, client: APIClient | None = None):
-    return (client or APIClient()).post("/api/v1/auth/token/", {"username": username, "password": password})
+def sign_in(username: str, password: str, client: APIClient | None = None, otp: str | None = None):
+    body = {"username": username, "password": password} | ({"otp": otp} if otp else {})
+    return (client or APIClient()).post("/api/v1/auth/token/", body)
 
 
 def test_a_username_and_password_get_a_token_that_authenticates_requests(consultant, organisation):
-    response = sign_in("consultant", PASSWORD)
+    # A firm member: the code of their authenticator too (tests/organisations/test_two_factor.py).
+    response = sign_in("consultant", PASSWORD, otp=code_of(give_authenticator(consultant)))
     assert response.status_code == 200
     token = response.json()["token"]
     assert token == Token.objects.get(user=consultant).key
@@ -31,7 +34,12 @@ def test_a_username_and_password_get_a_token_that_authenticates_requests(consult
 
 
 def test_signing_in_twice_returns_the_same_token(consultant):
-    assert sign_in("consultant", PASSWORD).json()["token"] == sign_in("consultant", PASSWORD).json()["token"]
+    give_authenticator(consultant)
+    first, second = give_recovery_codes(consultant, 2)
+    assert (
+        sign_in("consultant", PASSWORD, otp=first).json()["token"]
+        == sign_in("consultant", PASSWORD, otp=second).json()["token"]
+    )
 
 
 def test_a_wrong_password_is_a_401_with_a_message(consultant):
@@ -81,7 +89,8 @@ def test_a_lockout_is_per_address(consultant):
     for _ in range(3):
         sign_in("consultant", "guess")
     elsewhere = APIClient(REMOTE_ADDR="192.0.2.7")
-    assert sign_in("consultant", PASSWORD, elsewhere).status_code == 200
+    code = code_of(give_authenticator(consultant))
+    assert sign_in("consultant", PASSWORD, elsewhere, otp=code).status_code == 200
 
 
 def test_the_lockout_outside_the_api_is_a_plain_429_page(db):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from assessment import services as assessment_services
@@ -17,6 +18,7 @@ from reports.models import Report
 from reports.tasks import render_report
 from surveys.models import Invitation
 from tests.factories import OrganisationFactory, UserFactory, consult_for
+from tests.two_factor import code_of, give_authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,9 +49,14 @@ def consultant(db):
 
 
 def sign_in(page, live_server, username: str) -> None:
+    """The password, then (a firm member) the code of their authenticator app."""
+    device = give_authenticator(get_user_model().objects.get(username=username))
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your sign-in code")
+    page.get_by_label("Code").fill(code_of(device))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 

@@ -19,6 +19,7 @@ from organisations.errors import StateConflict
 from organisations.models import AuditEvent, FirmMembership, FirmRole, MemberInvitation, Membership, Role
 from tests.api.conftest import token_client
 from tests.factories import FirmMembershipFactory, UserFactory
+from tests.two_factor import code_of, enrol, give_authenticator
 
 PASSWORD = "correct horse battery staple"
 
@@ -52,6 +53,7 @@ def test_an_invitation_through_the_organisation_page_is_accepted_after_signing_i
     client, consultant, organisation, outsider, sent
 ):
     """Another firm's consultant, invited as a viewer, sees the organisation only once they accept."""
+    authenticator = give_authenticator(outsider)
     client.force_login(consultant)
     mail.outbox.clear()
     posted = sent(
@@ -79,6 +81,11 @@ def test_an_invitation_through_the_organisation_page_is_accepted_after_signing_i
     assert f'value="{outsider.email}"' in sign_in.content.decode()
     signed_in = client.post(reverse("login"), {"username": "outsider", "password": PASSWORD, "next": link})
     assert signed_in["Location"] == link
+    # A firm member: the code of their authenticator comes before the invitation.
+    asked = client.get(link)
+    assert asked["Location"].startswith(reverse("two-factor-verify"))
+    verified = client.post(reverse("two-factor-verify"), {"otp": code_of(authenticator), "next": link})
+    assert verified["Location"] == link
     assert "Accept the invitation" in client.get(link).content.decode()
     accepted = client.post(link, {"accept": "1"})
     assert accepted["Location"] == reverse("assessment:organisation", kwargs={"organisation_id": organisation.pk})
@@ -107,7 +114,11 @@ def test_a_new_person_creates_an_account_for_the_invited_address_and_joins_the_f
     assert organisation.role_of(membership.user) == Role.CONSULTANT
     invitation.refresh_from_db()
     assert (invitation.accepted_by, invitation.status) == (membership.user, "accepted")
-    assert client.get(reverse("firm", kwargs={"firm_id": organisation.firm_id})).status_code == 200  # signed in
+    # Signed in; a firm member sets up two-factor sign-in before anything else.
+    firm_page = reverse("firm", kwargs={"firm_id": organisation.firm_id})
+    assert client.get(firm_page)["Location"].startswith(reverse("two-factor-enrol"))
+    enrol(client)
+    assert client.get(firm_page).status_code == 200
 
 
 def test_creating_an_account_for_an_address_that_has_one_asks_to_sign_in_and_grants_nothing(

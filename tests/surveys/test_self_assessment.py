@@ -19,6 +19,7 @@ from organisations.models import Firm, FirmMembership, FirmRole, Organisation, S
 from surveys.services import DEFAULT_RUBRIC_FILE
 from tests.factories import consult_for
 from tests.surveys.test_results import PATTERN
+from tests.two_factor import enrol
 
 SIGN_UP = {
     "name": "Dana Scully",
@@ -40,10 +41,13 @@ def confirmation_link(message) -> str:
 
 
 def sign_up(client, **changes):
-    """Sign up and open the emailed confirmation link, as a leader does."""
+    """Sign up and open the emailed confirmation link, as a leader does; as the admin of their new firm,
+    they then set up two-factor sign-in."""
     mail.outbox.clear()
     submit_sign_up(client, **changes)
-    return client.get(confirmation_link(mail.outbox[-1]))
+    started = client.get(confirmation_link(mail.outbox[-1]))
+    enrol(client)
+    return started
 
 
 def own_url(response: Response, name: str, **kwargs) -> str:

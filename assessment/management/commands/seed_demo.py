@@ -14,6 +14,7 @@ from assessment import services
 from assessment.models import Assessment, RubricVersion
 from assessment.queries import load_rubric
 from assessment.rubric import Rubric
+from organisations import two_factor
 from organisations.models import Firm, FirmMembership, FirmRole, Membership, Organisation, Role
 
 DEMO_PASSWORD = "waypoint-demo"
@@ -109,6 +110,9 @@ class Command(BaseCommand):
         version = services.import_rubric(document=DEFAULT_RUBRIC.read_text()).version
         with transaction.atomic():
             created = seed(version)
+            # The firm admins sign in with a code: a demo authenticator each (a fixed, demo-only key).
+            for username in ("consultant", "leader"):
+                two_factor.give_demo_authenticator(get_user_model().objects.get(username=username))
         if created:
             self.stdout.write("Demo data created.")
         else:
@@ -116,6 +120,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo logins (password '{DEMO_PASSWORD}'): consultant (consultant), "
             "leader (sales leader, Globex), viewer (CEO, Acme)."
+        )
+        self.stdout.write(
+            "Two-factor sign-in: consultant and leader are asked for a code after the password; "
+            "`python manage.py totp_code consultant` (or leader) prints it, or add the demo-only key "
+            f"{two_factor.DEMO_SECRET} to an authenticator app."
         )
 
 
