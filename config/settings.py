@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "security",
-
     # Two-factor sign-in (organisations/two_factor.py).
     "django_otp",
     "django_otp.plugins.otp_totp",
