@@ -236,6 +236,9 @@ OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT", default=1.0)
 # The sweep (on beat, every OUTBOX_SWEEP_EVERY seconds) publishes messages pending this many seconds.
 OUTBOX_SWEEP_EVERY = env.int("OUTBOX_SWEEP_EVERY", default=60)
 OUTBOX_SWEEP_AFTER = env.int("OUTBOX_SWEEP_AFTER", default=10)
+# A message handed over this many seconds ago and still not done is handed over again (a broker that
+# lost it); keep it well above the longest wait in the queue plus CELERY_TASK_TIME_LIMIT.
+OUTBOX_REDISPATCH_AFTER = env.int("OUTBOX_REDISPATCH_AFTER", default=6 * 3600)
 # Done messages are deleted after this many days.
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 # --- end outbox ---

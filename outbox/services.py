@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from celery import current_app, current_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -85,8 +85,8 @@ def _publish(message: OutboxMessage, broker: Any) -> bool:
         logger.warning("Outbox message %s (%s) was not dispatched: %s", message.pk, message.task, error)
         _record_failure(message.pk, error)
         return False
-    # In eager mode the task may already have marked itself done: only a pending row moves on.
-    OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.PENDING).update(
+    # In eager mode the task may already have marked itself done: only a row not done moves on.
+    OutboxMessage.objects.filter(pk=message.pk, state__in=NOT_DONE).update(
         state=OutboxState.DISPATCHED, dispatched_at=timezone.now(), last_error=""
     )
     return True
@@ -113,7 +113,10 @@ def dispatch(message_id: int) -> bool:
 
 
 def sweep(*, now: Any = None, limit: int = 500) -> list[int]:
-    """Publish every message still pending OUTBOX_SWEEP_AFTER seconds after it was stored, each once.
+    """Publish every message still pending OUTBOX_SWEEP_AFTER seconds after it was stored, each once,
+    and again any message handed over OUTBOX_REDISPATCH_AFTER seconds ago and still not done (a
+    broker that lost it, say Redis restarted without persistence); the task's `once` guard keeps a
+    late second delivery from doing the work twice.
 
     Rows another sweep (or an after-commit dispatch) holds are skipped; the first message the broker
     refuses ends the run (the rest wait for the next one). Done messages older than OUTBOX_KEEP_DAYS
@@ -122,7 +125,11 @@ def sweep(*, now: Any = None, limit: int = 500) -> list[int]:
     handed: list[int] = []
     eager = _eager()
     due = OutboxMessage.objects.filter(
-        state=OutboxState.PENDING, created_at__lte=now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER)
+        Q(state=OutboxState.PENDING, created_at__lte=now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER))
+        | Q(
+            state=OutboxState.DISPATCHED,
+            dispatched_at__lte=now - timedelta(seconds=settings.OUTBOX_REDISPATCH_AFTER),
+        )
     ).order_by("id")
     # Claimed with row locks another sweep skips. In eager mode each task runs here instead, outside
     # any transaction (no broker, so no other sweep to race).

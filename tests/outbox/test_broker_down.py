@@ -234,3 +234,24 @@ def test_a_failing_task_in_eager_mode_does_not_fail_the_request_and_stays_queued
     assert "SMTPException" in message.last_error
     assert Invitation.objects.get().email_error == "SMTPException: down"
     assert mailoutbox == []
+
+
+def test_work_the_broker_lost_is_handed_over_again_and_done_once(broker_down, next_year, consultant, mailoutbox):
+    invitation = survey_services.invite(
+        assessment=next_year, email="ann@example.com", group="reps", invited_by=consultant
+    )
+    message = OutboxMessage.objects.get()
+    # The broker accepted it, then lost it (Redis restarted without persistence): handed over, never run.
+    handed_at = timezone.now() - timedelta(hours=1)
+    OutboxMessage.objects.filter(pk=message.pk).update(state=OutboxState.DISPATCHED, dispatched_at=handed_at)
+    broker_down.back()
+    assert outbox.sweep() == []  # an hour is not long enough to call it lost
+    assert mailoutbox == []
+    later = timezone.now() + timedelta(seconds=6 * 3600)
+    assert outbox.sweep(now=later) == [message.pk]
+    assert [m.to for m in mailoutbox] == [["ann@example.com"]]
+    assert OutboxMessage.objects.get().state == OutboxState.DONE
+    assert outbox.sweep(now=later + timedelta(days=1)) == []
+    assert len(mailoutbox) == 1
+    invitation.refresh_from_db()
+    assert invitation.last_emailed_at is not None
