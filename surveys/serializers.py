@@ -6,16 +6,20 @@ import datetime
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from assessment.services import MAX_COMMENT, AnswerInput
+from organisations.permissions import MAX_ID
+from organisations.serializers import StrictSerializer
 from surveys.models import Invitation
 
 MAX_ANSWERS = 500
 
 
-class AnswerSerializer(serializers.Serializer):
+class AnswerSerializer(StrictSerializer):
+    """One answer: an option key (text, e.g. "3"), not applicable (true or false), or free text."""
+
     criterion = serializers.CharField(max_length=80)
     option = serializers.CharField(max_length=80, required=False, allow_null=True, default=None)
     not_applicable = serializers.BooleanField(required=False, default=False)
@@ -23,7 +27,7 @@ class AnswerSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=MAX_COMMENT, required=False, allow_blank=True, default="")
 
 
-class AnswersSerializer(serializers.Serializer):
+class AnswersSerializer(StrictSerializer):
     """One answer, or several under "answers"; saved all or none."""
 
     answers = AnswerSerializer(many=True, required=False)
@@ -58,6 +62,21 @@ class AnswersSerializer(serializers.Serializer):
             )
             for item in items
         ]
+
+
+class AnswerListSerializer(StrictSerializer):
+    """Several answers at once (the schema's second form of AnswersSerializer)."""
+
+    answers = serializers.ListField(child=AnswerSerializer(), min_length=1, max_length=MAX_ANSWERS)
+
+
+# The request body as the schema states it: one answer, or a list of 1 to MAX_ANSWERS under
+# "answers", never both (AnswersSerializer.validate enforces the same).
+ANSWERS_SCHEMA = PolymorphicProxySerializer(
+    component_name="Answers",
+    serializers=[AnswerSerializer, AnswerListSerializer],
+    resource_type_field_name=None,
+)
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -100,15 +119,22 @@ class InvitationSerializer(serializers.ModelSerializer):
         return None if sent is None else timezone.localdate(sent)
 
 
-class InvitationCreateSerializer(serializers.Serializer):
-    assessment = serializers.IntegerField()
+class InvitationCreateSerializer(StrictSerializer):
+    assessment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     email = serializers.CharField(max_length=254)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     group = serializers.CharField(max_length=200)
 
 
-class InvitationListSerializer(serializers.Serializer):
-    assessment = serializers.IntegerField()
+class InvitationCsvSerializer(StrictSerializer):
+    """A list pasted as text (JSON or a form); a file comes only as multipart (InvitationListSerializer)."""
+
+    assessment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    csv = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class InvitationListSerializer(StrictSerializer):
+    assessment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     csv = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     file = serializers.FileField(required=False)
 
