@@ -54,6 +54,7 @@ TEXT_CHARACTER = r"[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]"
 # meaning differs between the two dialects.
 VISIBLE_CHARACTER = r"[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
 ANY_TEXT = f"^{TEXT_CHARACTER}*$"
+NO_NUL = r"^[^\u0000]*$"
 NOT_BLANK_TEXT = f"^{TEXT_CHARACTER}*{VISIBLE_CHARACTER}{TEXT_CHARACTER}*$"
 
 
@@ -95,6 +96,10 @@ class ApiSchema(AutoSchema):
         for parameter in parameters:
             if parameter.get("in") == "query":
                 parameter["allowEmptyValue"] = True
+                # Django's form fields refuse a NUL character in any text (400).
+                schema = parameter.get("schema", {})
+                if _is_text(schema) and not {"enum", "format", "pattern"} & set(schema):
+                    schema["pattern"] = NO_NUL
         return parameters
 
     # True while the request body is mapped: the body's rules are the JSON parser's, which query

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organisations.models import (
@@ -209,6 +210,17 @@ class FirmUpdateSerializer(StrictSerializer):
         allow_empty_file=False,
         help_text="A PNG or SVG of at most 512 KB, sent as multipart/form-data; null (JSON) removes it.",
     )
+
+
+@extend_schema_field({"type": "null", "description": "null removes the logo; a new one comes as multipart/form-data."})
+class NoLogoField(serializers.Field):
+    """In JSON a logo can only be removed: JSON carries no file."""
+
+
+class FirmUpdateJsonSerializer(FirmUpdateSerializer):
+    """FirmUpdateSerializer as JSON states it (the schema's application/json body)."""
+
+    logo = NoLogoField(required=False)
 
 
 class FirmMemberSerializer(serializers.ModelSerializer):
