@@ -140,6 +140,23 @@ class ApiSchema(AutoSchema):
             schema.setdefault("propertyNames", {"type": "string", "pattern": ANY_TEXT})
         return schema
 
+    def _get_request_body(self, direction: str = "request") -> Any:
+        body = super()._get_request_body(direction)
+        # A body that is one of several shapes (the survey's answers), each with required keys, is
+        # required itself: sending none is a 400.
+        if body and not body.get("required"):
+            shapes = [media.get("schema", {}) for media in body.get("content", {}).values()]
+            if shapes and all(self._is_one_of(shape) for shape in shapes):
+                body["required"] = True
+        return body
+
+    def _is_one_of(self, schema: dict[str, Any]) -> bool:
+        ref = schema.get("$ref", "")
+        name = ref.rsplit("/", 1)[-1]
+        component = self.registry._components.get((name, "schemas")) if ref else None
+        target = component.schema if component is not None else schema
+        return bool(target and "oneOf" in target)
+
     def _is_throttled(self) -> bool:
         """The view counts requests (DRF throttles), or it is the sign-in, which locks out."""
         from organisations.api import TokenView
