@@ -1,4 +1,7 @@
-"""Schemathesis against /api/schema/: zero server errors and zero schema violations.
+"""Schemathesis against /api/schema/ with every check it has: zero failures of any kind.
+
+A schema-valid request is never answered 400 (positive_data_acceptance), a schema-violating one
+never accepted (negative_data_rejection), and statuses, media types and headers are as stated.
 
 `make test` runs a bounded number of examples per operation; .ci/run runs the same test with
 many more (WAYPOINT_SCHEMATHESIS_EXAMPLES). Requests are signed in as a consultant of a seeded
