@@ -63,7 +63,7 @@ from assessment.serializers import (
 from assessment.year_over_year import AssessmentSnapshot, compare, trends
 from organisations import audit
 from organisations.errors import InvalidInput, NotFound
-from organisations.exceptions import FieldErrors, JsonErrors
+from organisations.exceptions import JsonErrors, UnprocessableFields
 from organisations.models import Firm, Organisation
 from organisations.permissions import (
     FIRM_MEMBER,
@@ -147,7 +147,7 @@ class RubricList(generics.ListAPIView):
         except RubricInvalid as exc:
             # The pure rubric module knows nothing of HTTP; its list of problems becomes field errors.
             problems = len(exc.errors)
-            raise FieldErrors(
+            raise UnprocessableFields(
                 f"The rubric has {problems} problem{'s' if problems != 1 else ''}; nothing was imported.",
                 fields={"document": exc.errors},
             ) from exc

@@ -18,7 +18,7 @@ from assessment.models import AssessmentState
 from assessment.outcomes import OUTCOMES
 from assessment.rubric import Node, Rubric, RubricInvalid, load_rubric_yaml, parse_rubric
 from organisations import audit, sql
-from organisations.errors import AlreadySubmitted, InvalidInput, NotFound, StateConflict
+from organisations.errors import AlreadySubmitted, InvalidInput, NotFound, StateConflict, Unprocessable
 from organisations.models import Firm, Organisation
 from organisations.text import require_single_line
 
@@ -259,7 +259,7 @@ def _check_groups(rubric_groups: Sequence[dict], groups: Sequence[str]) -> list[
     known = [g["key"] for g in rubric_groups]
     unknown = [g for g in groups if g not in known]
     if unknown:
-        raise InvalidInput(
+        raise Unprocessable(
             f"Unknown respondent group {unknown[0]!r}; this rubric has: {', '.join(known)}.", field="respondent_groups"
         )
     if len(set(groups)) != len(groups):
@@ -271,9 +271,9 @@ def _check_targets(rubric: Rubric, targets: Mapping[str, Any]) -> dict[str, int]
     clean = {}
     for key, level in targets.items():
         if key not in rubric.dimension_by_key:
-            raise InvalidInput(f"{key!r} is not a dimension of this rubric.", field="targets")
+            raise Unprocessable(f"{key!r} is not a dimension of this rubric.", field="targets")
         if isinstance(level, bool) or not isinstance(level, int) or level not in {lv.value for lv in rubric.scale}:
-            raise InvalidInput(
+            raise Unprocessable(
                 f"The target for {key!r} must be a level from {rubric.scale_min} to {rubric.scale_max}.",
                 field="targets",
             )
@@ -436,7 +436,7 @@ def start_response(*, assessment: models.Assessment, group: str, user: Any = Non
     """A new, empty response of one respondent group to an open assessment."""
     _require_state(assessment, AssessmentState.OPEN, action="start a response")
     if group not in assessment.respondent_groups:
-        raise InvalidInput(f"{group!r} is not a respondent group of this assessment.", field="group")
+        raise Unprocessable(f"{group!r} is not a respondent group of this assessment.", field="group")
     return models.Response.objects.create(
         assessment=assessment, group=group, user=user if getattr(user, "is_authenticated", False) else None
     )
@@ -456,33 +456,33 @@ class AnswerInput:
 def _answer_fields(rubric: Rubric, loaded: Any, response: models.Response, item: AnswerInput) -> dict[str, Any]:
     criterion = rubric.criterion_by_key.get(item.criterion)
     if criterion is None:
-        raise InvalidInput(f"{item.criterion!r} is not a criterion of this assessment's rubric.", field="criterion")
+        raise Unprocessable(f"{item.criterion!r} is not a criterion of this assessment's rubric.", field="criterion")
     if not criterion.addressed_to(response.group):
-        raise InvalidInput(f"{item.criterion!r} is not asked of the {response.group!r} group.", field="criterion")
+        raise Unprocessable(f"{item.criterion!r} is not asked of the {response.group!r} group.", field="criterion")
     answer_set = rubric.answer_set_by_key[criterion.answer_set]
     if len(item.comment) > MAX_COMMENT or len(item.text) > MAX_COMMENT:
         raise InvalidInput(f"Comments are limited to {MAX_COMMENT} characters.", field="comment")
     fields: dict[str, Any] = {"option_id": None, "not_applicable": False, "text": "", "comment": item.comment.strip()}
     if answer_set.kind == "text":
         if item.option is not None or item.not_applicable:
-            raise InvalidInput(f"{item.criterion!r} takes a text answer, not an option.", field="option")
+            raise Unprocessable(f"{item.criterion!r} takes a text answer, not an option.", field="option")
         fields["text"] = item.text.strip()
     elif item.not_applicable:
         if item.option is not None:
-            raise InvalidInput("Choose an option or 'not applicable', not both.", field="option")
+            raise Unprocessable("Choose an option or 'not applicable', not both.", field="option")
         if not answer_set.not_applicable:
-            raise InvalidInput(f"{item.criterion!r} has no 'not applicable' answer.", field="not_applicable")
+            raise Unprocessable(f"{item.criterion!r} has no 'not applicable' answer.", field="not_applicable")
         fields["not_applicable"] = True
     elif item.option is not None:
         option_id = loaded.option_id_by_key.get((answer_set.key, str(item.option)))
         if option_id is None:
             allowed = ", ".join(o.key for o in answer_set.options)
-            raise InvalidInput(
+            raise Unprocessable(
                 f"{item.option!r} is not an answer to {item.criterion!r}; choose one of {allowed}.", field="option"
             )
         fields["option_id"] = option_id
     elif item.text:
-        raise InvalidInput(f"{item.criterion!r} takes an option, not text.", field="text")
+        raise Unprocessable(f"{item.criterion!r} takes an option, not text.", field="text")
     return fields
 
 
@@ -572,7 +572,7 @@ def save_answers(*, response: models.Response, answers: Sequence[AnswerInput]) -
     planned = []
     for item in answers:
         if item.criterion in seen:
-            raise InvalidInput(f"{item.criterion!r} is answered twice in one request.", field="criterion")
+            raise Unprocessable(f"{item.criterion!r} is answered twice in one request.", field="criterion")
         seen.add(item.criterion)
         fields = _answer_fields(loaded.rubric, loaded, response, item)  # validates the criterion key
         planned.append((loaded.criterion_id_by_key[item.criterion], fields))
@@ -661,7 +661,7 @@ def create_initiative(
     roadmap = build_roadmap(published.rubric, dimension_levels(published), assessment_targets(assessment))
     item = next((i for i in roadmap.items if i.recommendation.key == recommendation_key), None)
     if item is None:
-        raise InvalidInput(f"{recommendation_key!r} is not on this assessment's roadmap.", field="recommendation_key")
+        raise Unprocessable(f"{recommendation_key!r} is not on this assessment's roadmap.", field="recommendation_key")
     if assessment.initiatives.filter(recommendation_key=recommendation_key).exists():
         raise StateConflict(f"{recommendation_key!r} is already an initiative.", field="recommendation_key")
     rec = item.recommendation

@@ -327,6 +327,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI 3.1: its schemas are JSON Schema, so rules such as `propertyNames` (what keys of an
+    # object may hold) are stated where 3.0 has no word for them.
+    "OAS_VERSION": "3.1.0",
     # Our PATCH bodies have required fields of their own (a role, the targets): keep them required.
     "COMPONENT_SPLIT_PATCH": False,
     # Ids are positive 64-bit integers in every database we support.

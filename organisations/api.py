@@ -39,6 +39,7 @@ from organisations.serializers import (
     FirmMemberSerializer,
     FirmRoleSerializer,
     FirmSerializer,
+    FirmUpdateJsonSerializer,
     FirmUpdateSerializer,
     MemberAddSerializer,
     MemberInvitationSerializer,
@@ -390,7 +391,7 @@ class FirmDetail(APIView):
         return Response(FirmSerializer(_firm(request, id)).data)
 
     @extend_schema(
-        request={"application/json": FirmUpdateSerializer, "multipart/form-data": FirmUpdateSerializer},
+        request={"application/json": FirmUpdateJsonSerializer, "multipart/form-data": FirmUpdateSerializer},
         responses={200: FirmSerializer},
         summary="Change a firm's branding",
         description="Admins only. Send the logo as multipart/form-data (PNG or SVG, at most 512 KB); "

@@ -20,6 +20,12 @@ class InvalidInput(DomainError):
     code = "invalid"
 
 
+class Unprocessable(InvalidInput):
+    """Well-formed input against a rule that depends on stored data (422): a key the assessment's
+    rubric or roadmap does not have, a rubric document with problems. The API schema can state the
+    shape of a request, not these; the status tells a client which of the two it got wrong."""
+
+
 class NotFound(DomainError):
     """Absent, or not the caller's (404): the two are never told apart."""
 

@@ -3,7 +3,7 @@
     {"code": "not_found", "message": "A sentence for people.", "fields": {"period": ["..."]}}
 
 `fields` appears only where the error is about fields of the request. Domain errors
-(organisations/errors.py) map to 400, 404, 409 and 410; DRF's own errors keep their statuses.
+(organisations/errors.py) map to 400, 404, 409, 410 and 422; DRF's own errors keep their statuses.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from organisations.errors import DomainError, Gone, InvalidInput, NotFound, StateConflict
+from organisations.errors import DomainError, Gone, InvalidInput, NotFound, StateConflict, Unprocessable
 
 STATUS_OF_DOMAIN_ERROR = (
     (NotFound, 404),
     (StateConflict, 409),
     (Gone, 410),
+    (Unprocessable, 422),
     (InvalidInput, 400),
     (DomainError, 400),
 )
@@ -50,6 +51,10 @@ class FieldErrors(InvalidInput):
     def __init__(self, message: str, *, fields: Mapping[str, list[str]]):
         super().__init__(message)
         self.fields = {key: list(messages) for key, messages in fields.items()}
+
+
+class UnprocessableFields(FieldErrors, Unprocessable):
+    """A document (a rubric) or list (invitations) whose content breaks the domain's rules, by field (422)."""
 
 
 class LockedOut(exceptions.APIException):

@@ -14,7 +14,7 @@ from django.db.models import Model, QuerySet
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from organisations.errors import InvalidInput, NotFound
+from organisations.errors import NotFound, Unprocessable
 from organisations.models import Firm, FirmMembership, FirmRole, Organisation, Role
 
 # Ids are 64-bit in every database we run on; a larger one cannot exist (and must not reach SQL).
@@ -71,7 +71,8 @@ def require_firm_role(user: Any, firm: Firm, roles: Collection[str], *, action: 
 def acting_firm(user: Any, firm_id: int | None, *, action: str) -> Firm:
     """The firm the caller acts for: the one named (404 outside it), else their only firm.
 
-    Someone in no firm gets 403; a member of several firms must name one (400).
+    Someone in no firm gets 403; a member of several firms must name one (422: the request is
+    well-formed, what it lacks depends on the caller's memberships).
     """
     if firm_id is not None:
         return visible_object(Firm.objects.all(), user, firm_id, name="firm")
@@ -79,7 +80,7 @@ def acting_firm(user: Any, firm_id: int | None, *, action: str) -> Firm:
     if not mine:
         raise PermissionDenied(f"Only members of a firm can {action}.")
     if len(mine) > 1:
-        raise InvalidInput("You are a member of several firms; say which one in `firm`.", field="firm")
+        raise Unprocessable("You are a member of several firms; say which one in `firm`.", field="firm")
     return mine[0]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organisations.models import (
@@ -30,7 +31,9 @@ def _type_problem(field: serializers.Field, value: Any) -> str | None:
     if isinstance(field, serializers.BooleanField):
         return None if isinstance(value, bool) else "Expected true or false."
     if isinstance(field, serializers.IntegerField):
-        return None if isinstance(value, int) and not isinstance(value, bool) else "Expected a whole number."
+        # JSON has one kind of number: 7.0 is the whole number 7 (as JSON Schema counts it), 7.5 is not.
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        return None if whole and not isinstance(value, bool) else "Expected a whole number."
     if isinstance(field, serializers.FloatField):
         return None if isinstance(value, int | float) and not isinstance(value, bool) else "Expected a number."
     if isinstance(field, serializers.CharField | serializers.ChoiceField | serializers.DateField):
@@ -76,12 +79,26 @@ class StrictSerializer(serializers.Serializer):
             problems = {
                 str(key): ["Unknown field."] for key in data if key not in self.fields or self.fields[key].read_only
             }
+            form = hasattr(data, "getlist")  # a form's fields are all text: only JSON has types to check
             for key, value in data.items():
-                if key in self.fields and (problem := _type_problem(self.fields[key], value)):
+                if key in self.fields and not form and (problem := _type_problem(self.fields[key], value)):
                     problems[key] = [problem]
             if problems:
                 raise serializers.ValidationError(dict(sorted(problems.items())))
+            if not form:
+                data = {key: _whole_numbers(self.fields[key], value) for key, value in data.items()}
         return super().to_internal_value(data)
+
+
+def _whole_numbers(field: serializers.Field, value: Any) -> Any:
+    """Whole numbers sent as 7.0 as the ints DRF reads (it reads 1e+16 from its text, and fails)."""
+    if isinstance(field, serializers.IntegerField) and isinstance(value, float):
+        return int(value)
+    if isinstance(field, serializers.DictField) and isinstance(value, Mapping):
+        return {k: _whole_numbers(field.child, v) for k, v in value.items()}
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        return [_whole_numbers(field.child, v) for v in value]
+    return value
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -165,7 +182,12 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MemberAddSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(
-        choices=Role.choices, help_text="leader or viewer; consultants are invited to the firm instead (400)."
+        choices=CLIENT_ROLE_CHOICES,
+        help_text="leader or viewer; consultants are invited to the firm instead (400).",
+        error_messages={
+            "invalid_choice": '"{input}" is not a role in a client organisation; use leader or viewer.'
+            " Consultants are invited to the firm instead."
+        },
     )
 
 
@@ -212,6 +234,17 @@ class FirmUpdateSerializer(StrictSerializer):
         help_text="True: the leaders and viewers of the firm's client organisations must sign in with a second "
         "factor too (the firm's own members always must).",
     )
+
+
+@extend_schema_field({"type": "null", "description": "null removes the logo; a new one comes as multipart/form-data."})
+class NoLogoField(serializers.Field):
+    """In JSON a logo can only be removed: JSON carries no file."""
+
+
+class FirmUpdateJsonSerializer(FirmUpdateSerializer):
+    """FirmUpdateSerializer as JSON states it (the schema's application/json body)."""
+
+    logo = NoLogoField(required=False)
 
 
 class FirmMemberSerializer(serializers.ModelSerializer):

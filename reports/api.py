@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessment.models import Assessment
+from organisations.exceptions import JsonErrors
 from organisations.models import Organisation
 from organisations.permissions import RUN, require_role, visible_object
 from organisations.throttles import ReportRenderThrottle
@@ -94,15 +95,15 @@ class ReportDetail(generics.RetrieveAPIView):
         return visible_object(_reports(), self.request.user, self.kwargs["id"], name="report")
 
 
-class ReportPdf(APIView):
-    """The report's PDF, exactly as it was delivered."""
+class ReportPdf(JsonErrors, APIView):
+    """The report's PDF, exactly as it was delivered; an error is JSON, whatever the client accepts."""
 
     renderer_classes = [renderers.JSONRenderer, PdfRenderer]
 
     @extend_schema(
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF"),
-            409: OpenApiResponse(description="Not ready yet"),
+            409: OpenApiResponse(description="Not ready yet: queued, rendering or failed."),
         },
         summary="Download a ready report's PDF",
     )

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -23,8 +23,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessment import services as assessment_services
+from assessment.filters import IdFilter
 from assessment.models import Assessment
 from organisations.errors import NotFound
+from organisations.exceptions import UnprocessableFields
 from organisations.parsers import JSONParser
 from organisations.permissions import RUN, require_role, visible_object
 from organisations.throttles import SurveyThrottle, record_bad_token
@@ -34,9 +36,11 @@ from surveys.forms import MAX_LIST_BYTES
 from surveys.models import Invitation
 from surveys.queries import survey_of
 from surveys.serializers import (
+    ANSWERS_SCHEMA,
     AnswersSerializer,
     InvitationBatchSerializer,
     InvitationCreateSerializer,
+    InvitationCsvSerializer,
     InvitationListSerializer,
     InvitationSerializer,
     PageSerializer,
@@ -44,7 +48,7 @@ from surveys.serializers import (
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH, "pattern": idempotency.KEY_PATTERN},
     OpenApiParameter.HEADER,
     required=False,
     description="Replaying a key with the same body returns the first result; with another body, 409.",
@@ -151,7 +155,7 @@ class RespondentSurvey(RespondentView):
 class RespondentAnswers(RespondentView):
     @extend_schema(
         auth=[],
-        request=AnswersSerializer,
+        request=ANSWERS_SCHEMA,
         responses={200: SavedSerializer},
         parameters=[IDEMPOTENCY_KEY],
         summary="Save one answer, or several under 'answers' (an upsert: saving again changes nothing)",
@@ -217,11 +221,29 @@ def _assessment(request: Request, assessment_id: Any) -> Assessment:
     return assessment
 
 
+class InvitationFilter(django_filters.FilterSet):
+    assessment = IdFilter(
+        method="of_assessment",
+        help_text="One assessment's invitations; 404 for an assessment outside your organisations, as for none.",
+    )
+    group = django_filters.CharFilter(max_length=80, help_text="One respondent group's invitations.")
+
+    class Meta:
+        model = Invitation
+        fields = ["assessment", "group"]
+
+    def of_assessment(self, queryset: QuerySet[Invitation], name: str, value: int) -> QuerySet[Invitation]:
+        # Another firm's assessment is "not found", exactly like one that does not exist: an empty
+        # list for one and an error for the other would tell which ids exist.
+        assessment = visible_object(Assessment.objects.all(), self.request.user, value, name="assessment")
+        return queryset.filter(assessment=assessment)
+
+
 class InvitationList(generics.ListAPIView):
     """Invitations of the assessments the caller may invite to (GET); invite one person (POST)."""
 
     serializer_class = InvitationSerializer
-    filterset_fields = ["assessment", "group"]
+    filterset_class = InvitationFilter
 
     def get_queryset(self) -> QuerySet[Invitation]:
         if getattr(self, "swagger_fake_view", False):
@@ -251,7 +273,14 @@ class InvitationUpload(APIView):
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=InvitationListSerializer, responses={201: InvitationBatchSerializer})
+    @extend_schema(
+        request={
+            "application/json": InvitationCsvSerializer,
+            "multipart/form-data": InvitationListSerializer,
+            "application/x-www-form-urlencoded": InvitationCsvSerializer,
+        },
+        responses={201: InvitationBatchSerializer},
+    )
     def post(self, request: Request) -> Response:
         given = InvitationListSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -263,7 +292,8 @@ class InvitationUpload(APIView):
             try:
                 text = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError:
-                raise serializers.ValidationError({"file": ["The file is not UTF-8 text (CSV)."]}) from None
+                message = "The file is not UTF-8 text (CSV)."
+                raise UnprocessableFields(message, fields={"file": [message]}) from None
         else:
             text = given.validated_data.get("csv", "")
         batch = services.invite_many(assessment=assessment, csv_text=text, invited_by=request.user)

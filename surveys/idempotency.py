@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,10 +34,15 @@ def fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Printable ASCII, spaces only inside: what the API schema states for the header.
+KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
+
+
 def check_key(key: str) -> str:
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput(f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters.", field="Idempotency-Key")
+    if not re.match(KEY_PATTERN, key) or len(key) > MAX_KEY_LENGTH or key.endswith("\n"):
+        raise InvalidInput(
+            f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} printable ASCII characters.", field="Idempotency-Key"
+        )
     return key
 
 

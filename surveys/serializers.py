@@ -6,10 +6,11 @@ import datetime
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from assessment.services import MAX_COMMENT, AnswerInput
+from organisations.permissions import MAX_ID
 from organisations.serializers import SingleLineField, StrictSerializer
 from surveys.models import Invitation
 
@@ -62,6 +63,21 @@ class AnswersSerializer(StrictSerializer):
             )
             for item in items
         ]
+
+
+class AnswerListSerializer(StrictSerializer):
+    """Several answers at once (the schema's second form of AnswersSerializer)."""
+
+    answers = serializers.ListField(child=AnswerSerializer(), min_length=1, max_length=MAX_ANSWERS)
+
+
+# The request body as the schema states it: one answer, or a list of 1 to MAX_ANSWERS under
+# "answers", never both (AnswersSerializer.validate enforces the same).
+ANSWERS_SCHEMA = PolymorphicProxySerializer(
+    component_name="Answers",
+    serializers=[AnswerSerializer, AnswerListSerializer],
+    resource_type_field_name=None,
+)
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -124,14 +140,21 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(StrictSerializer):
-    assessment = serializers.IntegerField()
+    assessment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     email = SingleLineField(max_length=254)
     name = SingleLineField(max_length=200, required=False, allow_blank=True, default="")
     group = SingleLineField(max_length=200, help_text="A respondent group of the assessment, by key or name.")
 
 
-class InvitationListSerializer(serializers.Serializer):
-    assessment = serializers.IntegerField()
+class InvitationCsvSerializer(StrictSerializer):
+    """A list pasted as text (JSON or a form); a file comes only as multipart (InvitationListSerializer)."""
+
+    assessment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    csv = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class InvitationListSerializer(StrictSerializer):
+    assessment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     csv = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     file = serializers.FileField(required=False)
 

@@ -34,8 +34,8 @@ from assessment.models import Assessment, AssessmentState, Response, RubricVersi
 from organisations import services as organisation_services
 from organisations import sql
 from organisations import tokens as org_tokens
-from organisations.errors import Gone, InvalidInput, NotFound, StateConflict
-from organisations.exceptions import FieldErrors
+from organisations.errors import Gone, InvalidInput, NotFound, StateConflict, Unprocessable
+from organisations.exceptions import UnprocessableFields
 from organisations.models import Organisation, SignUp
 from organisations.text import one_line, require_single_line
 from outbox import services as outbox
@@ -65,7 +65,7 @@ class AssessmentClosed(StateConflict):
     code = "assessment_closed"
 
 
-class InvalidInvitationList(FieldErrors):
+class InvalidInvitationList(UnprocessableFields):
     """A pasted or uploaded list has problems; `errors` names each one by its line (API: fields.csv)."""
 
     def __init__(self, errors: list[str]):
@@ -103,7 +103,7 @@ def _group_key(assessment: Assessment, group: str) -> str:
     names = ", ".join(
         g["key"] for g in assessment.rubric_version.respondent_groups if g["key"] in assessment.respondent_groups
     )
-    raise InvalidInput(
+    raise Unprocessable(
         f"{group or 'An empty value'!r} is not a respondent group of this assessment; use one of: {names}.",
         field="group",
     )

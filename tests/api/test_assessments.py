@@ -60,7 +60,7 @@ def test_an_unknown_group_or_target_creates_nothing(consultant, organisation, de
         "/api/v1/assessments/",
         {"organisation": organisation.pk, "period": "FY2027", "targets": {"sales-process": 6}},
     )
-    assert groups.status_code == targets.status_code == 400
+    assert groups.status_code == targets.status_code == 422
     assert groups.json()["message"] == (
         "Unknown respondent group 'interns'; this rubric has: sales-leadership, managers, reps, marketing."
     )

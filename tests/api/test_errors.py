@@ -39,7 +39,7 @@ BAD_REQUESTS = [
     ("POST", "/api/v1/assessments/", json.dumps({"organisation": "{organisation}", "period": 2030})),
     ("POST", "/api/v1/assessments/", '{"organisation": "1", "period": "FY2030"}'),
     ("PATCH", "/api/v1/assessments/{open}/targets/", json.dumps({"targets": {"technology": "5"}})),
-    ("PATCH", "/api/v1/assessments/{open}/targets/", json.dumps({"targets": {"technology": 4.0}})),
+    ("PATCH", "/api/v1/assessments/{open}/targets/", json.dumps({"targets": {"technology": 4.5}})),
     ("POST", "/api/v1/organisations/", json.dumps({"name": 5})),
     ("POST", "/api/v1/organisations/", json.dumps({"name": "Initech", "industry": "\r" + "x" * 100})),
     ("PATCH", "/api/v1/assessments/{draft}/", json.dumps({"state": "closed"})),

@@ -241,7 +241,7 @@ def test_another_firms_consultant_invited_to_our_organisation_gets_nothing_until
 def test_the_consultant_role_is_not_given_inside_an_organisation(consultant, organisation, api_client):
     response = invite(api_client(consultant), organisation, "new@example.com", role="consultant")
     assert response.status_code == 400
-    assert "invite them to the firm" in response.json()["message"]
+    assert "invited to the firm" in response.json()["message"]
     assert not MemberInvitation.objects.exists()
 
 

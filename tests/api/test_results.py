@@ -157,7 +157,7 @@ def test_an_initiative_is_created_from_a_roadmap_item_once(leader, world, api_cl
     again = client.post("/api/v1/initiatives/", payload)
     assert again.status_code == 409
     absent = client.post("/api/v1/initiatives/", {**payload, "recommendation_key": "define-core-stages"})
-    assert absent.status_code == 400
+    assert absent.status_code == 422
     assert absent.json()["fields"] == {
         "recommendation_key": ["'define-core-stages' is not on this assessment's roadmap."]
     }

@@ -160,7 +160,7 @@ def test_a_member_of_several_firms_says_which_firm_imports(consultant, organisat
 
     unsaid = client.post("/api/v1/rubrics/", body)
     assert (unsaid.status_code, unsaid.json()["fields"]) == (
-        400,
+        422,
         {"firm": ["You are a member of several firms; say which one in `firm`."]},
     )
     assert not RubricVersion.objects.exists()
@@ -188,7 +188,7 @@ def test_an_invalid_document_gets_the_same_messages_as_the_command(consultant, d
     command_messages = stderr.getvalue().splitlines()
 
     response = api_client(consultant).post("/api/v1/rubrics/", {"document": BROKEN})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
         "code": "invalid",
         "message": "The rubric has 2 problems; nothing was imported.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from surveys import tokens
-from tests.api.isolation_cases import LIST, NOT_FOUND, TOKEN_SCOPED, case
+from tests.api.isolation_cases import NOT_FOUND, TOKEN_SCOPED, case
 from tests.api.world import World
 from tests.factories import InvitationFactory
 
@@ -20,7 +20,14 @@ def token_of_another_response(w: World) -> dict:
     return {"token": tokens.token_for(invitation.secret)}
 
 
-case("/api/v1/invitations/", "GET", LIST, params=our_invitation, query=lambda w: {"assessment": w.open_assessment.pk})
+# Filtering by our assessment answers as filtering by one that does not exist: 404, not an empty list.
+case(
+    "/api/v1/invitations/",
+    "GET",
+    NOT_FOUND,
+    params=our_invitation,
+    query=lambda w: {"assessment": w.open_assessment.pk},
+)
 case(
     "/api/v1/invitations/",
     "POST",

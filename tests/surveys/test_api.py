@@ -102,7 +102,7 @@ def test_several_answers_are_saved_at_once_and_saving_again_changes_nothing(invi
 def test_one_bad_answer_refuses_the_whole_request(invited_rep):
     body = {"answers": [{"criterion": "stage-exit-criteria", "option": "4"}, {"criterion": "nope", "option": "1"}]}
     refused = client_of().post(survey_url(invited_rep, "answers/"), body, format="json")
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert refused.json() == {
         "code": "invalid",
         "message": "'nope' is not a criterion of this assessment's rubric.",
@@ -134,7 +134,7 @@ def test_a_name_with_a_control_character_in_a_csv_list_is_named_by_line(open_ass
     refused = client_of(consultant).post(
         "/api/v1/invitations/upload/", {"assessment": open_assessment.pk, "file": upload}, format="multipart"
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert refused.json()["fields"] == {"csv": ["Line 2: The name contains the control character U+0007; remove it."]}
     assert not Invitation.objects.exists()
 
@@ -366,7 +366,7 @@ def test_a_csv_list_with_problems_is_refused_with_each_line_named(open_assessmen
         },
         format="json",
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert refused.json() == {
         "code": "invalid",
         "message": "2 problems in the list; nobody was invited.",
