@@ -54,16 +54,25 @@ TEXT_CHARACTER = r"[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]"
 # meaning differs between the two dialects.
 VISIBLE_CHARACTER = r"[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
 ANY_TEXT = f"^{TEXT_CHARACTER}*$"
+# What organisations.text.NOT_ON_ONE_LINE refuses in a single-line field (a name, a label): every C0
+# and C1 control (tab and line breaks too), DEL, and the Unicode line and paragraph separators.
+ONE_LINE_CHARACTER = r"[^\u0000-\u001F\u007F-\u009F\u2028\u2029]"
+ANY_ONE_LINE = f"^{ONE_LINE_CHARACTER}*$"
+NOT_BLANK_ONE_LINE = f"^{ONE_LINE_CHARACTER}*{VISIBLE_CHARACTER}{ONE_LINE_CHARACTER}*$"
 NO_NUL = r"^[^\u0000]*$"
 NOT_BLANK_TEXT = f"^{TEXT_CHARACTER}*{VISIBLE_CHARACTER}{TEXT_CHARACTER}*$"
 
 
 def text_pattern(field: serializers.CharField) -> str:
     """The pattern of what a text field of a JSON body takes: no control character and, where the
-    field trims and refuses blank text, at least one character that is not white space."""
+    field trims and refuses blank text, at least one character that is not white space. A single-line
+    field (a name, a label) takes no line break or tab either."""
+    from organisations.serializers import SingleLineField
+
+    one_line = isinstance(field, SingleLineField)
     if field.trim_whitespace and not field.allow_blank:
-        return NOT_BLANK_TEXT
-    return ANY_TEXT
+        return NOT_BLANK_ONE_LINE if one_line else NOT_BLANK_TEXT
+    return ANY_ONE_LINE if one_line else ANY_TEXT
 
 
 def _is_text(schema: dict[str, Any]) -> bool:
@@ -80,7 +89,7 @@ def _without_blank_alternative(schema: dict[str, Any]) -> dict[str, Any]:
         isinstance(branches, list)
         and len(branches) == 2
         and branches[1] == {"type": "string", "maxLength": 0}
-        and branches[0].get("pattern") == ANY_TEXT
+        and branches[0].get("pattern") in (ANY_TEXT, ANY_ONE_LINE)
         and "format" not in branches[0]
         and not branches[0].get("minLength")
     ):

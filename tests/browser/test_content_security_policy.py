@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from assessment import services as assessment_services
@@ -15,6 +16,7 @@ from reports.tasks import render_report
 from surveys import tokens
 from tests.browser.test_executive import DIMENSIONS, closed_year
 from tests.factories import InvitationFactory, OrganisationFactory, UserFactory, consult_for
+from tests.two_factor import code_of, give_authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -106,11 +108,18 @@ def test_no_page_reports_a_policy_violation_and_every_page_still_works(live_serv
     visit(f"/s/{token}/review/", "survey-review")
 
     # The consultant signs in and goes through the workspace.
+    # (With the code of their authenticator app: consultants sign in with two factors.)
+    device = give_authenticator(get_user_model().objects.get(username="consultant"))
     visit("/login/", "login")
     page.get_by_label("Username or email").fill("consultant")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your sign-in code")
+    assert reported == [], "sign-in code"
+    page.get_by_label("Code").fill(code_of(device))
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+    visit("/account/two-factor/", "two-factor-account")
     visit("/", "home")
     visit("/portfolio/", "portfolio")
     visit(f"/organisations/{organisation.pk}/", "organisation")
