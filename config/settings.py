@@ -157,6 +157,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # answer is 429 with Retry-After.
 THROTTLE_REPORT_RENDERS = env.str("THROTTLE_REPORT_RENDERS", default="30/hour")  # per organisation
 THROTTLE_SIGN_UPS = env.str("THROTTLE_SIGN_UPS", default="10/hour")  # per client address
+THROTTLE_PASSWORD_RESETS = env.str("THROTTLE_PASSWORD_RESETS", default="10/hour")  # per client address
 THROTTLE_MEMBER_INVITATIONS = env.str("THROTTLE_MEMBER_INVITATIONS", default="50/hour")  # per client address
 THROTTLE_SURVEY_TOKEN = env.str("THROTTLE_SURVEY_TOKEN", default="600/hour")  # per survey link
 THROTTLE_SURVEY_ADDRESS = env.str("THROTTLE_SURVEY_ADDRESS", default="6000/hour")  # per client address
@@ -352,6 +353,10 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SESSION_COOKIE_SECURE = not DEBUG
+# A sign-in lasts at most SESSION_HOURS (then the password and code again), not Django's two weeks,
+# and ends with the browser.
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=12) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

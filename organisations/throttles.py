@@ -9,6 +9,7 @@ seconds until the window ends.
 | scope               | setting                      | counted per     | what                                        |
 | report-render       | THROTTLE_REPORT_RENDERS      | organisation    | report requests (API and page)              |
 | sign-up             | THROTTLE_SIGN_UPS            | client address  | sign-ups posted at /start/                  |
+| password-reset      | THROTTLE_PASSWORD_RESETS     | client address  | password reset emails asked for             |
 | member-invitation   | THROTTLE_MEMBER_INVITATIONS  | client address  | member invitations sent or resent           |
 | survey-token        | THROTTLE_SURVEY_TOKEN        | survey link     | survey pages and survey API requests        |
 | survey-address      | THROTTLE_SURVEY_ADDRESS      | client address  | survey pages and survey API requests        |
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 SETTING_OF_SCOPE = {
     "report-render": "THROTTLE_REPORT_RENDERS",
     "sign-up": "THROTTLE_SIGN_UPS",
+    "password-reset": "THROTTLE_PASSWORD_RESETS",
     "member-invitation": "THROTTLE_MEMBER_INVITATIONS",
     "survey-token": "THROTTLE_SURVEY_TOKEN",
     "survey-address": "THROTTLE_SURVEY_ADDRESS",

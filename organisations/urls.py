@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from organisations import two_factor_views, views
+from organisations.throttles import limit_posts
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -16,7 +17,12 @@ urlpatterns = [
     path("organisations/<int:organisation_id>/delete/", views.organisation_delete, name="organisation-delete"),
     path("firms/<int:firm_id>/audit/", views.firm_audit, name="firm-audit"),
     # Django's password reset: its form answers the same whether or not the address has an account.
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    # Each email asked for counts against the address's allowance (THROTTLE_PASSWORD_RESETS).
+    path(
+        "password-reset/",
+        limit_posts("password-reset")(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password-reset/<uidb64>/<token>/",

@@ -97,3 +97,12 @@ def test_behind_a_proxy_the_lockout_is_per_client_not_for_everyone_behind_it(con
     # ...and the user, behind the same proxy from their own address, signs in.
     owner = APIClient(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.4")
     assert sign_in(owner, "consultant", PASSWORD, code_of(give_authenticator(consultant))).status_code == 200
+
+
+def test_a_sign_in_lasts_twelve_hours_and_ends_with_the_browser(consultant):
+    client = Client()
+    assert client.post(reverse("login"), {"username": "consultant", "password": PASSWORD}).status_code == 302
+    assert client.session.get_expiry_age() == 12 * 3600
+    assert client.session.get_expire_at_browser_close()
+    cookie = client.cookies["sessionid"]
+    assert cookie["max-age"] == "" and cookie["expires"] == ""  # a browser session cookie

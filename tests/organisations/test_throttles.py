@@ -125,3 +125,19 @@ def test_behind_a_proxy_each_client_has_its_own_allowance(consultant, organisati
     # The first client cannot pass for someone else by writing its own X-Forwarded-For.
     first.credentials(HTTP_X_FORWARDED_FOR="198.51.100.7, 198.51.100.1")
     assert invite(first, organisation, 4).status_code == 429
+
+
+@override_settings(THROTTLE_PASSWORD_RESETS="2/hour")
+def test_password_reset_emails_are_limited_per_address(consultant, mailoutbox):
+    """Anyone may ask for a reset email for any address; an address that asks too often waits."""
+    flooder = Client(REMOTE_ADDR="203.0.113.9")
+    answers = [flooder.post(reverse("password_reset"), {"email": consultant.email}) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [302, 302, 429]
+    assert answers[2]["Retry-After"] == str(3600 - 600)
+    assert len(mailoutbox) == 2
+    # Another address (the consultant at their desk) still gets theirs.
+    assert (
+        Client(REMOTE_ADDR="198.51.100.4").post(reverse("password_reset"), {"email": consultant.email}).status_code
+        == 302
+    )
+    assert len(mailoutbox) == 3
