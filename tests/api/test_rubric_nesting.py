@@ -1,4 +1,4 @@
-"""A rubric nested too deeply is refused as a bad document (400, the command's error), never a 500."""
+"""A rubric nested too deeply is refused as a bad document (422, the command's error), never a 500."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ DEEP_DOCUMENTS = {
 
 
 @pytest.mark.parametrize("shape", list(DEEP_DOCUMENTS))
-def test_yaml_nested_past_the_recursion_limit_is_a_clear_400_and_imports_nothing(consultant, api_client, shape):
+def test_yaml_nested_past_the_recursion_limit_is_a_clear_422_and_imports_nothing(consultant, api_client, shape):
     before = RubricVersion.objects.count()
     answered = api_client(consultant).post("/api/v1/rubrics/", {"document": DEEP_DOCUMENTS[shape]})
-    assert answered.status_code == 400
+    assert answered.status_code == 422
     body = answered.json()
     assert body["code"] == "invalid" and body["fields"] == {"document": [TOO_DEEP]}
     assert "nothing was imported" in body["message"]
@@ -49,7 +49,7 @@ def nested_groups(depth: int) -> dict:
 def test_sub_groups_nest_at_most_the_documented_depth(consultant, api_client):
     client = api_client(consultant)
     too_deep = client.post("/api/v1/rubrics/", {"document": yaml.safe_dump(nested_groups(MAX_GROUP_DEPTH + 1))})
-    assert too_deep.status_code == 400
+    assert too_deep.status_code == 422
     path = "dimensions[1]" + ".groups[0]" * MAX_GROUP_DEPTH + ".groups"
     assert too_deep.json()["fields"]["document"] == [f"{path}: sub-groups nest at most {MAX_GROUP_DEPTH} levels deep"]
     deepest = client.post("/api/v1/rubrics/", {"document": yaml.safe_dump(nested_groups(MAX_GROUP_DEPTH))})

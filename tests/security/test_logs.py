@@ -166,6 +166,10 @@ def test_gunicorns_access_and_error_logs_and_djangos_log_hold_no_survey_token(si
     server = serve(command, env, port, output)
     try:
         visit(f"http://127.0.0.1:{port}", token)
+        # The access line is written after the response: wait for the last request's.
+        deadline = time.monotonic() + 10
+        while '/99/ HTTP/1.1" 404' not in access_log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         stop(server)
     access = access_log.read_text()
@@ -190,6 +194,10 @@ def test_runservers_request_log_holds_no_survey_token(site, tmp_path):
     try:
         visit(f"http://127.0.0.1:{port}", token)
         assert get(f"http://127.0.0.1:{port}{reverse('login')}") == 200
+        # runserver writes a request's line just after its response: wait for the last one.
+        deadline = time.monotonic() + 10
+        while '"GET /login/ HTTP/1.1" 200' not in output.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         stop(server)
     logged = output.read_text()

@@ -126,7 +126,7 @@ def test_a_csv_list_with_a_line_break_inside_a_quoted_name_is_refused_by_line(
             format="multipart",
         )
     for answered in (as_text, as_file):
-        assert answered.status_code == 400
+        assert answered.status_code == 422
         assert answered.json()["fields"] == {
             "csv": ["Line 3: The name must be a single line: remove the line break (U+000D)."]
         }
