@@ -48,7 +48,9 @@ invited_to = services.open_assessment(assessment=services.create_assessment(
 api = APIClient()
 api.force_authenticate(consultant)
 page = Client()
-page.force_login(consultant)
+# Signed in with password and code, as a consultant must be (tests/two_factor.py).
+from tests.two_factor import verified_force_login
+verified_force_login(page, consultant)
 answers = {}
 # Warm up (the first request imports the PDF renderer and more): what is timed is the broker's cost.
 import organisations.tasks, reports.tasks, surveys.tasks
