@@ -4,7 +4,8 @@ organisations/two_factor.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -17,6 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organisations import two_factor
 from organisations.errors import DomainError
+
+T = TypeVar("T")
 
 
 class CodeForm(forms.Form):
@@ -38,8 +41,19 @@ def _next(request: HttpRequest) -> str:
     return "/"
 
 
-def _refused(form: CodeForm, error: DomainError) -> None:
-    form.add_error("otp", error.message)
+def _checked(form: CodeForm, check: Callable[[str], T]) -> tuple[T | None, int]:
+    """`check(code)` for a valid form: (its result, 200), or (None, 400), or (None, 429) after too
+    many wrong codes, with the refusal shown on the form."""
+    if not form.is_valid():
+        return None, 400
+    try:
+        return check(form.cleaned_data["otp"]), 200
+    except two_factor.TooManyWrongCodes as error:
+        form.add_error("otp", error.message)
+        return None, 429
+    except DomainError as error:
+        form.add_error("otp", error.message)
+        return None, 400
 
 
 @never_cache
@@ -52,23 +66,15 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                device = two_factor.verify(user=request.user, code=form.cleaned_data["otp"])
-            except two_factor.TooManyWrongCodes as error:
-                _refused(form, error)
-                status = 429
-            except DomainError as error:
-                _refused(form, error)
-            else:
-                two_factor.mark_verified(request, device)
-                if isinstance(device, two_factor.StaticDevice):
-                    left = two_factor.recovery_codes_left(request.user)
-                    messages.warning(
-                        request, f"You signed in with a recovery code: {left} left. Make new ones on your account page."
-                    )
-                return redirect(_next(request))
+        device, status = _checked(form, lambda code: two_factor.verify(user=request.user, code=code))
+        if device is not None:
+            two_factor.mark_verified(request, device)
+            if isinstance(device, two_factor.StaticDevice):
+                left = two_factor.recovery_codes_left(request.user)
+                messages.warning(
+                    request, f"You signed in with a recovery code: {left} left. Make new ones on your account page."
+                )
+            return redirect(_next(request))
     return render(
         request, "organisations/two_factor/verify.html", {"form": form, "next": _next(request)}, status=status
     )
@@ -85,18 +91,11 @@ def enrol(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                device, codes = two_factor.confirm_enrolment(user=request.user, code=form.cleaned_data["otp"])
-            except two_factor.TooManyWrongCodes as error:
-                _refused(form, error)
-                status = 429
-            except DomainError as error:
-                _refused(form, error)
-            else:
-                two_factor.mark_verified(request, device)
-                return _show_codes(request, codes, first=True)
+        enrolled, status = _checked(form, lambda code: two_factor.confirm_enrolment(user=request.user, code=code))
+        if enrolled is not None:
+            device, codes = enrolled
+            two_factor.mark_verified(request, device)
+            return _show_codes(request, codes, first=True)
     context: dict[str, Any] = {
         "form": form,
         "enrolment": enrolment,
@@ -149,14 +148,10 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 def disable(request: HttpRequest) -> HttpResponse:
     """Turn two-factor sign-in off (with a current code), for those who are not required to use it."""
     form = CodeForm(request.POST)
-    if form.is_valid():
-        try:
-            two_factor.disable(user=request.user, code=form.cleaned_data["otp"])
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, "Two-factor sign-in is off.")
-            return redirect("two-factor")
+    turned_off, status = _checked(form, lambda code: two_factor.disable(user=request.user, code=code) or True)
+    if turned_off:
+        messages.success(request, "Two-factor sign-in is off.")
+        return redirect("two-factor")
     return render(
         request,
         "organisations/two_factor/account.html",
@@ -166,5 +161,5 @@ def disable(request: HttpRequest) -> HttpResponse:
             "codes_left": two_factor.recovery_codes_left(request.user),
             "form": form,
         },
-        status=400,
+        status=status,
     )

@@ -139,6 +139,13 @@ def serve(command: list[str], env: dict[str, str], port: int, log: Path) -> subp
     raise AssertionError(f"the server did not start: {log.read_text()}")
 
 
+def wait_for_line(log: Path, text: str) -> None:
+    """A server writes a request's log line just after its response: wait (10 s at most) for the last."""
+    deadline = time.monotonic() + 10
+    while text not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def stop(server: subprocess.Popen) -> None:
     server.terminate()
     try:
@@ -166,10 +173,7 @@ def test_gunicorns_access_and_error_logs_and_djangos_log_hold_no_survey_token(si
     server = serve(command, env, port, output)
     try:
         visit(f"http://127.0.0.1:{port}", token)
-        # The access line is written after the response: wait for the last request's.
-        deadline = time.monotonic() + 10
-        while '/99/ HTTP/1.1" 404' not in access_log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for_line(access_log, '/99/ HTTP/1.1" 404')
     finally:
         stop(server)
     access = access_log.read_text()
@@ -194,10 +198,7 @@ def test_runservers_request_log_holds_no_survey_token(site, tmp_path):
     try:
         visit(f"http://127.0.0.1:{port}", token)
         assert get(f"http://127.0.0.1:{port}{reverse('login')}") == 200
-        # runserver writes a request's line just after its response: wait for the last one.
-        deadline = time.monotonic() + 10
-        while '"GET /login/ HTTP/1.1" 200' not in output.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for_line(output, '"GET /login/ HTTP/1.1" 200')
     finally:
         stop(server)
     logged = output.read_text()
