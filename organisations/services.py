@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organisations import audit, tokens
-from organisations.errors import Gone, InvalidInput, NotFound, StateConflict
+from organisations.errors import Gone, InvalidInput, NotFound, StateConflict, Unprocessable
 from organisations.models import (
     CLIENT_ROLES,
     Firm,
@@ -215,22 +215,22 @@ def _svg_problem(content: bytes) -> str | None:
 def _check_logo(upload: Any) -> tuple[bytes, str]:
     """The logo's bytes and file extension, once it is a small PNG or a drawing-only SVG."""
     if upload.size is not None and upload.size > MAX_LOGO_BYTES:
-        raise InvalidInput(f"A logo is at most {MAX_LOGO_BYTES // 1024} KB.", field="logo")
+        raise Unprocessable(f"A logo is at most {MAX_LOGO_BYTES // 1024} KB.", field="logo")
     content = upload.read(MAX_LOGO_BYTES + 1)
     if len(content) > MAX_LOGO_BYTES:
-        raise InvalidInput(f"A logo is at most {MAX_LOGO_BYTES // 1024} KB.", field="logo")
+        raise Unprocessable(f"A logo is at most {MAX_LOGO_BYTES // 1024} KB.", field="logo")
     if content.startswith(PNG_SIGNATURE):
         if content[12:16] != b"IHDR" or len(content) < 33:
-            raise InvalidInput("The PNG image is damaged.", field="logo")
+            raise Unprocessable("The PNG image is damaged.", field="logo")
         width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
         if not (0 < width <= 4096 and 0 < height <= 4096):
-            raise InvalidInput("A logo is at most 4096 pixels wide and high.", field="logo")
+            raise Unprocessable("A logo is at most 4096 pixels wide and high.", field="logo")
         return content, "png"
     if b"<svg" in content[:4096]:
         if problem := _svg_problem(content):
-            raise InvalidInput(problem, field="logo")
+            raise Unprocessable(problem, field="logo")
         return content, "svg"
-    raise InvalidInput("A logo is a PNG or an SVG image.", field="logo")
+    raise Unprocessable("A logo is a PNG or an SVG image.", field="logo")
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -121,7 +122,9 @@ def client_address(request: Any) -> str:
 
     Also django-axes' AXES_CLIENT_IP_CALLABLE, so the lockout and the throttles agree."""
     meta = getattr(request, "META", {})
-    remote = meta.get("REMOTE_ADDR") or "unknown"
+    # Always an IP address (the lockout stores it in an address column): without one (a Unix
+    # socket with no proxy configured), every such client shares NO_ADDRESS.
+    remote = _ip_address(meta.get("REMOTE_ADDR", "")) or NO_ADDRESS
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
         return remote
@@ -129,7 +132,18 @@ def client_address(request: Any) -> str:
     if len(forwarded) < proxies:
         # Not through every proxy we trust: nothing in the header can be believed.
         return remote
-    return forwarded[-proxies][:100]
+    return _ip_address(forwarded[-proxies]) or remote
+
+
+NO_ADDRESS = "0.0.0.0"
+
+
+def _ip_address(text: str) -> str | None:
+    """`text` as an IP address in its normal spelling, or None if it is not one."""
+    try:
+        return str(ipaddress.ip_address(text.strip()[:100]))
+    except ValueError:
+        return None
 
 
 # --- pages ------------------------------------------------------------------------------------

@@ -402,7 +402,8 @@ def test_a_logo_that_is_not_a_small_self_contained_image_is_refused(
         {"logo": SimpleUploadedFile("logo.svg", content)},
         format="multipart",
     )
-    assert response.status_code == 400
+    # Well-formed (a file), but not an image the firm's pages and roadmaps can show: 422.
+    assert response.status_code == 422
     assert message in response.json()["message"]
     organisation.firm.refresh_from_db()
     assert not organisation.firm.logo

@@ -141,3 +141,27 @@ def test_password_reset_emails_are_limited_per_address(consultant, mailoutbox):
         == 302
     )
     assert len(mailoutbox) == 3
+
+
+@pytest.mark.parametrize(
+    ("meta", "proxies", "address"),
+    [
+        ({}, 0, "0.0.0.0"),  # no REMOTE_ADDR at all (a Unix socket)
+        ({"REMOTE_ADDR": "not-an-address"}, 0, "0.0.0.0"),
+        ({"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "garbage"}, 1, "10.0.0.2"),
+        ({"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "2001:DB8::1"}, 1, "2001:db8::1"),
+    ],
+)
+def test_the_address_is_always_an_ip_address(meta, proxies, address, settings):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/")
+    request.META = meta
+    assert client_address(request) == address
+
+
+def test_a_sign_in_without_a_client_address_is_answered_not_a_server_error(consultant):
+    """The lockout keeps addresses in an address column (PostgreSQL's inet): a request without one
+    used to be looked up as "unknown" and fail there."""
+    client = APIClient(REMOTE_ADDR="")
+    answered = client.post("/api/v1/auth/token/", {"username": "consultant", "password": "wrong password"})
+    assert answered.status_code == 401
