@@ -117,16 +117,17 @@ def _show_codes(request: HttpRequest, codes: list[str], *, first: bool) -> HttpR
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     """Your account's two-factor sign-in: on or off, recovery codes left, the actions."""
-    return render(
-        request,
-        "organisations/two_factor/account.html",
-        {
-            "enabled": two_factor.authenticator_of(request.user) is not None,
-            "required": two_factor.is_required_for(request.user),
-            "codes_left": two_factor.recovery_codes_left(request.user),
-            "form": CodeForm(),
-        },
-    )
+    return _account_page(request, CodeForm())
+
+
+def _account_page(request: HttpRequest, form: CodeForm, *, status: int = 200) -> HttpResponse:
+    context = {
+        "enabled": two_factor.authenticator_of(request.user) is not None,
+        "required": two_factor.is_required_for(request.user),
+        "codes_left": two_factor.recovery_codes_left(request.user),
+        "form": form,
+    }
+    return render(request, "organisations/two_factor/account.html", context, status=status)
 
 
 @never_cache
@@ -152,14 +153,4 @@ def disable(request: HttpRequest) -> HttpResponse:
     if turned_off:
         messages.success(request, "Two-factor sign-in is off.")
         return redirect("two-factor")
-    return render(
-        request,
-        "organisations/two_factor/account.html",
-        {
-            "enabled": two_factor.authenticator_of(request.user) is not None,
-            "required": two_factor.is_required_for(request.user),
-            "codes_left": two_factor.recovery_codes_left(request.user),
-            "form": form,
-        },
-        status=status,
-    )
+    return _account_page(request, form, status=status)

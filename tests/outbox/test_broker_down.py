@@ -23,6 +23,7 @@ from reports.models import Report, ReportStatus
 from surveys import services as survey_services
 from surveys.models import Invitation
 from surveys.tasks import send_invitation_email_task
+from tests.outbox.conftest import ACCEPTED
 
 # Generous for a loaded machine: a broker that is down used to cost 3.4 s and a 500.
 QUICK = 3.0
@@ -106,17 +107,7 @@ def test_with_the_broker_down_every_request_is_accepted_queued_and_swept_once(
     with django_capture_on_commit_callbacks(execute=True):
         reminded = survey_services.send_reminders(now=timezone.now() + timedelta(days=4))
 
-    assert {name: r.status_code for name, r in answers.items()} == {
-        "report (API)": 202,
-        "report (page)": 302,
-        "invite (API)": 201,
-        "resend (API)": 200,
-        "upload (API)": 201,
-        "invite (page)": 302,
-        "list (page)": 302,
-        "member invitation (API)": 202,
-        "sign-up (page)": 302,
-    }
+    assert {name: r.status_code for name, r in answers.items()} == ACCEPTED
     # Everything was stored, and is shown queued; nothing went out.
     assert answers["report (API)"].json()["status"] == "queued"
     assert [r.status for r in Report.objects.all()] == [ReportStatus.QUEUED] * 2
