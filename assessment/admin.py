@@ -112,6 +112,14 @@ class AssessmentAdmin(admin.ModelAdmin):
     readonly_fields = ["state", "rubric_version", "opened_at", "closed_at", "created_by"]
     inlines = [TargetInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Assessment | None = None) -> list[str]:
+        # What the scores depend on is fixed once respondents answer: a closed assessment's kept scores
+        # (and an open one's snapshots) are never scored again (update_assessment refuses it too).
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.state != models.AssessmentState.DRAFT:
+            fields += ["respondent_groups", "group_weighting"]
+        return fields
+
     def get_queryset(self, request: HttpRequest):
         return (
             super()
@@ -129,12 +137,15 @@ class AnswerInline(ReadOnlyInline):
     model = models.Answer
     fields = ["criterion", "option", "not_applicable", "text", "comment"]
     show_change_link = False
+    ordering = ["id"]
 
 
 @admin.register(models.Response)
 class ResponseAdmin(ReadOnlyAdmin):
     list_display = ["id", "assessment", "group", "submitted_at", "late"]
     list_filter = ["group", "late", "assessment__organisation"]
+    # Responses have no default order (scoring reads them unsorted); the list keeps its order.
+    ordering = ["assessment", "id"]
     inlines = [AnswerInline]
 
     def get_queryset(self, request: HttpRequest):

@@ -334,8 +334,9 @@ class Response(models.Model):
     # registered in assessment/apps.py, under the same rules as the responses export.
     export_exclude = "__all__"
 
+    # No default ordering: scoring reads every counted response, and a default order would sort (and
+    # join) them all. Lists shown to people order explicitly.
     class Meta:
-        ordering = ["assessment", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(late=False) | Q(submitted_at__isnull=False), name="only_submitted_responses_are_late"
@@ -370,8 +371,8 @@ class Answer(models.Model):
 
     export_exclude = "__all__"
 
+    # No default ordering (see Response): reading answers never sorts them unless a reader asks.
     class Meta:
-        ordering = ["response", "id"]
         constraints = [
             models.UniqueConstraint(fields=["response", "criterion"], name="one_answer_per_criterion"),
             models.CheckConstraint(
@@ -478,6 +479,15 @@ class ScoreSnapshot(models.Model):
     respondents = models.PositiveIntegerField(help_text="Submitted responses the scores are computed from")
     response_ids = models.JSONField(help_text="Ids of those responses")
     scores = models.JSONField(help_text="The scores, in the form closing_scores keeps")
+    kept = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The complete scores and people counts, so that reading the snapshot never scores again",
+    )
+
+    # The complete form holds figures of groups of any size, withheld only on reading: not exported.
+    export_exclude = ("kept",)
 
     class Meta:
         ordering = ["assessment", "-respondents", "-id"]
@@ -487,3 +497,21 @@ class ScoreSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment} · {self.respondents} respondents"
+
+
+class KeptScores(models.Model):
+    """The complete scores and people counts of a closed assessment, scored once.
+
+    Written when the assessment closes (or, for assessments closed before it existed, on the first
+    read): a closed assessment's scores never change, so its pages, API, PDF and year over year read
+    this row and never the answers. What is withheld is still decided on reading (assessment/anonymity.py).
+    """
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, primary_key=True, related_name="kept")
+    created_at = models.DateTimeField(auto_now_add=True)
+    data = models.JSONField(help_text="AssessmentScores and People, as assessment/kept.py writes them")
+
+    export_exclude = "__all__"
+
+    def __str__(self) -> str:
+        return f"Kept scores of {self.assessment_id}"

@@ -168,14 +168,16 @@ def load_evidence(
     *,
     groups: Sequence[str] | None = None,
     response_ids: Sequence[int] | None = None,
+    loaded: LoadedRubric | None = None,
 ) -> Evidence:
-    """The rubric and every counted (submitted, on time) response of an assessment, or only those of
-    `response_ids` (a published snapshot's).
+    """The rubric (`loaded` when the caller has it) and every counted (submitted, on time) response of an
+    assessment, or only those of `response_ids` (a published snapshot's).
 
-    A constant number of queries whatever the number of respondents: the rubric's five, the
-    responses, and the answers in one pass.
+    A constant number of queries whatever the number of respondents: the rubric's five (once per
+    process), the responses, and the answers in one pass. Neither query sorts nor joins: the order of
+    the responses changes no score.
     """
-    loaded = load_rubric(assessment.rubric_version)
+    loaded = loaded or load_rubric(assessment.rubric_version)
     responses = models.Response.objects.filter(assessment=assessment).counted()
     if groups is not None:
         responses = responses.filter(group__in=list(groups))
