@@ -24,8 +24,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from assessment import kept as kept_form
 from assessment import models
-from assessment.queries import Evidence, closing_scores, load_evidence, load_rubric
+from assessment.queries import LoadedRubric, closing_scores, load_evidence, load_rubric
 from assessment.rubric import Rubric
 from assessment.scoring import (
     AssessmentScores,
@@ -290,20 +291,26 @@ def published_scores(assessment: models.Assessment, *, role: str | None) -> Publ
 
     Closed: all counted responses, for every role. Open: the latest snapshot, for the firm's consultants
     only (taken now if it is due). Within them, figures from fewer than `min_respondents()` are withheld.
+    Both are read from the scores kept when the assessment closed or the snapshot was taken: reading
+    never scores the answers again (rows kept before the complete form existed are completed once).
     """
     minimum = min_respondents()
     notice = not_published_notice(assessment, role)
     if notice:
         return _nothing(assessment, notice, minimum)
     if assessment.state == models.AssessmentState.CLOSED:
-        return _publish(load_evidence(assessment), assessment, CLOSED, minimum)
+        loaded = load_rubric(assessment.rubric_version)
+        scores, people = closed_scores(assessment, loaded)
+        return _publish(loaded.rubric, scores, people, CLOSED, minimum)
     snapshot = latest_snapshot(assessment)
     if snapshot is None:
         return _nothing(assessment, f"The first scores are published once {minimum} responses are in.", minimum)
-    evidence = load_evidence(assessment, response_ids=snapshot.response_ids)
+    loaded = load_rubric(assessment.rubric_version)
+    scores, people = snapshot_scores(assessment, snapshot, loaded)
     return _publish(
-        evidence,
-        assessment,
+        loaded.rubric,
+        scores,
+        people,
         SNAPSHOT,
         minimum,
         taken_at=snapshot.created_at,
@@ -312,9 +319,97 @@ def published_scores(assessment: models.Assessment, *, role: str | None) -> Publ
     )
 
 
+def published_many(assessments: Sequence[models.Assessment], *, role: str | None) -> list[Published]:
+    """`published_scores` of several assessments, in their order, in a number of queries that does not
+    grow with the number of closed ones: their rubric versions in one query (each version's rubric built
+    once per process) and their kept scores in another. Open ones are read as `published_scores` reads them.
+    """
+    minimum = min_respondents()
+    closed = [a for a in assessments if a.state == models.AssessmentState.CLOSED and not not_published_notice(a, role)]
+    closed_ids = {a.id for a in closed}
+    versions = models.RubricVersion.objects.select_related("rubric").in_bulk({a.rubric_version_id for a in closed})
+    kept = dict(models.KeptScores.objects.filter(assessment_id__in=closed_ids).values_list("assessment_id", "data"))
+    result = []
+    for assessment in assessments:
+        if assessment.id not in closed_ids:
+            result.append(published_scores(assessment, role=role))
+            continue
+        loaded = load_rubric(versions[assessment.rubric_version_id])
+        scores, people = closed_scores(assessment, loaded, kept=kept.get(assessment.id))
+        result.append(_publish(loaded.rubric, scores, people, CLOSED, minimum))
+    return result
+
+
+# --- the kept complete form ----------------------------------------------------------------------
+
+
+def score_evidence(
+    rubric: Rubric, responses: Sequence[ResponseAnswers], *, group_weighting: bool
+) -> tuple[AssessmentScores, People]:
+    """Scores of every group, however small (which groups are shown is decided on reading, by the minimum
+    then in force), and the people behind each figure: what is kept."""
+    scores = score_assessment(rubric, responses, group_weighting=group_weighting, min_group_size=1)
+    return scores, count_people(rubric, responses)
+
+
+def _read_kept(kept: Any) -> tuple[AssessmentScores, People]:
+    return kept_form.decode_scores(kept["scores"]), People(**kept_form.decode_people_fields(kept["people"]))
+
+
+def closed_scores(
+    assessment: models.Assessment, loaded: LoadedRubric, *, kept: Any = None
+) -> tuple[AssessmentScores, People]:
+    """A closed assessment's kept scores and people (`kept`: its row's data when the caller has read it).
+
+    An assessment closed before the complete form was kept is scored once here and the result kept.
+    """
+    if kept is None:
+        kept = models.KeptScores.objects.filter(assessment_id=assessment.pk).values_list("data", flat=True).first()
+    if kept_form.readable(kept):
+        return _read_kept(kept)
+    evidence = load_evidence(assessment, loaded=loaded)
+    scores, people = score_evidence(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
+    data = kept_form.encode(scores, people)
+    # Two first readers may both get here: the first row stands, and both computed the same.
+    models.KeptScores.objects.bulk_create(
+        [models.KeptScores(assessment_id=assessment.pk, data=data)], ignore_conflicts=True
+    )
+    models.KeptScores.objects.filter(assessment_id=assessment.pk).exclude(data__format=kept_form.FORMAT).update(
+        data=data
+    )
+    return scores, people
+
+
+def snapshot_scores(
+    assessment: models.Assessment, snapshot: models.ScoreSnapshot, loaded: LoadedRubric
+) -> tuple[AssessmentScores, People]:
+    """A snapshot's kept scores and people; a snapshot taken before the complete form was kept is scored
+    once here and completed."""
+    if kept_form.readable(snapshot.kept):
+        return _read_kept(snapshot.kept)
+    evidence = load_evidence(assessment, response_ids=snapshot.response_ids, loaded=loaded)
+    scores, people = score_evidence(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
+    snapshot.kept = kept_form.encode(scores, people)
+    models.ScoreSnapshot.objects.filter(pk=snapshot.pk).update(kept=snapshot.kept)
+    return scores, people
+
+
+def _shown_groups(rubric: Rubric, scores: AssessmentScores, minimum: int) -> AssessmentScores:
+    """Kept scores as `score_assessment` gives them with `min_group_size=minimum`: smaller groups hidden,
+    perception gaps between the others."""
+    groups = tuple(
+        g
+        if g.hidden or g.respondents >= minimum
+        else GroupScores(group=g.group, respondents=g.respondents, hidden=True, dimensions={}, overall=None)
+        for g in scores.groups
+    )
+    return replace(scores, groups=groups, perception_gaps=perception_gaps(rubric, groups))
+
+
 def _publish(
-    evidence: Evidence,
-    assessment: models.Assessment,
+    rubric: Rubric,
+    kept: AssessmentScores,
+    people: People,
     source: str,
     minimum: int,
     *,
@@ -322,11 +417,7 @@ def _publish(
     response_ids: tuple[int, ...] | None = None,
     notice: str = "",
 ) -> Published:
-    rubric = evidence.rubric
-    scores = score_assessment(
-        rubric, evidence.responses, group_weighting=assessment.group_weighting, min_group_size=minimum
-    )
-    people = count_people(rubric, evidence.responses)
+    scores = _shown_groups(rubric, kept, minimum)
     hidden = suppression(rubric, scores, people, minimum)
     return Published(
         rubric=rubric,
@@ -374,8 +465,9 @@ def year_snapshot(assessment: models.Assessment, published: Published) -> Assess
 
 
 def published_history(assessments: Sequence[models.Assessment], *, role: str | None) -> list[AssessmentSnapshot]:
-    """The published scores of several assessments (by period), for year-over-year comparison."""
-    return [year_snapshot(a, published_scores(a, role=role)) for a in assessments]
+    """The published scores of several assessments (by period), for year-over-year comparison: read from
+    their kept scores, in the same number of queries for two years or ten (see `published_many`)."""
+    return [year_snapshot(a, p) for a, p in zip(assessments, published_many(assessments, role=role), strict=True)]
 
 
 # --- kept headlines: closing scores and snapshots -----------------------------------------------
@@ -393,9 +485,15 @@ def kept_scores(rubric: Rubric, scores: AssessmentScores, people: People) -> dic
 
 def closing_scores_of(assessment: models.Assessment) -> dict[str, Any]:
     """The headline of all counted responses, as kept when the assessment closes (nothing withheld yet)."""
+    return keep_closing_scores(assessment)[0]
+
+
+def keep_closing_scores(assessment: models.Assessment) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Score all counted responses of an assessment that is closing, once: its headline (for
+    `Assessment.closing_scores`) and its complete kept form (for `KeptScores`)."""
     evidence = load_evidence(assessment)
-    scores = score_assessment(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
-    return kept_scores(evidence.rubric, scores, count_people(evidence.rubric, evidence.responses))
+    scores, people = score_evidence(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
+    return kept_scores(evidence.rubric, scores, people), kept_form.encode(scores, people)
 
 
 def published_headline(kept: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -458,8 +556,7 @@ def take_snapshot_if_due(*, assessment: models.Assessment) -> models.ScoreSnapsh
     if sum(1 for rid in counted if rid not in taken) < min_respondents():
         return None
     evidence = load_evidence(locked, response_ids=counted)
-    scores = score_assessment(evidence.rubric, evidence.responses, group_weighting=locked.group_weighting)
-    people = count_people(evidence.rubric, evidence.responses)
+    scores, people = score_evidence(evidence.rubric, evidence.responses, group_weighting=locked.group_weighting)
     try:
         with transaction.atomic():
             return models.ScoreSnapshot.objects.create(
@@ -467,6 +564,7 @@ def take_snapshot_if_due(*, assessment: models.Assessment) -> models.ScoreSnapsh
                 respondents=len(counted),
                 response_ids=counted,
                 scores=kept_scores(evidence.rubric, scores, people),
+                kept=kept_form.encode(scores, people),
             )
     except IntegrityError:
         # Another transaction published this very count first: theirs stands.

@@ -418,12 +418,14 @@ def close_assessment(*, assessment: models.Assessment, actor: Any = None) -> mod
     """open → closed: its scores are final; later submissions are kept and marked late."""
     locked = models.Assessment.objects.select_for_update().get(pk=assessment.pk)
     _require_state(locked, AssessmentState.OPEN, action="close it")
-    from assessment.anonymity import closing_scores_of
+    from assessment.anonymity import keep_closing_scores
 
     locked.state = AssessmentState.CLOSED
     locked.closed_at = timezone.now()
-    locked.closing_scores = closing_scores_of(locked)
+    # Scored once, here: every later read of a closed assessment reads what is kept.
+    locked.closing_scores, complete = keep_closing_scores(locked)
     locked.save(update_fields=["state", "closed_at", "closing_scores"])
+    models.KeptScores.objects.update_or_create(assessment=locked, defaults={"data": complete})
     _record_state(locked, audit.Action.ASSESSMENT_CLOSED, "Closed", actor)
     assessment.refresh_from_db()
     return assessment

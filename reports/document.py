@@ -22,6 +22,7 @@ from assessment import charts, models
 from assessment.anonymity import (
     Published,
     dimension_levels,
+    published_many,
     published_scores,
     withheld_reason,
     year_snapshot,
@@ -582,9 +583,11 @@ def _history_until(
         assessments = assessments[: ids.index(assessment.id) + 1]
     else:
         assessments = [a for a in assessments if a.period < assessment.period]
-    return assessments, [
-        year_snapshot(a, published if a.id == assessment.id else published_scores(a, role=role)) for a in assessments
-    ]
+    # The earlier ones read their kept scores together (published_many): a ten-year history costs
+    # the queries of a two-year one, and nothing is scored again.
+    earlier = published_many([a for a in assessments if a.id != assessment.id], role=role)
+    by_id = {a.id: p for a, p in zip((a for a in assessments if a.id != assessment.id), earlier, strict=True)}
+    return assessments, [year_snapshot(a, published if a.id == assessment.id else by_id[a.id]) for a in assessments]
 
 
 def _respondents_sentence(scores: AssessmentScores) -> str:

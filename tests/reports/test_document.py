@@ -322,22 +322,19 @@ def test_the_snapshot_is_plain_json_with_every_number_shown(document):
     assert [d["score_text"] for d in snapshot["dimensions"]] == ["4.0", "3.0", "3.7", "2.0", "1.0"]
 
 
-def test_building_the_document_scores_each_assessment_once(this_year, monkeypatch):
-    import reports.document
-    from assessment.anonymity import published_scores
+def test_building_the_document_scores_no_closed_year_again(this_year, monkeypatch):
+    import assessment.anonymity
 
-    scored: list[str] = []
+    def scoring(*args, **kwargs):
+        raise AssertionError("a closed assessment was scored again")
 
-    def counting(assessment, *, role):
-        scored.append(assessment.period)
-        return published_scores(assessment, role=role)
-
-    monkeypatch.setattr(reports.document, "published_scores", counting)
+    # Both years are closed: their scores were kept when they closed, and the document reads those.
+    monkeypatch.setattr(assessment.anonymity, "score_assessment", scoring)
 
     document = build_roadmap_document(this_year)
 
-    assert sorted(scored) == ["FY2025", "FY2026"]
     assert document.summary.previous_period == "FY2025"
+    assert document.year_over_year.periods == ("FY2025", "FY2026")
 
 
 def test_the_history_is_loaded_once_not_again_by_id(this_year):
