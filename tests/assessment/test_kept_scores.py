@@ -4,6 +4,7 @@ after that (pages, API, the PDF, year over year) gives the same published figure
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from django.db import connection
@@ -248,3 +249,37 @@ def test_loading_the_evidence_neither_sorts_nor_joins(open_assessment):
     for sql in reads:
         assert "ORDER BY" not in sql
         assert "JOIN" not in sql
+
+
+def test_the_admin_lists_responses_and_a_responses_answers_in_their_order(admin_client, organisation, default_rubric):
+    from tests.factories import OrganisationFactory
+
+    rng = random.Random(8)
+    # Two assessments whose responses are written interleaved: the list still shows them by assessment.
+    first = closed(OrganisationFactory(name="Aardvark Ltd"), default_rubric, "FY2026", rng, {"reps": 1})
+    second = closed(organisation, default_rubric, "FY2026", rng, {"reps": 1})
+    later = models.Response.objects.create(assessment=first, group="reps")
+
+    html = admin_client.get(reverse("admin:assessment_response_changelist")).content.decode()
+    shown = [int(pk) for pk in re.findall(r"/admin/assessment/response/(\d+)/change/", html)]
+    expected = list(
+        models.Response.objects.filter(assessment__in=[first, second])
+        .order_by("assessment__organisation__name", "id")
+        .values_list("id", flat=True)
+    )
+    assert later.pk in shown
+    assert shown == list(dict.fromkeys(expected))
+
+    response = models.Response.objects.filter(assessment=second).first()
+    answers = list(
+        models.Answer.objects.filter(response=response).order_by("id").values_list("criterion__key", flat=True)
+    )
+    detail = admin_client.get(reverse("admin:assessment_response_change", args=[response.pk])).content.decode()
+    positions = [detail.index(f">{key}<") for key in answers]
+    assert len(answers) > 5 and positions == sorted(positions)
+
+
+def test_a_closed_assessments_weighting_cannot_be_changed_in_the_admin(admin_client, organisation, default_rubric):
+    assessment = closed(organisation, default_rubric, "FY2026", random.Random(9), {"reps": 3})
+    html = admin_client.get(reverse("admin:assessment_assessment_change", args=[assessment.pk])).content.decode()
+    assert 'name="group_weighting"' not in html
