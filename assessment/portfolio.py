@@ -163,11 +163,40 @@ def _closed_history(organisations: Any) -> dict[int, list[Closed]]:
     ):
         history = closed.setdefault(organisation_id, [])
         if len(history) < 2:
-            # What may be shown of the kept scores (assessment/anonymity.py): none from too few people.
-            shown = published_headline(scores)
-            withheld = (scores or {}).get("overall") is not None and shown.get("overall") is None
-            history.append((pk, period, shown, version_id, withheld))
+            history.append(_published(pk, period, scores, version_id))
     return closed
+
+
+# The kept figures the overall score and level are published from (assessment/anonymity.py); the
+# dimensions, which a sort by level or change does not need, stay in the database.
+HEADLINE_KEYS = ("respondents", "overall_respondents", "overall", "overall_level")
+
+
+def _closed_headlines(organisations: Any, depth: int) -> dict[int, list[Closed]]:
+    """As _closed_history, for sorting a whole portfolio: the `depth` latest closed assessments of each
+    organisation with only their overall score and level (as published), read from the kept scores'
+    keys rather than the whole document. One query."""
+    closed: dict[int, list[Closed]] = {}
+    for organisation_id, pk, period, version_id, *values in (
+        models.Assessment.objects.closed()
+        .filter(organisation_id__in=organisations)
+        .order_by("organisation_id", "-period", "-id")
+        .values_list(
+            "organisation_id", "id", "period", "rubric_version_id", *(f"closing_scores__{k}" for k in HEADLINE_KEYS)
+        )
+    ):
+        history = closed.setdefault(organisation_id, [])
+        if len(history) < depth:
+            kept = {key: value for key, value in zip(HEADLINE_KEYS, values, strict=True) if value is not None}
+            history.append(_published(pk, period, kept, version_id))
+    return closed
+
+
+def _published(pk: int, period: str, kept: dict | None, version_id: int) -> Closed:
+    # What may be shown of the kept scores (assessment/anonymity.py): none from too few people.
+    shown = published_headline(kept)
+    withheld = (kept or {}).get("overall") is not None and shown.get("overall") is None
+    return (pk, period, shown, version_id, withheld)
 
 
 def _open_assessments(organisations: Any) -> dict[int, list[OpenAssessment]]:
@@ -312,14 +341,13 @@ def portfolio_page(user: Any, query: PortfolioQuery, number: int = 1, size: int 
             open_by_org = _open_assessments(ids)
             closed = {}
         else:
-            closed = _closed_history(ids)
+            closed = _closed_headlines(ids, depth=1 if query.key == "level" else 2)
             open_by_org = {}
         rows = _ordered([_row(o, closed.get(o.pk, []), open_by_org.get(o.pk, []), {}) for o in everyone], query)
         organisations = [r.organisation for r in rows[start : start + size]]
         page_ids = [o.pk for o in organisations]
-        if query.key == "rate":
-            closed = _closed_history(page_ids)
-        else:
+        closed = _closed_history(page_ids)
+        if query.key != "rate":
             open_by_org = _open_assessments(page_ids)
     if number > 1 and start >= count:
         raise PageOutOfRange(number)
