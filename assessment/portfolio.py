@@ -7,11 +7,13 @@ the anonymity rules withhold what came from too few people.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from assessment import anonymity, models
 from assessment.anonymity import published_headline
@@ -20,6 +22,8 @@ from assessment.outcomes import OUTCOME_KPIS
 from assessment.queries import load_rubric, response_rate
 from organisations.models import Organisation
 from surveys.models import Invitation
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,13 @@ def _closed_history(organisations: Any) -> dict[int, list[Closed]]:
 
 # The kept figures the overall score and level are published from (assessment/anonymity.py); the
 # dimensions, which a sort by level or change does not need, stay in the database.
-HEADLINE_KEYS = ("respondents", "overall_respondents", "overall", "overall_level")
+# Each is cast to a number in SQL: decoding thousands of small JSON values costs more than the query.
+HEADLINE_KEYS = {
+    "respondents": IntegerField(),
+    "overall_respondents": IntegerField(),
+    "overall": FloatField(),
+    "overall_level": IntegerField(),
+}
 
 
 def _closed_headlines(organisations: Any, depth: int) -> dict[int, list[Closed]]:
@@ -181,9 +191,8 @@ def _closed_headlines(organisations: Any, depth: int) -> dict[int, list[Closed]]
         models.Assessment.objects.closed()
         .filter(organisation_id__in=organisations)
         .order_by("organisation_id", "-period", "-id")
-        .values_list(
-            "organisation_id", "id", "period", "rubric_version_id", *(f"closing_scores__{k}" for k in HEADLINE_KEYS)
-        )
+        .annotate(**{f"kept_{k}": Cast(KeyTextTransform(k, "closing_scores"), f) for k, f in HEADLINE_KEYS.items()})
+        .values_list("organisation_id", "id", "period", "rubric_version_id", *(f"kept_{k}" for k in HEADLINE_KEYS))
     ):
         history = closed.setdefault(organisation_id, [])
         if len(history) < depth:
@@ -212,7 +221,9 @@ def _open_assessments(organisations: Any) -> dict[int, list[OpenAssessment]]:
         .order_by("organisation_id", "period", "id")
         .values_list("organisation_id", "id", "period")
     )
-    ids = models.Assessment.objects.open().filter(organisation_id__in=organisations).values("id")
+    # The ids as a list: given a subquery instead, PostgreSQL may plan a scan of every invitation and
+    # response, which costs as much for a firm of 10 clients as for one of 2,000.
+    ids = [pk for _, pk, _ in assessments]
     invited = dict(
         Invitation.objects.filter(assessment_id__in=ids, revoked_at__isnull=True)
         .order_by()
@@ -279,25 +290,44 @@ def _row(
     )
 
 
+def _latest_rate(open_assessments: Sequence[OpenAssessment]) -> float | None:
+    """The response rate of the latest open assessment (None: none open, or nobody invited)."""
+    return open_assessments[-1].response_rate if open_assessments else None
+
+
+def _figure(history: Sequence[Closed], key: str) -> float | None:
+    """The latest closed overall level, or its change since the one before, as published (None when
+    nothing is closed or a figure is withheld)."""
+    if key == "level":
+        return history[0][2].get("overall_level") if history else None
+    if len(history) < 2:
+        return None
+    latest, before = history[0][2].get("overall"), history[1][2].get("overall")
+    return round(latest - before, 2) if latest is not None and before is not None else None
+
+
 def _sort_value(row: PortfolioRow, key: str) -> float | None:
-    """What a row is sorted by; None (nothing closed, withheld, nobody invited) sorts last either way."""
     if key == "level":
         return row.overall_level
     if key == "change":
         return row.change
-    rates = [a.response_rate for a in row.open_assessments]
-    return rates[-1] if rates else None  # the latest open assessment's
+    return _latest_rate(row.open_assessments)
+
+
+def _order(items: list[T], value: Callable[[T], float | None], descending: bool) -> list[T]:
+    """The items (already by name then id) by their figure; those without one last, in the order given.
+    Python's sort is stable, also reversed: equal figures keep the name-then-id order."""
+    known = [item for item in items if value(item) is not None]
+    unknown = [item for item in items if value(item) is None]
+    known.sort(key=lambda item: value(item) or 0.0, reverse=descending)
+    return known + unknown
 
 
 def _ordered(rows: list[PortfolioRow], query: PortfolioQuery) -> list[PortfolioRow]:
-    """The rows (already by name then id) by the query's figure, ties kept by name then id."""
+    """The rows (already by name then id) in the query's order, ties kept by name then id."""
     if query.key == "name":
         return rows[::-1] if query.descending else rows
-    known = [r for r in rows if _sort_value(r, query.key) is not None]
-    unknown = [r for r in rows if _sort_value(r, query.key) is None]
-    # Python's sort is stable, also reversed: equal figures keep the name-then-id order.
-    known.sort(key=lambda r: _sort_value(r, query.key) or 0.0, reverse=query.descending)
-    return known + unknown
+    return _order(rows, lambda row: _sort_value(row, query.key), query.descending)
 
 
 def portfolio(user: Any, query: PortfolioQuery | None = None) -> list[PortfolioRow]:
@@ -334,18 +364,17 @@ def portfolio_page(user: Any, query: PortfolioQuery, number: int = 1, size: int 
         closed = _closed_history([o.pk for o in organisations])
         open_by_org = _open_assessments([o.pk for o in organisations])
     else:
-        everyone = list(clients)
+        everyone = list(clients.values_list("pk", flat=True))  # by name then id
         count = len(everyone)
-        ids = clients.values("pk")
         if query.key == "rate":
-            open_by_org = _open_assessments(ids)
-            closed = {}
+            open_by_org = _open_assessments(everyone)
+            figures = {pk: _latest_rate(open_by_org.get(pk, ())) for pk in everyone}
         else:
-            closed = _closed_headlines(ids, depth=1 if query.key == "level" else 2)
-            open_by_org = {}
-        rows = _ordered([_row(o, closed.get(o.pk, []), open_by_org.get(o.pk, []), {}) for o in everyone], query)
-        organisations = [r.organisation for r in rows[start : start + size]]
-        page_ids = [o.pk for o in organisations]
+            headlines = _closed_headlines(everyone, depth=1 if query.key == "level" else 2)
+            figures = {pk: _figure(headlines.get(pk, ()), query.key) for pk in everyone}
+        page_ids = _order(everyone, figures.__getitem__, query.descending)[start : start + size]
+        place = {pk: i for i, pk in enumerate(page_ids)}
+        organisations = sorted(Organisation.objects.filter(pk__in=page_ids), key=lambda o: place[o.pk])
         closed = _closed_history(page_ids)
         if query.key != "rate":
             open_by_org = _open_assessments(page_ids)

@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("--peer-clients", type=int, default=10)
     parser.add_argument("--invited", type=int, default=400, help="invitations and responses per open assessment")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the firms an earlier run left in --database-url again"
+    )
     parser.add_argument("--old-join", type=int, default=20, help="open assessments to time the old count on (0: skip)")
     args = parser.parse_args()
 
@@ -70,25 +73,30 @@ def main() -> None:
 
     from tests.two_factor import verified_force_login
 
-    if connection.vendor == "postgresql":
-        _recreate_postgres_database()
     settings.ALLOWED_HOSTS = ["testserver"]
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    rng = random.Random(6)
-    version = _rubric_version()
-    with transaction.atomic():
-        firms = {
-            "large": _build("Large Advisory", args.clients, args.invited, version, rng),
-            "peer": _build("Small Advisory", args.peer_clients, args.invited, version, rng),
-        }
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    print(
-        f"database: {connection.vendor}; set up {args.clients} + {args.peer_clients} clients, {args.invited} "
-        f"invitations and {args.invited} responses per open assessment in {time.perf_counter() - started:.0f} s"
-    )
+    if args.reuse and args.database_url:
+        firms = _existing()
+        args.clients, args.peer_clients = (_client_count(firms[name]) for name in ("large", "peer"))
+        print(f"database: {connection.vendor}; reusing {args.clients} + {args.peer_clients} clients")
+    else:
+        if connection.vendor == "postgresql":
+            _recreate_postgres_database()
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        rng = random.Random(6)
+        version = _rubric_version()
+        with transaction.atomic():
+            firms = {
+                "large": _build("Large Advisory", args.clients, args.invited, version, rng),
+                "peer": _build("Small Advisory", args.peer_clients, args.invited, version, rng),
+            }
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+        print(
+            f"database: {connection.vendor}; set up {args.clients} + {args.peer_clients} clients, {args.invited} "
+            f"invitations and {args.invited} responses per open assessment in {time.perf_counter() - started:.0f} s"
+        )
 
     # Measured as production runs: no query log kept per request (CaptureQueriesContext counts anyway).
     settings.DEBUG = False
@@ -96,7 +104,7 @@ def main() -> None:
     for name, consultant in firms.items():
         browser = Client()
         verified_force_login(browser, consultant)  # signed in with a password and an authenticator's code
-        token = Token.objects.create(user=consultant).key
+        token = Token.objects.get_or_create(user=consultant)[0].key
         browsers[name] = (browser, {"HTTP_AUTHORIZATION": f"Token {token}"})
 
     urls = [(f"page {label}", f"/portfolio/{query}", False) for label, query in PAGES]
@@ -191,6 +199,19 @@ def _compare_counts(consultant, count: int, invited: int) -> None:
         f"counts of {len(ids)} open assessments ({invited} invitations × {invited} responses each), once: "
         f"join of invitations with responses {old_time * 1000:.0f} ms, two grouped queries {new_time * 1000:.0f} ms"
     )
+
+
+def _existing() -> dict:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    return {"large": users.get(username="consultant-large"), "peer": users.get(username="consultant-small")}
+
+
+def _client_count(consultant) -> int:
+    from organisations.models import Organisation
+
+    return Organisation.objects.of_firms_of(consultant).count()
 
 
 def _recreate_postgres_database() -> None:
