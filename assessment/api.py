@@ -18,6 +18,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, renderers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from assessment import exports, services
@@ -30,7 +31,15 @@ from assessment.anonymity import (
 from assessment.filters import AssessmentFilter, InitiativeFilter, RubricVersionFilter
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
 from assessment.outcomes import OUTCOMES
-from assessment.portfolio import outcome_change, outcome_history, peer_benchmark, portfolio
+from assessment.portfolio import (
+    PageOutOfRange,
+    PortfolioQuery,
+    outcome_change,
+    outcome_history,
+    peer_benchmark,
+    portfolio,
+    portfolio_page,
+)
 from assessment.queries import (
     assessment_targets,
     assessments_with_evidence,
@@ -49,7 +58,8 @@ from assessment.serializers import (
     InitiativeSerializer,
     InitiativeUpdateSerializer,
     OutcomesSerializer,
-    PortfolioRowSerializer,
+    PaginatedPortfolioRowListSerializer,
+    PortfolioQuerySerializer,
     ProgressSerializer,
     RoadmapSerializer,
     RubricImportResultSerializer,
@@ -759,19 +769,48 @@ def _portfolio_row(row: Any) -> dict[str, Any]:
     }
 
 
+def _page_url(url: str, number: int) -> str:
+    """The same request on another page, as DRF's page-number pagination links it (page 1 without `page`)."""
+    return replace_query_param(url, "page", number) if number > 1 else remove_query_param(url, "page")
+
+
 class Portfolio(APIView):
     @extend_schema(
-        responses={200: PortfolioRowSerializer(many=True)},
+        parameters=[PortfolioQuerySerializer],
+        responses={200: PaginatedPortfolioRowListSerializer},
         summary="The caller's portfolio of client organisations",
         description=(
-            "Every organisation the caller is a consultant of, by name: its latest closed assessment's overall "
-            "score and level, the change since the closed assessment before it (trend up, down, flat or none), "
-            "each dimension's latest score, and its open assessments with their response rates. Not paginated; "
-            "a fixed number of queries whatever the number of organisations. Empty for someone who consults for none."
+            "The organisations the caller is a consultant of, 50 a page, by name unless `sort` says otherwise: "
+            "each one's latest closed assessment's overall score and level, the change since the closed "
+            "assessment before it (trend up, down, flat or none), each dimension's latest score, and its open "
+            "assessments with their response rates. Scores are those kept at close, with what came from too "
+            "few people withheld (null). Filters: industry, size band, and the state of the latest assessment. "
+            "A fixed number of queries whatever the number of organisations. Empty for someone who consults "
+            "for none."
         ),
     )
     def get(self, request: Request) -> Response:
-        return Response(PortfolioRowSerializer([_portfolio_row(r) for r in portfolio(request.user)], many=True).data)
+        given = PortfolioQuerySerializer(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        values = given.validated_data
+        query = PortfolioQuery(
+            sort=values.get("sort") or "name",
+            industry=values.get("industry", "").strip(),
+            size_band=values.get("size_band", ""),
+            state=values.get("state", ""),
+        )
+        try:
+            page = portfolio_page(request.user, query, values.get("page", 1))
+        except PageOutOfRange:
+            raise NotFound("There is no such page of the portfolio.") from None
+        url = request.build_absolute_uri()
+        body = {
+            "count": page.count,
+            "next": _page_url(url, page.number + 1) if page.has_next else None,
+            "previous": _page_url(url, page.number - 1) if page.has_previous else None,
+            "results": [_portfolio_row(r) for r in page.rows],
+        }
+        return Response(PaginatedPortfolioRowListSerializer(body).data)
 
 
 class PortfolioExport(JsonErrors, APIView):

@@ -119,3 +119,37 @@ class BenchmarkFilterForm(forms.Form):
     size_band = forms.ChoiceField(
         label="Size of the sales team", choices=[("", "Any size"), *SizeBand.choices], required=False
     )
+
+
+class PortfolioFilterForm(forms.Form):
+    """Which clients the portfolio shows, and in which order (a GET form: links keep its values)."""
+
+    industry = SingleLineField(label="Industry", max_length=100, required=False)
+    size_band = forms.ChoiceField(
+        label="Size of the sales team", choices=[("", "Any size"), *SizeBand.choices], required=False
+    )
+    state = forms.ChoiceField(
+        label="Latest assessment",
+        choices=[
+            ("", "Any"),
+            ("none", "None yet"),
+            ("draft", "Draft"),
+            ("open", "Open"),
+            ("closed", "Closed"),
+        ],
+        required=False,
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[
+            ("name", "Name, A to Z"),
+            ("-name", "Name, Z to A"),
+            ("level", "Level, lowest first"),
+            ("-level", "Level, highest first"),
+            ("change", "Change, largest fall first"),
+            ("-change", "Change, largest rise first"),
+            ("rate", "Response rate, lowest first"),
+            ("-rate", "Response rate, highest first"),
+        ],
+        required=False,
+    )

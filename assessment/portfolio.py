@@ -7,11 +7,13 @@ the anonymity rules withhold what came from too few people.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, Q
+from django.db.models import Count, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from assessment import anonymity, models
 from assessment.anonymity import published_headline
@@ -19,6 +21,9 @@ from assessment.benchmark import MIN_PEERS, DimensionBenchmark, benchmark
 from assessment.outcomes import OUTCOME_KPIS
 from assessment.queries import load_rubric, response_rate
 from organisations.models import Organisation
+from surveys.models import Invitation
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class PortfolioRow:
     change: float | None  # overall score, latest closed minus the one before it
     open_assessments: tuple[OpenAssessment, ...]
     dimensions: Mapping[str, float | None] = field(default_factory=dict)  # latest closed, by dimension key
+    overall_withheld: bool = False  # the latest closed overall came from too few people
+    change_withheld: bool = False  # either overall of the change came from too few people
 
     @property
     def trend(self) -> str:
@@ -59,64 +66,323 @@ def consultant_organisations(user: Any) -> list[Organisation]:
     return list(Organisation.objects.of_firms_of(user).order_by("name", "id"))
 
 
-def portfolio(user: Any) -> list[PortfolioRow]:
-    """The organisations the user consults for, with their standing; four queries whatever their number."""
-    organisations = consultant_organisations(user)
-    ids = [o.pk for o in organisations]
-    closed: dict[int, list[tuple[int, str, dict, int]]] = {}
-    for row in (
+# --- choosing and ordering the rows ------------------------------------------------------------------
+
+PAGE_SIZE = 50
+SORTS = ("name", "level", "change", "rate")
+STATES = ("none", "draft", "open", "closed")  # of each client's latest assessment ("none": it has none)
+SORT_CHOICES = tuple(key for sort in SORTS for key in (sort, f"-{sort}"))
+
+
+@dataclass(frozen=True)
+class PortfolioQuery:
+    """Which clients, in which order: `sort` is one of SORT_CHOICES ("-" first: descending); the
+    filters are empty for "any". Industry matches in any case."""
+
+    sort: str = "name"
+    industry: str = ""
+    size_band: str = ""
+    state: str = ""
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORT_CHOICES:
+            raise ValueError(f"unknown sort {self.sort!r}")
+        if self.state and self.state not in STATES:
+            raise ValueError(f"unknown state {self.state!r}")
+
+    @property
+    def key(self) -> str:
+        return self.sort.lstrip("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+
+@dataclass(frozen=True)
+class PortfolioPage:
+    rows: list[PortfolioRow]
+    count: int  # clients matching the filters, over every page
+    number: int  # 1-based
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.size))
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of the page's first row (0 on an empty page)."""
+        return (self.number - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+class PageOutOfRange(LookupError):
+    """A page after the last one (or before the first)."""
+
+
+def _clients(user: Any, query: PortfolioQuery) -> QuerySet[Organisation]:
+    """The consultant's organisations that pass the filters, by name then id (one query when run)."""
+    clients = Organisation.objects.of_firms_of(user)
+    if query.industry:
+        clients = clients.filter(industry__iexact=query.industry)
+    if query.size_band:
+        clients = clients.filter(size_band=query.size_band)
+    if query.state:
+        latest = (
+            models.Assessment.objects.filter(organisation_id=OuterRef("pk")).order_by("-period", "-id").values("state")
+        )
+        clients = clients.annotate(latest_state=Subquery(latest[:1]))
+        if query.state == "none":
+            clients = clients.filter(latest_state__isnull=True)
+        else:
+            clients = clients.filter(latest_state=query.state)
+    return clients.order_by("name", "id")
+
+
+Closed = tuple[int, str, dict, int, bool]
+
+
+def _closed_history(organisations: Any) -> dict[int, list[Closed]]:
+    """Each organisation's two latest closed assessments, newest first: (id, period, the published
+    headline of the scores kept at close, rubric version id, whether the overall is withheld). One
+    query; `organisations` is a list of ids or a query of them."""
+    closed: dict[int, list[Closed]] = {}
+    for organisation_id, pk, period, scores, version_id in (
         models.Assessment.objects.closed()
-        .filter(organisation_id__in=ids)
+        .filter(organisation_id__in=organisations)
         .order_by("organisation_id", "-period", "-id")
         .values_list("organisation_id", "id", "period", "closing_scores", "rubric_version_id")
     ):
-        # What may be shown of the kept scores (assessment/anonymity.py): none from too few people.
-        closed.setdefault(row[0], []).append((row[1], row[2], published_headline(row[3]), row[4]))
-    # The stored scores are a JSON object, whose key order the database need not keep (PostgreSQL's
-    # jsonb does not): each row's dimensions are put back in their rubric's order.
+        history = closed.setdefault(organisation_id, [])
+        if len(history) < 2:
+            history.append(_published(pk, period, scores, version_id))
+    return closed
+
+
+# The kept figures the overall score and level are published from (assessment/anonymity.py); the
+# dimensions, which a sort by level or change does not need, stay in the database.
+# Each is cast to a number in SQL: decoding thousands of small JSON values costs more than the query.
+HEADLINE_KEYS = {
+    "respondents": IntegerField(),
+    "overall_respondents": IntegerField(),
+    "overall": FloatField(),
+    "overall_level": IntegerField(),
+}
+
+
+def _closed_headlines(organisations: Any, depth: int) -> dict[int, list[Closed]]:
+    """As _closed_history, for sorting a whole portfolio: the `depth` latest closed assessments of each
+    organisation with only their overall score and level (as published), read from the kept scores'
+    keys rather than the whole document. One query."""
+    closed: dict[int, list[Closed]] = {}
+    for organisation_id, pk, period, version_id, *values in (
+        models.Assessment.objects.closed()
+        .filter(organisation_id__in=organisations)
+        .order_by("organisation_id", "-period", "-id")
+        .annotate(**{f"kept_{k}": Cast(KeyTextTransform(k, "closing_scores"), f) for k, f in HEADLINE_KEYS.items()})
+        .values_list("organisation_id", "id", "period", "rubric_version_id", *(f"kept_{k}" for k in HEADLINE_KEYS))
+    ):
+        history = closed.setdefault(organisation_id, [])
+        if len(history) < depth:
+            kept = {key: value for key, value in zip(HEADLINE_KEYS, values, strict=True) if value is not None}
+            history.append(_published(pk, period, kept, version_id))
+    return closed
+
+
+def _published(pk: int, period: str, kept: dict | None, version_id: int) -> Closed:
+    # What may be shown of the kept scores (assessment/anonymity.py): none from too few people.
+    shown = published_headline(kept)
+    withheld = (kept or {}).get("overall") is not None and shown.get("overall") is None
+    return (pk, period, shown, version_id, withheld)
+
+
+def _open_assessments(organisations: Any) -> dict[int, list[OpenAssessment]]:
+    """Each organisation's open assessments with their live invitations and submitted responses.
+
+    Three queries whatever the number: the assessments, then invitations grouped by assessment and
+    responses grouped by assessment; never a join of invitations with responses, whose rows would
+    number invitations × responses.
+    """
+    assessments = list(
+        models.Assessment.objects.open()
+        .filter(organisation_id__in=organisations)
+        .order_by("organisation_id", "period", "id")
+        .values_list("organisation_id", "id", "period")
+    )
+    # The ids as a list: given a subquery instead, PostgreSQL may plan a scan of every invitation and
+    # response, which costs as much for a firm of 10 clients as for one of 2,000.
+    ids = [pk for _, pk, _ in assessments]
+    invited = dict(
+        Invitation.objects.filter(assessment_id__in=ids, revoked_at__isnull=True)
+        .order_by()
+        .values("assessment_id")
+        .annotate(n=Count("id"))
+        .values_list("assessment_id", "n")
+    )
+    submitted = dict(
+        models.Response.objects.filter(assessment_id__in=ids, submitted_at__isnull=False)
+        .order_by()
+        .values("assessment_id")
+        .annotate(n=Count("id"))
+        .values_list("assessment_id", "n")
+    )
+    by_organisation: dict[int, list[OpenAssessment]] = {}
+    for organisation_id, pk, period in assessments:
+        by_organisation.setdefault(organisation_id, []).append(
+            OpenAssessment(id=pk, period=period, invited=invited.get(pk, 0), submitted=submitted.get(pk, 0))
+        )
+    return by_organisation
+
+
+def _dimension_order(closed: Mapping[int, list[Closed]]) -> dict[int, list[str]]:
+    """The top-level dimension keys of the latest closed assessments' rubric versions, in order (one query).
+
+    The stored scores are a JSON object, whose key order the database need not keep (PostgreSQL's
+    jsonb does not): each row's dimensions are put back in their rubric's order.
+    """
     order: dict[int, list[str]] = {}
-    versions = {history[0][3] for history in closed.values()}
+    versions = {history[0][3] for history in closed.values() if history}
+    if not versions:
+        return order
     for version_id, key in (
         models.Dimension.objects.filter(rubric_version_id__in=versions, parent__isnull=True)
         .order_by("rubric_version_id", "position")
         .values_list("rubric_version_id", "key")
-        if versions
-        else ()
     ):
         order.setdefault(version_id, []).append(key)
-    open_by_org: dict[int, list[OpenAssessment]] = {}
-    for a in (
-        models.Assessment.objects.open()
-        .filter(organisation_id__in=ids)
-        .annotate(
-            invited=Count("invitations", filter=Q(invitations__revoked_at__isnull=True), distinct=True),
-            submitted=Count("responses", filter=Q(responses__submitted_at__isnull=False), distinct=True),
-        )
-        .order_by("organisation_id", "period", "id")
-        .values_list("organisation_id", "id", "period", "invited", "submitted")
-    ):
-        open_by_org.setdefault(a[0], []).append(OpenAssessment(id=a[1], period=a[2], invited=a[3], submitted=a[4]))
-    rows = []
-    for organisation in organisations:
-        history = closed.get(organisation.pk, [])
-        latest = history[0] if history else None
-        previous = history[1] if len(history) > 1 else None
-        overall = latest[2].get("overall") if latest else None
-        before = previous[2].get("overall") if previous else None
-        rows.append(
-            PortfolioRow(
-                organisation=organisation,
-                latest_id=latest[0] if latest else None,
-                latest_period=latest[1] if latest else None,
-                overall=overall,
-                overall_level=latest[2].get("overall_level") if latest else None,
-                previous_period=previous[1] if previous else None,
-                change=round(overall - before, 2) if overall is not None and before is not None else None,
-                open_assessments=tuple(open_by_org.get(organisation.pk, ())),
-                dimensions=_in_order(latest[2].get("dimensions", {}), order.get(latest[3], [])) if latest else {},
-            )
-        )
-    return rows
+    return order
+
+
+def _row(
+    organisation: Organisation,
+    history: Sequence[Closed],
+    open_assessments: Sequence[OpenAssessment],
+    order: Mapping[int, list[str]],
+) -> PortfolioRow:
+    latest = history[0] if history else None
+    previous = history[1] if len(history) > 1 else None
+    overall = latest[2].get("overall") if latest else None
+    before = previous[2].get("overall") if previous else None
+    return PortfolioRow(
+        organisation=organisation,
+        latest_id=latest[0] if latest else None,
+        latest_period=latest[1] if latest else None,
+        overall=overall,
+        overall_level=latest[2].get("overall_level") if latest else None,
+        previous_period=previous[1] if previous else None,
+        change=round(overall - before, 2) if overall is not None and before is not None else None,
+        open_assessments=tuple(open_assessments),
+        dimensions=_in_order(latest[2].get("dimensions", {}), order.get(latest[3], [])) if latest else {},
+        overall_withheld=bool(latest and latest[4]),
+        change_withheld=bool(latest and previous and (latest[4] or previous[4])),
+    )
+
+
+def _latest_rate(open_assessments: Sequence[OpenAssessment]) -> float | None:
+    """The response rate of the latest open assessment (None: none open, or nobody invited)."""
+    return open_assessments[-1].response_rate if open_assessments else None
+
+
+def _figure(history: Sequence[Closed], key: str) -> float | None:
+    """The latest closed overall level, or its change since the one before, as published (None when
+    nothing is closed or a figure is withheld)."""
+    if key == "level":
+        return history[0][2].get("overall_level") if history else None
+    if len(history) < 2:
+        return None
+    latest, before = history[0][2].get("overall"), history[1][2].get("overall")
+    return round(latest - before, 2) if latest is not None and before is not None else None
+
+
+def _sort_value(row: PortfolioRow, key: str) -> float | None:
+    if key == "level":
+        return row.overall_level
+    if key == "change":
+        return row.change
+    return _latest_rate(row.open_assessments)
+
+
+def _order(items: list[T], value: Callable[[T], float | None], descending: bool) -> list[T]:
+    """The items (already by name then id) by their figure; those without one last, in the order given.
+    Python's sort is stable, also reversed: equal figures keep the name-then-id order."""
+    known = [item for item in items if value(item) is not None]
+    unknown = [item for item in items if value(item) is None]
+    known.sort(key=lambda item: value(item) or 0.0, reverse=descending)
+    return known + unknown
+
+
+def _ordered(rows: list[PortfolioRow], query: PortfolioQuery) -> list[PortfolioRow]:
+    """The rows (already by name then id) in the query's order, ties kept by name then id."""
+    if query.key == "name":
+        return rows[::-1] if query.descending else rows
+    return _order(rows, lambda row: _sort_value(row, query.key), query.descending)
+
+
+def portfolio(user: Any, query: PortfolioQuery | None = None) -> list[PortfolioRow]:
+    """Every organisation the user consults for that passes the query's filters, with its standing, in
+    the query's order; six queries whatever their number."""
+    query = query or PortfolioQuery()
+    organisations = list(_clients(user, query))
+    ids = [o.pk for o in organisations]
+    closed = _closed_history(ids) if ids else {}
+    open_by_org = _open_assessments(ids) if ids else {}
+    order = _dimension_order(closed)
+    rows = [_row(o, closed.get(o.pk, []), open_by_org.get(o.pk, []), order) for o in organisations]
+    return _ordered(rows, query)
+
+
+def portfolio_page(user: Any, query: PortfolioQuery, number: int = 1, size: int = PAGE_SIZE) -> PortfolioPage:
+    """One page of the portfolio: the same number of queries for 10 clients as for 2,000.
+
+    By name, the database pages the clients and only the page's figures are read. By a figure, the
+    figure is read for every client that passes the filters (the kept scores, or the grouped
+    response counts), the rows are ordered in Python, and the rest is read for the page only.
+    Raises PageOutOfRange for a page after the last (page 1 always exists, empty or not).
+    """
+    if number < 1:
+        raise PageOutOfRange(number)
+    clients = _clients(user, query)
+    start = (number - 1) * size
+    if query.key == "name":
+        count = clients.count()
+        if number > 1 and start >= count:
+            raise PageOutOfRange(number)
+        ordered = clients.reverse() if query.descending else clients
+        organisations = list(ordered[start : start + size])
+        closed = _closed_history([o.pk for o in organisations])
+        open_by_org = _open_assessments([o.pk for o in organisations])
+    else:
+        everyone = list(clients.values_list("pk", flat=True))  # by name then id
+        count = len(everyone)
+        if query.key == "rate":
+            open_by_org = _open_assessments(everyone)
+            figures = {pk: _latest_rate(open_by_org.get(pk, ())) for pk in everyone}
+        else:
+            headlines = _closed_headlines(everyone, depth=1 if query.key == "level" else 2)
+            figures = {pk: _figure(headlines.get(pk, ()), query.key) for pk in everyone}
+        page_ids = _order(everyone, figures.__getitem__, query.descending)[start : start + size]
+        place = {pk: i for i, pk in enumerate(page_ids)}
+        organisations = sorted(Organisation.objects.filter(pk__in=page_ids), key=lambda o: place[o.pk])
+        closed = _closed_history(page_ids)
+        if query.key != "rate":
+            open_by_org = _open_assessments(page_ids)
+    if number > 1 and start >= count:
+        raise PageOutOfRange(number)
+    order = _dimension_order(closed)
+    rows = [_row(o, closed.get(o.pk, []), open_by_org.get(o.pk, []), order) for o in organisations]
+    return PortfolioPage(rows=rows, count=count, number=number, size=size)
 
 
 def _in_order(scores: Mapping[str, float | None], keys: Sequence[str]) -> dict[str, float | None]:

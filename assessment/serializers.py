@@ -12,6 +12,8 @@ from rest_framework import serializers
 
 from assessment.models import Assessment, AssessmentState, Initiative, InitiativeStatus, RubricVersion
 from assessment.outcomes import OUTCOMES, OutcomeKpi
+from assessment.portfolio import SORT_CHOICES as PORTFOLIO_SORTS
+from assessment.portfolio import STATES as PORTFOLIO_STATES
 from organisations.models import SizeBand
 from organisations.permissions import MAX_ID
 from organisations.serializers import SingleLineField, StrictSerializer
@@ -596,6 +598,44 @@ class PortfolioRowSerializer(serializers.Serializer):
         child=serializers.FloatField(allow_null=True), help_text="Dimension key → latest closed score."
     )
     open_assessments = OpenAssessmentSerializer(many=True)
+
+
+class PaginatedPortfolioRowListSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Clients that pass the filters, over every page.")
+    next = serializers.URLField(allow_null=True, help_text="The next page, with the same sort and filters.")
+    previous = serializers.URLField(allow_null=True, help_text="The page before, with the same sort and filters.")
+    results = PortfolioRowSerializer(many=True)
+
+
+class PortfolioQuerySerializer(serializers.Serializer):
+    sort = serializers.ChoiceField(
+        choices=list(PORTFOLIO_SORTS),
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "name (the default), level, change or rate, with a leading - for descending. Ties are broken by "
+            "name then id; a client without the figure (nothing closed, a withheld score, nobody invited) "
+            "comes last either way."
+        ),
+    )
+    industry = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="Only clients in this industry (any case)."
+    )
+    size_band = serializers.ChoiceField(
+        choices=SizeBand.choices, required=False, allow_blank=True, help_text="Only clients in this size band."
+    )
+    state = serializers.ChoiceField(
+        choices=list(PORTFOLIO_STATES),
+        required=False,
+        allow_blank=True,
+        help_text="Only clients whose latest assessment is in this state (none: no assessment yet).",
+    )
+    page = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="A page number (50 clients a page); a page after the last is 404.",
+    )
 
 
 class BenchmarkQuerySerializer(serializers.Serializer):

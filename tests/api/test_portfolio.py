@@ -34,7 +34,8 @@ def test_a_consultant_sees_each_clients_latest_standing_trend_and_response_rate(
 ):
     response = api_client(consultant).get("/api/v1/portfolio/")
     assert response.status_code == 200
-    initech, northwind = response.json()
+    assert (response.json()["count"], response.json()["next"], response.json()["previous"]) == (2, None, None)
+    initech, northwind = response.json()["results"]
     assert northwind == {
         "organisation": {"id": organisation.pk, "name": "Northwind Traders", "industry": "", "size_band": ""},
         "latest_assessment": Assessment.objects.get(organisation=organisation, period="FY2025").pk,
@@ -66,7 +67,8 @@ def test_a_consultant_sees_each_clients_latest_standing_trend_and_response_rate(
 @pytest.mark.parametrize("who", ["leader", "viewer", "outsider"])
 def test_the_portfolio_holds_only_organisations_one_consults_for(who, clients, request, api_client):
     names = [
-        row["organisation"]["name"] for row in api_client(request.getfixturevalue(who)).get("/api/v1/portfolio/").json()
+        row["organisation"]["name"]
+        for row in api_client(request.getfixturevalue(who)).get("/api/v1/portfolio/").json()["results"]
     ]
     assert names == (["Contoso Rivals"] if who == "outsider" else [])
 
@@ -77,7 +79,7 @@ def test_an_anonymous_caller_is_refused(db, api_client):
 
 
 def test_the_portfolio_workbook_has_a_row_per_client_matching_the_portfolio_endpoint(clients, consultant, api_client):
-    rows = api_client(consultant).get("/api/v1/portfolio/").json()
+    rows = api_client(consultant).get("/api/v1/portfolio/").json()["results"]
     response = api_client(consultant).get("/api/v1/portfolio/export.xlsx")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -192,6 +192,8 @@ def test_the_portfolio_costs_the_same_queries_for_two_or_twenty_clients(consulta
         org = client(consultant, f"C{i}")
         closed(org, default_rubric, "FY24", 1.0)
         closed(org, default_rubric, "FY25", 2.0)
+    # The clients, their closed assessments, their open ones, invitations and responses each grouped by
+    # assessment (not asked for when none is open, as here), and the rubric's dimension order.
     assert count() == few == 4
 
 
