@@ -11,14 +11,16 @@ A PostgreSQL database named by --database-url is dropped and recreated. Each run
 - row by row: `services.invite` called once per line inside one transaction (what a list cost
   before), each email queued and handed over by itself after commit;
 - bulk: `services.invite_many` with the same list as CSV, its emails queued in one insert and
-  handed over in batches after commit.
+  handed over after commit (a long list: by a worker, see outbox.services.hand_over_many).
 
 Both times include the commit and the after-commit hand-over of every email to Celery. Without
 --broker-url nothing is published: Celery's `apply_async` of the email task is replaced by a stub
-that only counts (the outbox's own queries are still made). With --broker-url (a Redis database of
-its own, emptied after each run) each email is published for real, as in production; no worker
-sends them. Prints the medians, the query counts of one list and the load average. Target: 2,000
-rows ≤ 1.0 s.
+that only counts (the outbox's own queries are still made), and the hand-over a worker does for a
+long list runs here, inside the measured time. With --broker-url (a Redis database of its own,
+emptied after each run) the request publishes for real, as in production: the row-by-row path one
+message per email, the bulk path one task that a worker would turn into the emails' messages (no
+worker runs here; that part is not in the bulk figure). Prints the medians, the query counts of
+one list and the load average. Target: 2,000 rows ≤ 1.0 s.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def main() -> None:
             assessment = _open_assessment(f"{name} {run}")
             published[0] = 0
             elapsed, cpu, count = _measure(functools.partial(paths[name], assessment), count_queries=run == 0)
-            _check(assessment, args.rows)
+            _check(assessment, args.rows, published=bool(args.broker_url))
             if run == 0:
                 queries[name], handed[name] = count, published[0]
             else:
@@ -155,14 +157,17 @@ def _bulk(assessment: Any, csv_text: str) -> None:
     services.invite_many(assessment=assessment, csv_text=csv_text)
 
 
-def _check(assessment: Any, rows: int) -> None:
+def _check(assessment: Any, rows: int, *, published: bool) -> None:
     from outbox.models import OutboxMessage, OutboxState
     from surveys.models import Invitation
 
     invited = Invitation.objects.filter(assessment=assessment).values_list("pk", flat=True)
     assert len(invited) == rows, len(invited)
-    messages = OutboxMessage.objects.filter(about_id__in=list(invited), state=OutboxState.DISPATCHED)
-    assert messages.count() == rows, "every email is handed over once"
+    messages = OutboxMessage.objects.filter(about_id__in=list(invited))
+    if not published:
+        # Without a broker the hand-over runs here, worker's part included.
+        messages = messages.filter(state=OutboxState.DISPATCHED)
+    assert messages.count() == rows, "every email is queued (and without a broker handed over) once"
 
 
 def _open_assessment(label: str) -> Any:

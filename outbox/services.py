@@ -28,6 +28,9 @@ TASK_ID_PREFIX = "outbox-"
 NOT_DONE = (OutboxState.PENDING, OutboxState.DISPATCHED)
 # Rows per INSERT of enqueue_many, and per claim of dispatch_many.
 BATCH_SIZE = 500
+# Up to this many messages queued together are published by the request that queued them; more are
+# published by a worker (one task names them all), since each publish costs a round trip to the broker.
+PUBLISH_IN_REQUEST = 20
 
 FuncT = TypeVar("FuncT", bound=Callable[..., Any])
 
@@ -47,7 +50,7 @@ def enqueue_many(
     task: Any, arguments: Sequence[Sequence[Any]], *, about: str = "", about_ids: Sequence[int | None] | None = None
 ) -> list[OutboxMessage]:
     """Store `task(*args)` once for each entry of `arguments`, in one insert and in the caller's
-    transaction; publish them all after commit (see `dispatch_many`).
+    transaction; after commit, publish them (a few) or hand them to a worker (many): see `hand_over_many`.
 
     `about_ids`, when given, names the row each message is for (one per entry). As with `enqueue`,
     nothing raises after commit: messages the broker does not take stay pending for `sweep`."""
@@ -59,7 +62,7 @@ def enqueue_many(
         batch_size=BATCH_SIZE,
     )
     if messages:
-        transaction.on_commit(functools.partial(dispatch_many, [m.pk for m in messages]), robust=True)
+        transaction.on_commit(functools.partial(hand_over_many, [m.pk for m in messages]), robust=True)
     return messages
 
 
@@ -196,6 +199,26 @@ def dispatch_many(message_ids: Sequence[int]) -> list[int]:
         if len(done) < len(messages):
             break  # the broker refused: the rest are left to the sweep
     return handed
+
+
+def hand_over_many(message_ids: list[int]) -> None:
+    """After the commit that stored them: publish a few messages here, or hand many to a worker as one
+    task that publishes them (`dispatch_many`). Never raises: if the broker does not take that task,
+    the error is recorded on every message and all stay pending for the sweep."""
+    if len(message_ids) <= PUBLISH_IN_REQUEST:
+        dispatch_many(message_ids)
+        return
+    from outbox.tasks import dispatch_outbox_task
+
+    try:
+        with _broker() as broker:
+            options = {} if broker is None else {"connection": broker}
+            dispatch_outbox_task.apply_async(args=[message_ids], retry=False, **options)
+    except Exception as error:
+        logger.warning("%s outbox messages were not handed to a worker: %s", len(message_ids), error)
+        OutboxMessage.objects.filter(pk__in=message_ids, state=OutboxState.PENDING).update(
+            attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
+        )
 
 
 def sweep(*, now: Any = None, limit: int = 500) -> list[int]:
