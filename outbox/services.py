@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 
 TASK_ID_PREFIX = "outbox-"
 NOT_DONE = (OutboxState.PENDING, OutboxState.DISPATCHED)
+# Rows per INSERT of enqueue_many, and per claim of dispatch_many.
+BATCH_SIZE = 500
+# Up to this many messages queued together are published by the request that queued them; more are
+# published by a worker (one task names them all), since each publish costs a round trip to the broker.
+PUBLISH_IN_REQUEST = 20
 
 FuncT = TypeVar("FuncT", bound=Callable[..., Any])
 
@@ -39,6 +44,26 @@ def enqueue(task: Any, *args: Any, about: str = "", about_id: int | None = None)
     message = OutboxMessage.objects.create(task=name, args=list(args), about=about, about_id=about_id)
     transaction.on_commit(functools.partial(dispatch, message.pk), robust=True)
     return message
+
+
+def enqueue_many(
+    task: Any, arguments: Sequence[Sequence[Any]], *, about: str = "", about_ids: Sequence[int | None] | None = None
+) -> list[OutboxMessage]:
+    """Store `task(*args)` once for each entry of `arguments`, in one insert and in the caller's
+    transaction; after commit, publish them (a few) or hand them to a worker (many): see `hand_over_many`.
+
+    `about_ids`, when given, names the row each message is for (one per entry). As with `enqueue`,
+    nothing raises after commit: messages the broker does not take stay pending for `sweep`."""
+    name = task if isinstance(task, str) else task.name
+    ids = about_ids if about_ids is not None else [None] * len(arguments)
+    rows = zip(arguments, ids, strict=True)  # one about_id per message, or a ValueError
+    messages = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(task=name, args=list(args), about=about, about_id=pk) for args, pk in rows],
+        batch_size=BATCH_SIZE,
+    )
+    if messages:
+        transaction.on_commit(functools.partial(hand_over_many, [m.pk for m in messages]), robust=True)
+    return messages
 
 
 def _eager() -> bool:
@@ -110,6 +135,90 @@ def dispatch(message_id: int) -> bool:
             return False
         with _broker() as broker:
             return _publish(message, broker)
+
+
+def _publish_many(messages: list[OutboxMessage], broker: Any) -> list[int]:
+    """Hand each message to Celery over one `broker` connection; the ids handed over.
+
+    The attempt is counted on every message at once. With a broker, the first refusal ends the
+    batch: that error is recorded on the rest, which stay pending for the sweep. In eager mode
+    each task runs here and a failing one does not stop the others (its error is recorded)."""
+    ids = [m.pk for m in messages]
+    OutboxMessage.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
+    handed: list[int] = []
+    failed: dict[str, list[int]] = {}
+    for position, message in enumerate(messages):
+        try:
+            task = import_string(message.task)
+            options = {} if broker is None else {"connection": broker}
+            task.apply_async(args=message.args, task_id=message.celery_task_id, retry=False, **options)
+        except Exception as error:
+            logger.warning("Outbox message %s (%s) was not dispatched: %s", message.pk, message.task, error)
+            error_text = f"{type(error).__name__}: {error}"[:2000]
+            if broker is None:
+                failed.setdefault(error_text, []).append(message.pk)
+                continue
+            failed.setdefault(error_text, []).extend(m.pk for m in messages[position:])
+            break
+        handed.append(message.pk)
+    for error_text, pks in failed.items():
+        OutboxMessage.objects.filter(pk__in=pks).update(last_error=error_text)
+    if handed:
+        # In eager mode a task may already have marked itself done: only rows not done move on.
+        OutboxMessage.objects.filter(pk__in=handed, state__in=NOT_DONE).update(
+            state=OutboxState.DISPATCHED, dispatched_at=timezone.now(), last_error=""
+        )
+    return handed
+
+
+def dispatch_many(message_ids: Sequence[int]) -> list[int]:
+    """Publish many pending messages now, a batch at a time, each batch claimed with one query and
+    handed over on one broker connection (run after the commit that stored them); the ids handed over.
+
+    The same rules as `dispatch`: never raises, and what the broker did not take stays pending."""
+    handed: list[int] = []
+    ids = list(message_ids)
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        if _eager():
+            messages = list(OutboxMessage.objects.filter(pk__in=chunk, state=OutboxState.PENDING).order_by("id"))
+            handed += _publish_many(messages, None)
+            continue
+        with transaction.atomic():
+            # Locked as `dispatch` locks one: the sweep skips them while they are handed over.
+            messages = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=chunk, state=OutboxState.PENDING)
+                .order_by("id")
+            )
+            if not messages:
+                continue
+            with _broker() as broker:
+                done = _publish_many(messages, broker)
+        handed += done
+        if len(done) < len(messages):
+            break  # the broker refused: the rest are left to the sweep
+    return handed
+
+
+def hand_over_many(message_ids: list[int]) -> None:
+    """After the commit that stored them: publish a few messages here, or hand many to a worker as one
+    task that publishes them (`dispatch_many`). Never raises: if the broker does not take that task,
+    the error is recorded on every message and all stay pending for the sweep."""
+    if len(message_ids) <= PUBLISH_IN_REQUEST:
+        dispatch_many(message_ids)
+        return
+    from outbox.tasks import dispatch_outbox_task
+
+    try:
+        with _broker() as broker:
+            options = {} if broker is None else {"connection": broker}
+            dispatch_outbox_task.apply_async(args=[message_ids], retry=False, **options)
+    except Exception as error:
+        logger.warning("%s outbox messages were not handed to a worker: %s", len(message_ids), error)
+        OutboxMessage.objects.filter(pk__in=message_ids, state=OutboxState.PENDING).update(
+            attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
+        )
 
 
 def sweep(*, now: Any = None, limit: int = 500) -> list[int]:

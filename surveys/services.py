@@ -48,6 +48,8 @@ DEFAULT_RUBRIC_KEY = "sales-transformation"
 DEFAULT_RUBRIC_FILE = Path(settings.BASE_DIR) / "assessment" / "rubrics" / "sales-transformation.yaml"
 LEADER_GROUP = "sales-leadership"
 MAX_LIST_ROWS = 2000
+# Rows per INSERT or UPDATE when a list is stored (the database may ask for fewer).
+LIST_BATCH_SIZE = 500
 EMAIL_HEADERS = {"email", "e-mail", "email address", "e-mail address"}
 # A sign-up's emailed link works this long; after that the form is filled in again.
 SIGN_UP_TTL_HOURS = 48
@@ -128,6 +130,18 @@ def _queue_email(invitation_id: int, kind: str) -> None:
     from surveys.tasks import send_invitation_email_task
 
     outbox.enqueue(send_invitation_email_task, invitation_id, kind, about=INVITATION_EMAIL, about_id=invitation_id)
+
+
+def _queue_emails(invitation_ids: list[int], kind: str) -> None:
+    """Many invitations' emails through the outbox in one insert, as `_queue_email` queues one."""
+    from surveys.tasks import send_invitation_email_task
+
+    outbox.enqueue_many(
+        send_invitation_email_task,
+        [(pk, kind) for pk in invitation_ids],
+        about=INVITATION_EMAIL,
+        about_ids=invitation_ids,
+    )
 
 
 @transaction.atomic
@@ -217,13 +231,9 @@ def invite_many(*, assessment: Assessment, csv_text: str, invited_by: Any = None
         raise InvalidInvitationList(["The list is empty: give one line per person: email, name, respondent group."])
     if len(rows) > MAX_LIST_ROWS:
         raise InvalidInvitationList([f"The list has {len(rows)} lines; send at most {MAX_LIST_ROWS} at a time."])
-    invited = set(
-        Invitation.objects.filter(assessment=assessment, revoked_at__isnull=True).values_list("email", flat=True)
-    )
     errors: list[str] = []
     first_line: dict[str, int] = {}
     planned: list[tuple[str, str, str]] = []
-    already: list[str] = []
     for line, cells in rows:
         email, name, group = [*cells, "", "", ""][:3]
         if len(cells) > 3 and any(cells[3:]):
@@ -242,17 +252,75 @@ def invite_many(*, assessment: Assessment, csv_text: str, invited_by: Any = None
             errors.append(f"Line {line}: {email} is already on line {first_line[email]}.")
             continue
         first_line[email] = line
-        if email in invited:
-            already.append(email)
-        else:
-            planned.append((email, name, group))
+        planned.append((email, name, group))
     if errors:
         raise InvalidInvitationList(errors)
-    created = [
-        invite(assessment=assessment, email=email, name=name, group=group, invited_by=invited_by)
-        for email, name, group in planned
-    ]
+    # One lookup of the list's addresses already invited to the assessment, locked as `invite` locks one.
+    existing = {
+        invitation.email: invitation
+        for invitation in Invitation.objects.select_for_update()
+        .filter(assessment=assessment, email__in=list(first_line))
+        .order_by()
+    }
+    already = [email for email in first_line if email in existing and existing[email].revoked_at is None]
+    left_as_they_were = set(already)
+    planned = [row for row in planned if row[0] not in left_as_they_were]
+    created = _invite_planned(assessment=assessment, planned=planned, existing=existing, invited_by=invited_by)
     return InvitationBatch(created=tuple(created), already_invited=tuple(already))
+
+
+def _invite_planned(
+    *,
+    assessment: Assessment,
+    planned: list[tuple[str, str, str]],
+    existing: dict[str, Invitation],
+    invited_by: Any,
+) -> list[Invitation]:
+    """Store a checked list's invitations (new ones in one insert per batch, revoked ones renewed in
+    one update per batch) and queue their emails in one insert; the invitations in the list's order.
+
+    A revoked invitation is renewed as `invite` renews it: a new link, the revoked one stays dead."""
+    inviter = invited_by if getattr(invited_by, "is_authenticated", False) else None
+    now = timezone.now()
+    expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
+    invitations: list[Invitation] = []
+    new: list[Invitation] = []
+    renewed: list[Invitation] = []
+    for email, name, group in planned:
+        secret = tokens.new_secret()
+        credentials = {"secret": secret, "digest": tokens.digest_of(tokens.token_for(secret)), "expires_at": expires_at}
+        revoked = existing.get(email)
+        if revoked is None:
+            invitation = Invitation(
+                assessment=assessment, email=email, name=name, group=group, invited_by=inviter, **credentials
+            )
+            new.append(invitation)
+        else:
+            if revoked.response_id is not None and group != revoked.group:
+                raise StateConflict(f"{email} already started answering as {revoked.group}.", field="group")
+            for key, value in credentials.items():
+                setattr(revoked, key, value)
+            revoked.revoked_at = None
+            revoked.name, revoked.group, revoked.reminder_count = name or revoked.name, group, 0
+            invitation = revoked
+            renewed.append(invitation)
+        invitations.append(invitation)
+    if renewed:
+        fields = ["secret", "digest", "expires_at", "revoked_at", "name", "group", "reminder_count"]
+        Invitation.objects.bulk_update(renewed, fields, batch_size=LIST_BATCH_SIZE)
+    if new:
+        try:
+            with transaction.atomic():
+                Invitation.objects.bulk_create(new, batch_size=LIST_BATCH_SIZE)
+        except IntegrityError:
+            # Someone invited one of them between the lookup and the insert.
+            raise StateConflict(
+                "Some of these people were invited to this assessment at the same moment; nobody on the list "
+                "was invited. Send the list again.",
+                field="csv",
+            ) from None
+    _queue_emails([invitation.pk for invitation in invitations], "invitation")
+    return invitations
 
 
 @transaction.atomic

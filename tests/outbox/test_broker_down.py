@@ -246,3 +246,32 @@ def test_work_the_broker_lost_is_handed_over_again_and_done_once(broker_down, ne
     assert len(mailoutbox) == 1
     invitation.refresh_from_db()
     assert invitation.last_emailed_at is not None
+
+
+def test_a_long_list_with_the_broker_down_is_stored_pending_and_swept_one_email_each(
+    broker_down, client, consultant, next_year, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(consultant)
+    people = [f"p{i}@example.com" for i in range(40)]
+    text = "".join(f"{email},Person {i},reps\n" for i, email in enumerate(people))
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("surveys:invite-list", kwargs={"assessment_id": next_year.pk}), {"csv_text": text})
+    # One refused connection for the whole list, not one per person.
+    assert time.monotonic() - started < QUICK
+    assert answer.status_code == ACCEPTED["list (page)"]
+    assert sorted(Invitation.objects.values_list("email", flat=True)) == sorted(people)
+    waiting = OutboxMessage.objects.all()
+    assert len(waiting) == 40
+    assert {(m.state, m.attempts) for m in waiting} == {(OutboxState.PENDING, 1)}
+    assert all("Error" in m.last_error for m in waiting)
+    page = client.get(reverse("surveys:invitations", kwargs={"assessment_id": next_year.pk})).content.decode()
+    assert page.count("email queued") == 40
+    assert mailoutbox == []
+
+    broker_down.back()
+    handed = outbox.sweep(now=timezone.now() + timedelta(minutes=1))
+    assert sorted(handed) == sorted(m.pk for m in waiting)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(people)
+    assert outbox.sweep(now=timezone.now() + timedelta(minutes=2)) == []
+    assert len(mailoutbox) == 40
