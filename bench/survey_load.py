@@ -62,6 +62,7 @@ class Respondent:
     latencies: list[float] = field(default_factory=list)
     completed: list[float] = field(default_factory=list)  # perf_counter() when each save's reply came
     errors: list[str] = field(default_factory=list)
+    fetched: bool = False  # the questionnaire came back (or failed): ready to answer
     submitted: bool = False
 
 
@@ -160,6 +161,7 @@ async def answer_all(
     respondent: Respondent, connection: Connection, base: str, interval: float, rng: random.Random, start_gate
 ) -> None:
     status, body = await connection.request("GET", base)
+    respondent.fetched = True
     if status != 200:
         respondent.errors.append(f"GET questionnaire: {status}")
         return
@@ -184,15 +186,19 @@ async def answer_all(
         respondent.errors.append(f"submit: {status} {body[:200]!r}")
 
 
-async def run_load(respondents: list[Respondent], host: str, port: int, rate: float) -> float:
+async def run_load(respondents: list[Respondent], host: str, port: int, rate: float) -> tuple[float, float]:
+    """Seconds from the start of answering to the last submission, and the CPU seconds gunicorn's workers
+    (WORKERS) used meanwhile: answer saves and submissions, no questionnaire fetch."""
     interval = len(respondents) / rate if rate else 0.0
     gate = asyncio.Event()
     tasks = [asyncio.create_task(respond(r, host, port, interval, seed, gate)) for seed, r in enumerate(respondents)]
-    await asyncio.sleep(0.5)  # every questionnaire fetched
+    while not all(r.fetched for r in respondents):  # every questionnaire fetched
+        await asyncio.sleep(0.05)
+    cpu = cpu_seconds(WORKERS)
     started = time.perf_counter()
     gate.set()
     await asyncio.gather(*tasks)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds(WORKERS) - cpu
 
 
 def setup_database(url: str, count: int) -> list[Respondent]:
@@ -321,11 +327,27 @@ def start_gunicorn(
     raise SystemExit("gunicorn did not start")
 
 
-def gunicorn_workers(server: subprocess.Popen) -> str:
-    """How many worker processes the server runs (the children of gunicorn's arbiter)."""
+WORKERS: list[int] = []  # gunicorn's worker processes, once started
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """gunicorn's worker processes (the children of its arbiter); none where /proc does not tell."""
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    count = len(children.read_text().split()) if children.exists() else "?"
-    return f"{count} worker processes"
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used: a figure that the machine's other work
+    disturbs far less than latencies do."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -367,11 +389,12 @@ class Outcome:
     problems: list[str]
     load_before: str
     load_after: str
+    server_cpu: float  # seconds of CPU the gunicorn workers used in the phase
 
 
 def run_phase(respondents: list[Respondent], host: str, port: int, rate: float) -> Outcome:
     before = load_average()
-    elapsed = asyncio.run(run_load(respondents, host, port, rate))
+    elapsed, server_cpu = asyncio.run(run_load(respondents, host, port, rate))
     after = load_average()
     latencies = [x for r in respondents for x in r.latencies]
     steady_rate = steady_p95 = None
@@ -391,6 +414,7 @@ def run_phase(respondents: list[Respondent], host: str, port: int, rate: float) 
         problems=lost_answers(respondents),
         load_before=before,
         load_after=after,
+        server_cpu=server_cpu,
     )
 
 
@@ -411,6 +435,10 @@ def report(name: str, outcome: Outcome) -> None:
         print(
             f"  latency of every save: p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
             f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms"
+        )
+    if outcome.server_cpu and outcome.saves:
+        print(
+            f"  gunicorn workers' CPU: {outcome.server_cpu * 1000 / outcome.saves:.2f} ms per save (submits included)"
         )
     print(f"  submitted: {outcome.submitted} of {outcome.respondents}")
     print(f"  errors: {len(outcome.errors)}; lost or wrong answers: {len(outcome.problems)}")
@@ -440,7 +468,7 @@ def main() -> None:
     host = "127.0.0.1"
     server = start_gunicorn(args.database_url, args.port, args.cache_url, args.workers, args.threads, args.worker_class)
     try:
-        workers = gunicorn_workers(server)
+        WORKERS[:] = worker_pids(server)
         peer_outcome = run_phase(peer, host, args.port, args.rate) if peer else None
         outcome = run_phase(target, host, args.port, args.rate)
     finally:
@@ -448,7 +476,7 @@ def main() -> None:
         server.wait(timeout=30)
 
     print(
-        f"gunicorn: {workers} ({args.worker_class or 'config/gunicorn.py'}"
+        f"gunicorn: {len(WORKERS) or '?'} workers ({args.worker_class or 'config/gunicorn.py'}"
         f"{f' × {args.threads} threads' if args.worker_class == 'gthread' else ''}), "
         f"offered rate: {args.rate or 'unpaced'}{' saves/s' if args.rate else ''}, "
         f"cache: {args.cache_url.split(':')[0]}"
