@@ -1,31 +1,36 @@
-"""Load test of the survey: concurrent respondents answering the whole survey, against gunicorn + PostgreSQL.
+"""Load test of the answer autosave: concurrent respondents answering the whole survey, against gunicorn + PostgreSQL.
 
 Usage:
-    .venv/bin/python bench/survey_load.py                       # 50 respondents, PostgreSQL on 127.0.0.1
-    .venv/bin/python bench/survey_load.py --respondents 50 --rate 330 --workers 4
+    .venv/bin/python bench/survey_load.py                       # 100 respondents, then the 50-respondent peer
+    .venv/bin/python bench/survey_load.py --respondents 100 --peer 0 --rate 420
     .venv/bin/python bench/survey_load.py --rate 0              # as fast as the server answers
     .venv/bin/python bench/survey_load.py --worker-class gthread --workers 2 --threads 4
+    .venv/bin/python bench/survey_load.py --cache-url locmemcache://   # throttles counted per process
 
 The script creates its own database (--database-url, dropped and recreated), an open assessment
-and one invitation per respondent, starts gunicorn with production settings (DEBUG off; four sync
-workers, as behind a buffering reverse proxy), and runs the respondents as asyncio tasks. Each one
-fetches its questionnaire, saves its answers one request at a time through the respondent API (the
-service the survey pages use), as a page does when each answer is chosen, then submits; it keeps its
-connection open when the server allows (gthread workers do; sync workers close it after each
-response). `--rate` is the total offered load in answer saves per second (each respondent paces
-itself at rate ÷ respondents, with jitter); `--rate 0` sends as fast as answers come back.
-Afterwards it reads the database and compares every stored answer with what was sent.
+and one invitation per respondent, and starts gunicorn with the production configuration
+(`config/gunicorn.py`: its worker class and count unless --workers/--worker-class say otherwise;
+DEBUG off; the access log formatted and discarded; the throttles counted in Redis, --cache-url).
+Each respondent, an asyncio task, fetches its questionnaire, saves its answers one request at a time
+through the respondent API (the service the survey pages use), as a page does when each answer is
+chosen, then submits. It keeps its connection open when the server allows (gthread workers do;
+sync workers close it after each response). `--rate` is the total offered load in answer saves per
+second (each respondent paces itself at rate ÷ respondents, with jitter); `--rate 0` sends as fast
+as answers come back. Afterwards it reads the database and compares every stored answer with what
+was sent.
 
-The default offered rate, 420, is above the 300 target because the whole run's average also counts
-the ramp and the tail, when the respondents with the longest questionnaires answer on their own;
-the line "while all answered" is the load the server sustained with every respondent active.
+Two loads run against the same server, one after the other: the peer (--peer respondents, 50 by
+default, the load of the earlier measurements) and then the target load (--respondents, 100), at the
+same offered rate. The machine may be shared: the peer measured minutes apart on the same server
+tells whether a slow figure comes from the code or from the machine, and the load average
+(`os.getloadavg()`) is printed before and after each.
 
-Sync workers rather than gthread ones: a gthread worker keeps each connection it accepted, and the
-first worker to wake took most of the respondents' connections (42 of 50, or all of them), so one
-process, one interpreter lock, served nearly every save while the other idled.
+The line "while all answered" is the load the server sustained with every respondent active; the
+whole run's average also counts the ramp and the tail, when the respondents with the longest
+questionnaires answer on their own.
 
-Targets: ≥ 300 answer saves/s with p95 ≤ 100 ms, zero errors, zero lost answers. Exit status 1 when
-any answer is lost or any request failed.
+Targets: ≥ 400 answer saves/s while all 100 answer, p95 ≤ 100 ms, zero errors, zero lost answers.
+Exit status 1 when any answer is lost or any request failed.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class Respondent:
     latencies: list[float] = field(default_factory=list)
     completed: list[float] = field(default_factory=list)  # perf_counter() when each save's reply came
     errors: list[str] = field(default_factory=list)
+    fetched: bool = False  # the questionnaire came back (or failed): ready to answer
     submitted: bool = False
 
 
@@ -155,6 +161,7 @@ async def answer_all(
     respondent: Respondent, connection: Connection, base: str, interval: float, rng: random.Random, start_gate
 ) -> None:
     status, body = await connection.request("GET", base)
+    respondent.fetched = True
     if status != 200:
         respondent.errors.append(f"GET questionnaire: {status}")
         return
@@ -179,21 +186,26 @@ async def answer_all(
         respondent.errors.append(f"submit: {status} {body[:200]!r}")
 
 
-async def run_load(respondents: list[Respondent], host: str, port: int, rate: float) -> float:
+async def run_load(respondents: list[Respondent], host: str, port: int, rate: float) -> tuple[float, float]:
+    """Seconds from the start of answering to the last submission, and the CPU seconds gunicorn's workers
+    (WORKERS) used meanwhile: answer saves and submissions, no questionnaire fetch."""
     interval = len(respondents) / rate if rate else 0.0
     gate = asyncio.Event()
     tasks = [asyncio.create_task(respond(r, host, port, interval, seed, gate)) for seed, r in enumerate(respondents)]
-    await asyncio.sleep(0.5)  # every questionnaire fetched
+    while not all(r.fetched for r in respondents):  # every questionnaire fetched
+        await asyncio.sleep(0.05)
+    cpu = cpu_seconds(WORKERS)
     started = time.perf_counter()
     gate.set()
     await asyncio.gather(*tasks)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds(WORKERS) - cpu
 
 
 def setup_database(url: str, count: int) -> list[Respondent]:
     os.environ["DATABASE_URL"] = url
     os.environ["DEBUG"] = "1"
     os.environ["EMAIL_URL"] = "memorymail://"
+    os.environ["LOG_LEVEL"] = "ERROR"  # not a line per invitation email sent
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -262,44 +274,46 @@ def lost_answers(respondents: list[Respondent]) -> list[str]:
     return problems
 
 
-def start_gunicorn(url: str, port: int, workers: int, threads: int, worker_class: str = "sync") -> subprocess.Popen:
+def start_gunicorn(
+    url: str, port: int, cache_url: str, workers: int | None, threads: int, worker_class: str | None
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,  # connections are kept between requests (CONN_MAX_AGE's default)
+        "CACHE_URL": cache_url,
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "EMAIL_URL": "memorymail://",
         "LOG_LEVEL": "ERROR",
-        # All 50 respondents come from one address: a whole office behind one, far past the default limit.
+        # All respondents come from one address: a whole office behind one, far past the default limit.
         "THROTTLE_SURVEY_ADDRESS": "1000000/hour",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            worker_class,
-            # Used by gthread workers only: threads overlap one request's database round trips with
-            # another's Python, and connections are kept alive.
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "30",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "error",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "config.wsgi:application",
+        "-c",
+        str(ROOT / "config/gunicorn.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--keep-alive",
+        "30",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "error",
+    ]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    if worker_class is not None:
+        command += ["--worker-class", worker_class]
+    if worker_class == "gthread":
+        # Threads overlap one request's database round trips with another's Python.
+        command += ["--threads", str(threads)]
+    # The access log is written as in production (formatted, tokens redacted), then discarded.
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -311,6 +325,29 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, worker_class
         time.sleep(0.3)
     server.terminate()
     raise SystemExit("gunicorn did not start")
+
+
+WORKERS: list[int] = []  # gunicorn's worker processes, once started
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """gunicorn's worker processes (the children of its arbiter); none where /proc does not tell."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used: a figure that the machine's other work
+    disturbs far less than latencies do."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -335,55 +372,133 @@ def steady_state(respondents: list[Respondent]) -> tuple[int, float, list[float]
     return len(inside), end - start, inside
 
 
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+@dataclass
+class Outcome:
+    respondents: int
+    saves: int
+    elapsed: float
+    latencies: list[float]
+    steady_rate: float | None
+    steady_p95: float | None
+    submitted: int
+    errors: list[str]
+    problems: list[str]
+    load_before: str
+    load_after: str
+    server_cpu: float  # seconds of CPU the gunicorn workers used in the phase
+
+
+def run_phase(respondents: list[Respondent], host: str, port: int, rate: float) -> Outcome:
+    before = load_average()
+    elapsed, server_cpu = asyncio.run(run_load(respondents, host, port, rate))
+    after = load_average()
+    latencies = [x for r in respondents for x in r.latencies]
+    steady_rate = steady_p95 = None
+    if all(len(r.completed) > 1 for r in respondents):
+        count, seconds, inside = steady_state(respondents)
+        if seconds > 0 and inside:
+            steady_rate, steady_p95 = count / seconds, percentile(inside, 0.95)
+    return Outcome(
+        respondents=len(respondents),
+        saves=len(latencies),
+        elapsed=elapsed,
+        latencies=latencies,
+        steady_rate=steady_rate,
+        steady_p95=steady_p95,
+        submitted=sum(r.submitted for r in respondents),
+        errors=[e for r in respondents for e in r.errors],
+        problems=lost_answers(respondents),
+        load_before=before,
+        load_after=after,
+        server_cpu=server_cpu,
+    )
+
+
+def report(name: str, outcome: Outcome) -> None:
+    ms = [x * 1000 for x in outcome.latencies]
+    loads = f"load average before {outcome.load_before}, after {outcome.load_after}"
+    print(f"{name}: {outcome.respondents} respondents ({loads})")
+    print(
+        f"  answer saves: {outcome.saves} in {outcome.elapsed:.1f} s = {outcome.saves / outcome.elapsed:.0f} saves/s "
+        "over the whole run"
+    )
+    if outcome.steady_rate is not None and outcome.steady_p95 is not None:
+        print(
+            f"  while all {outcome.respondents} answered: {outcome.steady_rate:.0f} saves/s, "
+            f"p95 {outcome.steady_p95 * 1000:.0f} ms"
+        )
+    if ms:
+        print(
+            f"  latency of every save: p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
+            f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms"
+        )
+    if outcome.server_cpu and outcome.saves:
+        print(
+            f"  gunicorn workers' CPU: {outcome.server_cpu * 1000 / outcome.saves:.2f} ms per save (submits included)"
+        )
+    print(f"  submitted: {outcome.submitted} of {outcome.respondents}")
+    print(f"  errors: {len(outcome.errors)}; lost or wrong answers: {len(outcome.problems)}")
+    for line in (outcome.errors + outcome.problems)[:10]:
+        print("    " + line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/waypoint_bench_survey")
-    parser.add_argument("--respondents", type=int, default=50)
+    parser.add_argument(
+        "--cache-url", default="redis://127.0.0.1:6379/13", help="where the throttles count (production: Redis)"
+    )
+    parser.add_argument("--respondents", type=int, default=100)
+    parser.add_argument("--peer", type=int, default=50, help="respondents of the peer load run first; 0: none")
     parser.add_argument("--rate", type=float, default=420.0, help="offered answer saves per second; 0: no pacing")
-    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync", help="gunicorn worker class")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--worker-class", choices=("sync", "gthread"), default=None, help="gunicorn worker class (default: config)"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn worker processes (default: config)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread only)")
     parser.add_argument("--port", type=int, default=8799)
     args = parser.parse_args()
 
-    respondents = setup_database(args.database_url, args.respondents)
+    everyone = setup_database(args.database_url, args.peer + args.respondents)
+    peer, target = everyone[: args.peer], everyone[args.peer :]
     host = "127.0.0.1"
-    threads = args.threads if args.worker_class == "gthread" else 1
-    server = start_gunicorn(args.database_url, args.port, args.workers, threads, args.worker_class)
+    server = start_gunicorn(args.database_url, args.port, args.cache_url, args.workers, args.threads, args.worker_class)
     try:
-        elapsed = asyncio.run(run_load(respondents, host, args.port, args.rate))
+        WORKERS[:] = worker_pids(server)
+        peer_outcome = run_phase(peer, host, args.port, args.rate) if peer else None
+        outcome = run_phase(target, host, args.port, args.rate)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    latencies = [x for r in respondents for x in r.latencies]
-    errors = [e for r in respondents for e in r.errors]
-    problems = lost_answers(respondents)
-    saves = len(latencies)
     print(
-        f"respondents: {len(respondents)}, gunicorn: {args.workers} {args.worker_class} workers"
-        f"{f' × {threads} threads' if args.worker_class == 'gthread' else ''}, "
-        f"offered rate: "
-        f"{args.rate or 'unpaced'}{' saves/s' if args.rate else ''}"
+        f"gunicorn: {len(WORKERS) or '?'} workers ({args.worker_class or 'config/gunicorn.py'}"
+        f"{f' × {args.threads} threads' if args.worker_class == 'gthread' else ''}), "
+        f"offered rate: {args.rate or 'unpaced'}{' saves/s' if args.rate else ''}, "
+        f"cache: {args.cache_url.split(':')[0]}"
     )
-    print(f"answer saves: {saves} in {elapsed:.1f} s = {saves / elapsed:.0f} saves/s over the whole run")
-    print(
-        f"latency of every save: p50 {statistics.median(latencies) * 1000:.0f} ms, "
-        f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms (target ≤ 100), "
-        f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
-    )
-    if all(len(r.completed) > 1 for r in respondents):
-        count, seconds, inside = steady_state(respondents)
-        if seconds > 0 and inside:
-            print(
-                f"while all {len(respondents)} answered: {count} saves in {seconds:.1f} s = {count / seconds:.0f} "
-                f"saves/s (target ≥ 300), p95 {percentile(inside, 0.95) * 1000:.0f} ms"
-            )
-    print(f"submitted: {sum(r.submitted for r in respondents)} of {len(respondents)}")
-    print(f"errors: {len(errors)}; lost or wrong answers: {len(problems)}")
-    for line in (errors + problems)[:10]:
-        print("  " + line)
-    sys.exit(1 if errors or problems else 0)
+    if peer_outcome is not None:
+        report("peer", peer_outcome)
+    report("target", outcome)
+    if outcome.steady_rate is not None and outcome.steady_p95 is not None:
+        met = outcome.steady_rate >= 400 and outcome.steady_p95 <= 0.1 and not outcome.errors and not outcome.problems
+        print(
+            f"target (≥ 400 saves/s while all {outcome.respondents} answer, p95 ≤ 100 ms, 0 errors, 0 lost): "
+            f"{'met' if met else 'missed'}"
+        )
+    if peer_outcome is not None and peer_outcome.latencies and outcome.latencies:
+        p95, peer_p95 = percentile(outcome.latencies, 0.95), percentile(peer_outcome.latencies, 0.95)
+        print(
+            f"{outcome.respondents} against {peer_outcome.respondents} respondents, same server and rate: "
+            f"p95 × {p95 / peer_p95:.2f}, p50 × "
+            f"{statistics.median(outcome.latencies) / statistics.median(peer_outcome.latencies):.2f}"
+        )
+    failed = outcome.errors or outcome.problems or (peer_outcome and (peer_outcome.errors or peer_outcome.problems))
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
