@@ -23,8 +23,12 @@ demo: migrate
 run: demo
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# The suite on TEST_WORKERS processes (pytest-xdist; each its own test database, e.g. test_waypoint_gw0
+# on PostgreSQL); the integration and browser tests all run on one of them (tests/conftest.py).
+# TEST_WORKERS=0 runs it in this one process. PYTEST_ARGS are passed on (e.g. -m "not browser").
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # A Celery worker for the queued work (PDF reports on their own queue); needs a broker, e.g.
 # CELERY_BROKER_URL=redis://127.0.0.1:6379/0 make worker (and the same variable for make run).
