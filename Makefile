@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 DEV := DEBUG=1
 
-.PHONY: run test setup migrate demo worker beat lint format bench clean backup restore
+.PHONY: run test setup migrate demo worker beat lint format bench bench-instructions clean backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ demo: migrate
 run: demo
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# The suite on TEST_WORKERS processes (pytest-xdist; each its own test database, e.g. test_waypoint_gw0
+# on PostgreSQL); the integration and browser tests all run on one of them (tests/conftest.py).
+# TEST_WORKERS=0 runs it in this one process. PYTEST_ARGS are passed on (e.g. -m "not browser").
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # A Celery worker for the queued work (PDF reports on their own queue); needs a broker, e.g.
 # CELERY_BROKER_URL=redis://127.0.0.1:6379/0 make worker (and the same variable for make run).
@@ -58,11 +62,30 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Benchmarks (run by hand; figures in the README). BENCH_DATABASE_URL names a PostgreSQL database to use.
+# Benchmarks (run by hand; figures in docs/performance.md). Each script in BENCHES runs in turn, the
+# load average printed before it; a script that takes --database-url gets BENCH_DATABASE_URL (a
+# PostgreSQL database it drops and recreates), the others use a throwaway SQLite file. A script not
+# written yet is skipped with a message; one that fails is named at the end, and make fails.
+# `make bench-instructions` counts a PDF render's CPU instructions (needs valgrind; about 3 minutes).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/waypoint_bench
+BENCHES := bench/scoring.py bench/history.py bench/portfolio.py bench/invitations.py bench/survey_load.py bench/reports.py
+LOADAVG := $(PY) -c 'import os; print("load average: %.2f %.2f %.2f" % os.getloadavg())'
 bench: setup
-	$(DEV) $(PY) bench/scoring.py
-	$(DEV) $(PY) bench/scoring.py --database-url $(BENCH_DATABASE_URL)
+	@failed=""; for script in $(BENCHES); do \
+	  printf '\n=== %s ===\n' "$$script"; \
+	  if [ ! -f "$$script" ]; then echo "skipped: $$script is not there yet"; continue; fi; \
+	  $(LOADAVG); \
+	  if grep -q -e '--database-url' "$$script"; then \
+	    $(DEV) $(PY) "$$script" --database-url "$(BENCH_DATABASE_URL)" || failed="$$failed $$script"; \
+	  else \
+	    $(DEV) $(PY) "$$script" || failed="$$failed $$script"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
+
+bench-instructions: setup
+	@$(LOADAVG)
+	$(DEV) $(PY) bench/render_instructions.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles artifacts

@@ -16,6 +16,27 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 DEFAULT_RUBRIC = Path(settings.BASE_DIR) / "assessment" / "rubrics" / "sales-transformation.yaml"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Passwords hashed with a fast hasher in every test: the production one (PBKDF2, a million rounds)
+    takes about a second per person created, by design. What a password check decides is the same."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def media_of_this_process(tmp_path_factory):
+    """Files the tests store (logos, reports' PDFs) go to a folder of this process's own: not into the
+    checkout's media/ that `make run` serves, nor one another xdist worker writes to at the same time.
+    Tests that look at the stored files give themselves an empty folder (`media_root` fixtures)."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def fresh_throttles():
     """Each test starts with no request counted against any rate limit (organisations/throttles.py)."""
@@ -87,6 +108,9 @@ def user_factory(db):
 # --- integration and browser tests --------------------------------------------------------
 # They run wherever their services are reachable; `make test` skips them where not, and
 # .ci/run sets WAYPOINT_REQUIRE_INTEGRATION=1 so that a missing service fails instead.
+# Under pytest-xdist (`make test`: -n 2 --dist loadgroup) they all run on one worker, one after
+# another: they share the test broker's Redis database, start Celery workers and Chromium, and time
+# their answers, which a second such test on the other core would slow down.
 
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = "/usr/bin/chromium"
@@ -109,6 +133,10 @@ def _browser_available() -> bool:
     return os.access(CHROMIUM, os.X_OK)
 
 
+SERVICES_GROUP = "services"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     required = os.environ.get("WAYPOINT_REQUIRE_INTEGRATION") == "1"
     checks = {"integration": _broker_reachable, "browser": _browser_available}
@@ -117,6 +145,7 @@ def pytest_collection_modifyitems(config, items):
         for marker, check in checks.items():
             if marker not in item.keywords:
                 continue
+            item.add_marker(pytest.mark.xdist_group(SERVICES_GROUP))
             if marker not in available:
                 available[marker] = check()
             if not available[marker]:

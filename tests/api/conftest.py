@@ -9,12 +9,6 @@ from rest_framework.test import APIClient
 from tests.api.world import World, build_world
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The cast's passwords are hashed per test; the production hasher is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(organisation, consultant, leader, viewer, outsider, default_rubric) -> World:
     return build_world(

@@ -24,11 +24,6 @@ from tests.two_factor import code_of, enrol, give_authenticator
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin(organisation):
     return FirmMembershipFactory(firm=organisation.firm, role=FirmRole.ADMIN, user__username="admin").user

@@ -57,8 +57,3 @@ def broker_down():
     yield Broker()
     app.conf.broker_url, app.conf.task_always_eager = saved
     reset_connections()
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
