@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from assessment import services as assessment_services
 from assessment.models import Assessment, AssessmentState, Response, RubricVersion
+from assessment.queries import load_rubric
 from organisations import services as organisation_services
 from organisations import sql
 from organisations import tokens as org_tokens
@@ -41,6 +42,7 @@ from organisations.text import one_line, require_single_line
 from outbox import services as outbox
 from surveys import tokens
 from surveys.models import Invitation
+from surveys.queries import group_minutes
 
 # What the outbox calls an invitation's queued email (outbox.services.queued_about).
 INVITATION_EMAIL = "surveys.invitation"
@@ -314,6 +316,7 @@ def send_invitation_email(*, invitation: Invitation, kind: str) -> bool:
         "group_name": one_line(group_names.get(invitation.group, invitation.group)),
         "link": invitation_link(invitation),
         "reminder": kind == "reminder",
+        "minutes": group_minutes(load_rubric(invitation.assessment.rubric_version), invitation.group),
     }
     message = EmailMessage(
         subject=one_line(EMAIL_SUBJECTS[kind].format(organisation=organisation)),

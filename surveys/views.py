@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessment import services as assessment_services
 from assessment.charts import radar_svg
 from assessment.models import Assessment, AssessmentState, Response
-from assessment.queries import assessment_targets
+from assessment.queries import assessment_targets, load_rubric
 from assessment.scoring import score_response
 from organisations.errors import AlreadySubmitted, DomainError, Gone, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import error_body
@@ -43,7 +43,7 @@ from outbox import services as outbox
 from surveys import services
 from surveys.forms import InvitationForm, InvitationListForm, SignUpForm, SurveyPageForm
 from surveys.models import Invitation
-from surveys.queries import Survey, response_answers, survey_of
+from surveys.queries import Survey, group_minutes, response_answers, survey_of
 from surveys.results import self_assessment_results
 from surveys.serializers import AnswersSerializer
 
@@ -416,7 +416,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             else:
                 # The same page whether or not the address has an account (PRODUCT.md: Tenancy).
                 return redirect("surveys:sign-up-sent")
-    return render(request, "surveys/sign_up.html", {"form": form}, status=status)
+    minutes = group_minutes(load_rubric(version), services.LEADER_GROUP)
+    return render(request, "surveys/sign_up.html", {"form": form, "minutes": minutes}, status=status)
 
 
 @require_GET
