@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +32,13 @@ class ReportQuerySet(models.QuerySet):
 
     def unfinished(self) -> ReportQuerySet:
         return self.filter(status__in=[ReportStatus.QUEUED, ReportStatus.RENDERING])
+
+
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|\u2028\u2029]+')
+
+
+def _file_safe(name: str) -> str:
+    return " ".join(UNSAFE_IN_FILE_NAMES.sub(" ", name).split()).strip(". ")[:150] or "Sales maturity roadmap"
 
 
 def report_path(report: Report, filename: str) -> str:
@@ -88,5 +97,16 @@ class Report(models.Model):
         return self.status in (ReportStatus.READY, ReportStatus.FAILED)
 
     @property
+    def stored_stem(self) -> str:
+        """The start of the stored file's name: ids only, whatever the organisation is called."""
+        return f"roadmap-{self.assessment_id}-report-{self.pk}"
+
+    @property
     def filename(self) -> str:
-        return f"roadmap-{self.assessment_id}-report-{self.pk}.pdf"
+        """The name a download is saved under: "Acme Robotics – Sales maturity roadmap FY2026.pdf".
+
+        Sent as RFC 6266 `filename*` (UTF-8) by FileResponse. Characters no file system takes (path
+        separators, control characters, quotes and the like) become spaces."""
+        assessment = self.assessment
+        name = f"{assessment.organisation.name} – Sales maturity roadmap {assessment.period}"
+        return f"{_file_safe(name)}.pdf"
