@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from django.conf import settings
@@ -110,3 +109,41 @@ class Report(models.Model):
         assessment = self.assessment
         name = f"{assessment.organisation.name} – Sales maturity roadmap {assessment.period}"
         return f"{_file_safe(name)}.pdf"
+
+
+class ReportLinkQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ReportLinkQuerySet:
+        return self.filter(report__in=Report.objects.visible_to(user))
+
+
+class ReportLink(models.Model):
+    """A ready report sent to an address outside the organisation: a download link that expires and can
+    be revoked. The link's token is HMAC(SECRET_KEY, secret) (reports/links.py); the database keeps the
+    secret and the token's digest, never the token."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links")
+    email = models.EmailField(max_length=254)
+    secret = models.CharField(max_length=64, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    downloads = models.PositiveIntegerField(default=0)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReportLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Link to report {self.report_id} for {self.email}"
+
+    def state(self, now: Any) -> str:
+        """active, expired or revoked."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "active"
