@@ -204,7 +204,7 @@ def build_survey(loaded: LoadedRubric, group: str, answers: dict[int, AnswerView
         # In rubric order: a node's sub-groups, then its own questions. Those come under a heading of
         # their own when a sub-group's precedes them, so a sub-group's heading never stands over
         # questions that are not in it.
-        found = []
+        found: list[Section] = []
         for group_node in node.groups:
             found.extend(sections(group_node, group_node.name, group_node.description))
         own = tuple(question(c.key) for c in node.criteria if c.key in asked)
@@ -213,7 +213,7 @@ def build_survey(loaded: LoadedRubric, group: str, answers: dict[int, AnswerView
             found.append(Section(name=heading, description="" if found else description, questions=own))
         return found
 
-    pages = []
+    pages: list[Page] = []
     for dimension in rubric.dimensions:
         found = sections(dimension, "", "")
         if found:
