@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from organisations import audit
+from organisations import audit, branding
 from organisations.errors import Gone, InvalidInput, NotFound, StateConflict, Unprocessable
 from organisations.models import Membership
 from organisations.text import one_line
@@ -183,6 +183,7 @@ def send_report_email(*, report_id: int, kind: str, target_id: int) -> bool:
     EmailMessage(
         subject=one_line(f"{organisation.name}: sales maturity roadmap {report.assessment.period}"),
         body=render_to_string("reports/email/report.txt", context),
+        from_email=branding.from_address(organisation.firm),
         to=[to],
     ).send()
     return True
