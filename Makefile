@@ -1,8 +1,11 @@
-# Waypoint: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs every test.
+# Waypoint: `make run` serves the demo on http://127.0.0.1:8000 (`make run PORT=8001` elsewhere), `make test`
+# runs every test.
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
-DEV := DEBUG=1
+PORT ?= 8000
+# Every link the demo prints or emails (survey links, sign-in, password reset) follows PORT.
+DEV := DEBUG=1 SITE_URL=$(or $(SITE_URL),http://127.0.0.1:$(PORT))
 
 .PHONY: run test setup migrate demo worker beat lint format bench bench-instructions clean backup restore
 
@@ -21,7 +24,7 @@ demo: migrate
 	$(DEV) $(PY) manage.py seed_demo_invitations
 
 run: demo
-	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The suite on TEST_WORKERS processes (pytest-xdist; each its own test database, e.g. test_waypoint_gw0
 # on PostgreSQL); the integration and browser tests all run on one of them (tests/conftest.py).

@@ -31,6 +31,9 @@ class Action:
     TARGETS_CHANGED = "assessment.targets_changed"
     REPORT_REQUESTED = "report.requested"
     REPORT_DOWNLOADED = "report.downloaded"
+    REPORT_SENT = "report.sent"
+    REPORT_LINK_REVOKED = "report.link_revoked"
+    REPORT_LINK_DOWNLOADED = "report.link_downloaded"
     DATA_EXPORTED = "export.downloaded"
     # Two-factor sign-in (organisations/two_factor.py), in the log of each firm the person belongs to.
     FIRM_TWO_FACTOR_POLICY_CHANGED = "firm.two_factor_policy_changed"

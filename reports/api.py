@@ -18,9 +18,9 @@ from organisations.exceptions import JsonErrors
 from organisations.models import Organisation
 from organisations.permissions import RUN, require_role, visible_object
 from organisations.throttles import ReportRenderThrottle
-from reports import services
-from reports.models import Report
-from reports.serializers import ReportSerializer
+from reports import delivery, services
+from reports.models import Report, ReportLink
+from reports.serializers import DeliverySerializer, ReportLinkSerializer, ReportSendSerializer, ReportSerializer
 
 
 def _reports() -> QuerySet[Report]:
@@ -111,3 +111,62 @@ class ReportPdf(JsonErrors, APIView):
         report = visible_object(_reports(), request.user, id, name="report")
         pdf = services.open_report(report=report, downloaded_by=request.user)
         return FileResponse(pdf, as_attachment=True, filename=report.filename, content_type="application/pdf")
+
+
+class ReportSend(APIView):
+    """Send a ready report by email to members of its organisation and to outside addresses."""
+
+    @extend_schema(
+        request=ReportSendSerializer,
+        responses={202: DeliverySerializer},
+        summary="Send a ready report",
+        description="For the organisation's consultants and leaders (a viewer gets 403). Members get a link to "
+        "sign in and read it; each outside address gets a download link of its own that expires after `days` "
+        "and can be revoked. The emails are queued; 409 while the report is not ready.",
+    )
+    def post(self, request: Request, id: int) -> Response:
+        report = visible_object(_reports().select_related("assessment__organisation"), request.user, id, name="report")
+        require_role(request.user, report.assessment.organisation, RUN, action="send reports")
+        given = ReportSendSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        sent = delivery.send_report(
+            report=report, sent_by=request.user, member_ids=data["members"], emails=data["emails"], days=data["days"]
+        )
+        body = {
+            "report": report.pk,
+            "members": [m.pk for m in sent.members],
+            "links": ReportLinkSerializer(sent.links, many=True).data,
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class ReportLinkList(generics.ListAPIView):
+    """The links a report was sent with, newest first: who, until when, downloads, revoked."""
+
+    serializer_class = ReportLinkSerializer
+
+    def get_queryset(self) -> QuerySet[ReportLink]:
+        if getattr(self, "swagger_fake_view", False):
+            return ReportLink.objects.none()
+        report = visible_object(
+            _reports().select_related("assessment__organisation"), self.request.user, self.kwargs["id"], name="report"
+        )
+        # Who a report went to outside the organisation is for those who send it, not its viewers.
+        require_role(self.request.user, report.assessment.organisation, RUN, action="see who a report was sent to")
+        return ReportLink.objects.filter(report=report)
+
+
+class ReportLinkRevoke(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: ReportLinkSerializer},
+        summary="Make a sent link stop working",
+        description="From then on the link answers 410. For consultants and leaders; revoking twice is harmless.",
+    )
+    def post(self, request: Request, id: int) -> Response:
+        link = visible_object(
+            ReportLink.objects.select_related("report__assessment__organisation"), request.user, id, name="link"
+        )
+        require_role(request.user, link.report.assessment.organisation, RUN, action="revoke report links")
+        return Response(ReportLinkSerializer(delivery.revoke_link(link=link, revoked_by=request.user)).data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,13 @@ class ReportQuerySet(models.QuerySet):
 
     def unfinished(self) -> ReportQuerySet:
         return self.filter(status__in=[ReportStatus.QUEUED, ReportStatus.RENDERING])
+
+
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|\u2028\u2029]+')
+
+
+def _file_safe(name: str) -> str:
+    return " ".join(UNSAFE_IN_FILE_NAMES.sub(" ", name).split()).strip(". ")[:150] or "Sales maturity roadmap"
 
 
 def report_path(report: Report, filename: str) -> str:
@@ -88,5 +96,54 @@ class Report(models.Model):
         return self.status in (ReportStatus.READY, ReportStatus.FAILED)
 
     @property
+    def stored_stem(self) -> str:
+        """The start of the stored file's name: ids only, whatever the organisation is called."""
+        return f"roadmap-{self.assessment_id}-report-{self.pk}"
+
+    @property
     def filename(self) -> str:
-        return f"roadmap-{self.assessment_id}-report-{self.pk}.pdf"
+        """The name a download is saved under: "Acme Robotics – Sales maturity roadmap FY2026.pdf".
+
+        Sent as RFC 6266 `filename*` (UTF-8) by FileResponse. Characters no file system takes (path
+        separators, control characters, quotes and the like) become spaces."""
+        assessment = self.assessment
+        name = f"{assessment.organisation.name} – Sales maturity roadmap {assessment.period}"
+        return f"{_file_safe(name)}.pdf"
+
+
+class ReportLinkQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ReportLinkQuerySet:
+        return self.filter(report__in=Report.objects.visible_to(user))
+
+
+class ReportLink(models.Model):
+    """A ready report sent to an address outside the organisation: a download link that expires and can
+    be revoked. The link's token is HMAC(SECRET_KEY, secret) (reports/links.py); the database keeps the
+    secret and the token's digest, never the token."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links")
+    email = models.EmailField(max_length=254)
+    secret = models.CharField(max_length=64, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    downloads = models.PositiveIntegerField(default=0)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReportLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Link to report {self.report_id} for {self.email}"
+
+    def state(self, now: Any) -> str:
+        """active, expired or revoked."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "active"

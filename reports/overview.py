@@ -13,18 +13,21 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import Count
 from django.utils.safestring import SafeString
 
 from assessment import charts, models
 from assessment.anonymity import enough, not_published_notice, published_headline_of, withheld_reason
 from assessment.portfolio import outcome_change, outcome_history
-from assessment.queries import load_rubric
+from assessment.queries import load_rubric, response_rate
 from assessment.year_over_year import AssessmentSnapshot, trends
 from organisations.models import Organisation
 from reports.document import MINUS, Trend, delta_text, direction_of, score_change, score_text
 from reports.models import Report
+from surveys.models import Invitation
 
 STATUS_ORDER = ("in_progress", "planned", "done", "dropped")
+OVERVIEW_CHART_WIDTH = 200
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,20 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class OpenAssessment:
+    """An assessment still collecting answers: only how many have answered (no score until it closes)."""
+
+    period: str
+    invited: int
+    submitted: int
+
+    @property
+    def rate(self) -> str:
+        rate = response_rate(submitted=self.submitted, invited=self.invited)
+        return "" if rate is None else f"{rate:.0f}%"
+
+
+@dataclass(frozen=True)
 class ReportRow:
     id: int
     period: str
@@ -89,6 +106,12 @@ class TableRow:
     change: str
     verdict: str  # better, worse, same or "" when there is nothing to compare
     lower_is_better: bool
+    periods: tuple[str, ...] = ()
+
+    @property
+    def labelled_cells(self) -> tuple[tuple[str, str], ...]:
+        """(period, cell) pairs: on a phone each cell is shown under its period, as a card."""
+        return tuple(zip(self.periods, self.cells, strict=True))
 
 
 @dataclass(frozen=True)
@@ -115,7 +138,7 @@ class Overview:
     headline: Headline | None
     reports: tuple[ReportRow, ...]
     periods: tuple[str, ...]
-    open_periods: tuple[str, ...]
+    in_progress: tuple[OpenAssessment, ...]
     previous_period: str
     trends: tuple[TrendFigure, ...]
     maturity: tuple[TableRow, ...]
@@ -193,11 +216,15 @@ def organisation_overview(organisation: Organisation, *, role: str | None) -> Ov
         .select_related("rubric_version__rubric")
         .order_by("period", "id")
     )
-    history = period_scores(assessments, role=role)
+    # The headline, the trends and the table are of closed assessments: an open one's scores can still
+    # move (and the anonymity rules publish them to the firm's consultants only), so it shows only how
+    # many have answered.
+    closed = [a for a in assessments if a.state == models.AssessmentState.CLOSED]
+    history = period_scores(closed, role=role)
     periods = tuple(p.period for p in history)
     latest = history[-1] if history else None
     previous = history[-2] if len(history) > 1 else None
-    rubric = load_rubric(assessments[-1].rubric_version).rubric if assessments else None
+    rubric = load_rubric(closed[-1].rubric_version).rubric if closed else None
     names = {d.key: d.name for d in rubric.dimensions} if rubric else {}
     levels = tuple((level.value, level.name) for level in rubric.scale) if rubric else ()
     targets = (
@@ -245,6 +272,7 @@ def organisation_overview(organisation: Organisation, *, role: str | None) -> Ov
                 change="–" if change is None else delta_text(change),
                 verdict=maturity_verdict(change),
                 lower_is_better=False,
+                periods=periods,
             )
         )
     snapshots = [_as_snapshot(p) for p in history]
@@ -278,11 +306,12 @@ def organisation_overview(organisation: Organisation, *, role: str | None) -> Ov
                 change="–" if change is None else delta_text(change),
                 verdict=maturity_verdict(change),
                 lower_is_better=False,
+                periods=periods,
             )
         )
 
     outcomes = []
-    for kpi in outcome_history(assessments):
+    for kpi in outcome_history(closed):
         if not kpi.has_values:
             continue
         values = tuple(v for _, v in kpi.values)
@@ -297,6 +326,7 @@ def organisation_overview(organisation: Organisation, *, role: str | None) -> Ov
                 change=text,
                 verdict=verdict,
                 lower_is_better=kpi.lower_is_better,
+                periods=periods,
             )
         )
 
@@ -305,7 +335,7 @@ def organisation_overview(organisation: Organisation, *, role: str | None) -> Ov
         headline=headline,
         reports=_ready_reports(organisation),
         periods=periods,
-        open_periods=tuple(p.period for p in history if p.is_open),
+        in_progress=_in_progress([a for a in assessments if a.state == models.AssessmentState.OPEN]),
         previous_period=previous.period if previous else "",
         trends=tuple(figures),
         maturity=tuple(maturity),
@@ -322,6 +352,9 @@ def trend_svg(trend: Trend, levels: Sequence[tuple[int, str]]) -> SafeString:
             trend.periods,
             [charts.TrendSeries(name=trend.dimension, values=trend.values)],
             levels=levels,
+            # Drawn narrow, so that on a 360 px phone (about 300 px of chart) its smallest text (7 units)
+            # renders at 10 px or more; wider screens cap it (site.css: .trend-figure svg).
+            width=OVERVIEW_CHART_WIDTH,
             height=104,
             target=trend.target,
             title=f"{trend.dimension} by period",
@@ -339,6 +372,28 @@ def _as_snapshot(p: PeriodScores) -> AssessmentSnapshot:
         overall=p.overall,
         dimensions=p.dimensions,
         criteria={},
+    )
+
+
+def _in_progress(assessments: Sequence[models.Assessment]) -> tuple[OpenAssessment, ...]:
+    """Invited and submitted of each open assessment: one grouped query per table, whatever their number."""
+    ids = [a.pk for a in assessments]
+    invited = dict(
+        Invitation.objects.filter(assessment_id__in=ids, revoked_at__isnull=True)
+        .values("assessment_id")
+        .annotate(n=Count("id"))
+        .values_list("assessment_id", "n")
+    )
+    submitted = dict(
+        models.Response.objects.filter(assessment_id__in=ids)
+        .counted()
+        .values("assessment_id")
+        .annotate(n=Count("id"))
+        .values_list("assessment_id", "n")
+    )
+    return tuple(
+        OpenAssessment(period=a.period, invited=invited.get(a.pk, 0), submitted=submitted.get(a.pk, 0))
+        for a in assessments
     )
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework import serializers
 
-from reports.models import Report
+from organisations.permissions import MAX_ID
+from organisations.serializers import StrictSerializer
+from reports.delivery import DEFAULT_LINK_DAYS, MAX_LINK_DAYS, MAX_RECIPIENTS
+from reports.models import Report, ReportLink
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -56,3 +60,53 @@ class ReportSerializer(serializers.ModelSerializer):
         if not report.is_ready:
             return None
         return self._absolute(reverse("api-report-pdf", kwargs={"id": report.pk}))
+
+
+class ReportLinkSerializer(serializers.ModelSerializer):
+    """A link sent to an outside address; the token itself is only ever in the email."""
+
+    state = serializers.SerializerMethodField(help_text="active, expired or revoked")
+
+    class Meta:
+        model = ReportLink
+        fields = [
+            "id",
+            "report",
+            "email",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "downloads",
+            "last_downloaded_at",
+            "state",
+        ]
+        read_only_fields = fields
+
+    def get_state(self, link: ReportLink) -> str:
+        return link.state(timezone.now())
+
+
+class ReportSendSerializer(StrictSerializer):
+    members = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        max_length=MAX_RECIPIENTS,
+        help_text="User ids of members of the organisation: each gets an email with a link to sign in and read it",
+    )
+    emails = serializers.ListField(
+        child=serializers.EmailField(max_length=254),
+        required=False,
+        default=list,
+        max_length=MAX_RECIPIENTS,
+        help_text="Outside addresses: each gets a download link of its own that expires and can be revoked",
+    )
+    days = serializers.IntegerField(
+        min_value=1, max_value=MAX_LINK_DAYS, default=DEFAULT_LINK_DAYS, help_text="How long the links work"
+    )
+
+
+class DeliverySerializer(serializers.Serializer):
+    report = serializers.IntegerField()
+    members = serializers.ListField(child=serializers.IntegerField(), help_text="User ids emailed")
+    links = ReportLinkSerializer(many=True)

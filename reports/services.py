@@ -96,7 +96,7 @@ def render_report(*, report_id: int) -> Report:
         return report
     document, pdf = render_pdf(assessment=report.assessment, issued_on=timezone.localdate(report.requested_at))
     checksum = hashlib.sha256(pdf).hexdigest()
-    report.pdf.save(f"{report.filename.removesuffix('.pdf')}-{checksum[:12]}.pdf", ContentFile(pdf), save=False)
+    report.pdf.save(f"{report.stored_stem}-{checksum[:12]}.pdf", ContentFile(pdf), save=False)
     finished = Report.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(
         status=ReportStatus.READY,
         pdf=report.pdf.name,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from smtplib import SMTPException
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
 from outbox.services import once
-from reports import services
+from reports import delivery, services
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +45,10 @@ def render_report(self, report_id: int) -> str:
     except Exception as exc:
         logger.exception("Report %s failed to render", report_id)
         return services.record_report_failure(report_id=report_id, error=f"{type(exc).__name__}: {exc}").status
+
+
+@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=30, retry_backoff_max=3600, max_retries=5)
+@once
+def send_report_email_task(report_id: int, kind: str, target_id: int) -> bool:
+    """Email one delivered report: to a member ("member", a user id) or through a shared link ("link")."""
+    return delivery.send_report_email(report_id=report_id, kind=kind, target_id=target_id)

@@ -7,15 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment.models import Assessment
 from organisations.errors import DomainError
-from organisations.models import Organisation
+from organisations.models import Membership, Organisation
 from organisations.permissions import RUN
 from organisations.throttles import hit, too_many_requests_page
-from reports import services
-from reports.models import Report
+from reports import delivery, services
+from reports.forms import SendReportForm
+from reports.models import Report, ReportLink
 from reports.overview import organisation_overview as build_overview
 
 
@@ -74,3 +76,73 @@ def organisation_overview(request: HttpRequest, organisation_id: int) -> HttpRes
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=organisation_id)
     overview = build_overview(organisation, role=organisation.role_of(request.user))
     return render(request, "reports/organisation.html", {"overview": overview})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def send(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Send a ready report to members of the organisation and to outside addresses, and see the links sent
+    (each with its downloads, and a button to revoke it). Consultants and leaders only."""
+    report = get_object_or_404(
+        Report.objects.visible_to(request.user).select_related("assessment__organisation"), pk=report_id
+    )
+    organisation = report.assessment.organisation
+    if organisation.role_of(request.user) not in RUN:
+        raise PermissionDenied("Only the organisation's consultants and leaders send reports.")
+    if not report.is_ready:
+        raise Http404("This report is not ready.")
+    members = [
+        (m.user_id, f"{m.user.get_full_name() or m.user.get_username()} <{m.user.email or 'no email'}>")
+        for m in Membership.objects.filter(organisation=organisation).select_related("user").order_by("user__username")
+    ]
+    form = SendReportForm(members, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                sent = delivery.send_report(
+                    report=report,
+                    sent_by=request.user,
+                    member_ids=[int(i) for i in form.cleaned_data["members"]],
+                    emails=form.cleaned_data["emails"],
+                    days=form.cleaned_data["days"],
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                people = len(sent.members) + len(sent.links)
+                messages.success(request, f"Sent to {people} {'person' if people == 1 else 'people'}.")
+                return redirect("reports:send", report_id=report.pk)
+    links = ReportLink.objects.filter(report=report)
+    now = timezone.now()
+    return render(
+        request,
+        "reports/send.html",
+        {"report": report, "form": form, "links": [(link, link.state(now)) for link in links]},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def revoke_link(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = get_object_or_404(
+        ReportLink.objects.visible_to(request.user).select_related("report__assessment__organisation"), pk=link_id
+    )
+    if link.report.assessment.organisation.role_of(request.user) not in RUN:
+        raise PermissionDenied("Only the organisation's consultants and leaders revoke links.")
+    delivery.revoke_link(link=link, revoked_by=request.user)
+    messages.success(request, f"The link sent to {link.email} no longer works.")
+    return redirect("reports:send", report_id=link.report_id)
+
+
+@require_GET
+def shared(request: HttpRequest, token: str) -> HttpResponse:
+    """A report's PDF through a link sent to an outside address: 404 unknown, 410 revoked or expired."""
+    try:
+        link, pdf = delivery.open_shared(token=token)
+    except DomainError as exc:
+        status = 410 if isinstance(exc, delivery.Gone) else 404
+        return render(request, "reports/shared_problem.html", {"message": exc.message}, status=status)
+    return FileResponse(pdf, as_attachment=True, filename=link.report.filename, content_type="application/pdf")

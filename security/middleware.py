@@ -8,8 +8,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
-# A respondent's survey, reached by the invitation link's token: the pages and the respondent API.
-SURVEY_LINK = re.compile(r"^/(?:s|api/v1/survey)/[^/]+/")
+# A respondent's survey, reached by the invitation link's token (the pages and the respondent API), and a
+# report sent to an outside address.
+SURVEY_LINK = re.compile(r"^/(?:s|api/v1/survey|reports/shared)/[^/]+/")
 
 
 def permissions_policy(features: dict[str, list[str]]) -> str:

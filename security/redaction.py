@@ -1,7 +1,8 @@
 """Secret tokens in addresses, and their removal from log lines.
 
 An invitation link (`/s/<token>/`, the respondent API's `/api/v1/survey/<token>/`), a sign-up
-confirmation (`/start/confirm/<token>/`), a member invitation (`/join/<token>/`) and a password
+confirmation (`/start/confirm/<token>/`), a member invitation (`/join/<token>/`), a report sent to an
+outside address (`/reports/shared/<token>/`) and a password
 reset (`/password-reset/<uid>/<token>/`) carry the only credential their holder needs. Whoever
 reads a log must not be able to answer someone's survey or take over an account, so every log
 line, Django's and gunicorn's, has them replaced with REDACTED.
@@ -25,6 +26,7 @@ _PREFIXES = (
     f"api{_SLASH}v1{_SLASH}survey",
     f"start{_SLASH}confirm",
     "join",
+    f"reports{_SLASH}shared",
 )
 _SECRET = re.compile(
     rf"(?P<prefix>{_SLASH}(?:{'|'.join(_PREFIXES)}){_SLASH})(?P<token>{_SEGMENT})"

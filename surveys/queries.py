@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -99,6 +100,19 @@ class Survey:
         return sum(1 for p in self.pages for q in p.questions if q.required)
 
     @cached_property
+    def total(self) -> int:
+        """Every question the respondent sees, numbered 1 to `total` (optional free-text ones too)."""
+        return sum(len(p.questions) for p in self.pages)
+
+    @property
+    def optional(self) -> int:
+        return self.total - self.required
+
+    @property
+    def minutes(self) -> int:
+        return estimated_minutes(scored=self.required, optional=self.optional)
+
+    @cached_property
     def answered(self) -> int:
         return sum(1 for p in self.pages for q in p.questions if q.required and q.answered)
 
@@ -123,6 +137,27 @@ class Survey:
         return tuple((p, q) for p in self.pages for q in p.unanswered)
 
 
+# Reading five statements and choosing one takes about half a minute; writing a free-text answer about
+# a minute. The estimate is rounded up to five minutes, so it errs on the long side.
+SECONDS_PER_SCORED_QUESTION = 30
+SECONDS_PER_OPTIONAL_QUESTION = 60
+
+
+def estimated_minutes(*, scored: int, optional: int) -> int:
+    """How long a survey of this many questions takes, in minutes (a multiple of five, at least five)."""
+    seconds = scored * SECONDS_PER_SCORED_QUESTION + optional * SECONDS_PER_OPTIONAL_QUESTION
+    return max(5, 5 * math.ceil(seconds / 300))
+
+
+def group_minutes(loaded: LoadedRubric, group: str) -> int:
+    """The time estimate of one respondent group's survey (what the invitation email quotes)."""
+    rubric = loaded.rubric
+    asked = rubric.criteria_for_group(group)
+    kinds = [rubric.answer_set_by_key[c.answer_set].kind for c in asked]
+    scored = sum(1 for kind in kinds if kind == "scored")
+    return estimated_minutes(scored=scored, optional=len(kinds) - scored)
+
+
 def answers_of(response: Response | None) -> dict[int, AnswerView]:
     """A response's saved answers by criterion id (one query)."""
     if response is None:
@@ -134,6 +169,11 @@ def answers_of(response: Response | None) -> dict[int, AnswerView]:
         )
         for a in rows
     }
+
+
+def _in_sentence(name: str) -> str:
+    """A heading's name inside a sentence: "Sales process" → "sales process", "CRM data" unchanged."""
+    return name[0].lower() + name[1:] if len(name) > 1 and name[1].islower() else name
 
 
 def build_survey(loaded: LoadedRubric, group: str, answers: dict[int, AnswerView]) -> Survey:
@@ -161,15 +201,19 @@ def build_survey(loaded: LoadedRubric, group: str, answers: dict[int, AnswerView
         )
 
     def sections(node: Node, name: str, description: str) -> list[Section]:
-        found = []
+        # In rubric order: a node's sub-groups, then its own questions. Those come under a heading of
+        # their own when a sub-group's precedes them, so a sub-group's heading never stands over
+        # questions that are not in it.
+        found: list[Section] = []
         for group_node in node.groups:
             found.extend(sections(group_node, group_node.name, group_node.description))
         own = tuple(question(c.key) for c in node.criteria if c.key in asked)
         if own:
-            found.append(Section(name=name, description=description, questions=own))
+            heading = f"Other questions on {_in_sentence(node.name)}" if found else name
+            found.append(Section(name=heading, description="" if found else description, questions=own))
         return found
 
-    pages = []
+    pages: list[Page] = []
     for dimension in rubric.dimensions:
         found = sections(dimension, "", "")
         if found:

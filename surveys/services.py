@@ -31,8 +31,9 @@ from django.utils import timezone
 
 from assessment import services as assessment_services
 from assessment.models import Assessment, AssessmentState, Response, RubricVersion
+from assessment.queries import load_rubric
+from organisations import branding, sql
 from organisations import services as organisation_services
-from organisations import sql
 from organisations import tokens as org_tokens
 from organisations.errors import Gone, InvalidInput, NotFound, StateConflict, Unprocessable
 from organisations.exceptions import UnprocessableFields
@@ -41,6 +42,7 @@ from organisations.text import one_line, require_single_line
 from outbox import services as outbox
 from surveys import tokens
 from surveys.models import Invitation
+from surveys.queries import group_minutes
 
 # What the outbox calls an invitation's queued email (outbox.services.queued_about).
 INVITATION_EMAIL = "surveys.invitation"
@@ -368,7 +370,7 @@ def send_invitation_email(*, invitation: Invitation, kind: str) -> bool:
     """
     if kind not in EMAIL_SUBJECTS:
         raise InvalidInput(f"{kind!r} is not an email kind.", field="kind")
-    invitation = Invitation.objects.select_related("assessment__organisation", "response").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_related("assessment__organisation__firm", "response").get(pk=invitation.pk)
     if invitation.revoked_at is not None or invitation.is_submitted or invitation.is_expired():
         return False
     # Headers and lines of the email from single-line values only: a name stored before single-line
@@ -382,10 +384,13 @@ def send_invitation_email(*, invitation: Invitation, kind: str) -> bool:
         "group_name": one_line(group_names.get(invitation.group, invitation.group)),
         "link": invitation_link(invitation),
         "reminder": kind == "reminder",
+        "minutes": group_minutes(load_rubric(invitation.assessment.rubric_version), invitation.group),
+        "signature": branding.signature(invitation.assessment.organisation.firm, invitation.assessment.organisation),
     }
     message = EmailMessage(
         subject=one_line(EMAIL_SUBJECTS[kind].format(organisation=organisation)),
         body=render_to_string("surveys/email/invitation.txt", context),
+        from_email=branding.from_address(invitation.assessment.organisation.firm),
         to=[invitation.email],
     )
     try:
@@ -487,7 +492,9 @@ def find_invitation(*, token: str, answering: bool = False) -> Invitation:
     if answering:
         invitation = _invitation_for_answering(digest)
     else:
-        query = Invitation.objects.select_related("assessment__organisation", "assessment__rubric_version", "response")
+        query = Invitation.objects.select_related(
+            "assessment__organisation__firm", "assessment__rubric_version", "response"
+        )
         invitation = query.filter(digest=digest).first()
     if invitation is None:
         raise NotFound("This link is not a valid invitation.")

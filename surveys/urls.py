@@ -12,6 +12,8 @@ survey_pages = [
     ("answers/", views.save, "answers"),
     ("review/", views.review, "review"),
     ("thanks/", views.thanks, "thanks"),
+    ("brand.css", views.brand_css, "brand-css"),
+    ("logo/", views.brand_logo, "brand-logo"),
 ]
 
 urlpatterns = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessment import services as assessment_services
 from assessment.charts import radar_svg
 from assessment.models import Assessment, AssessmentState, Response
-from assessment.queries import assessment_targets
+from assessment.queries import assessment_targets, load_rubric
 from assessment.scoring import score_response
 from organisations.errors import AlreadySubmitted, DomainError, Gone, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import error_body
@@ -43,7 +44,7 @@ from outbox import services as outbox
 from surveys import services
 from surveys.forms import InvitationForm, InvitationListForm, SignUpForm, SurveyPageForm
 from surveys.models import Invitation
-from surveys.queries import Survey, response_answers, survey_of
+from surveys.queries import Survey, group_minutes, response_answers, survey_of
 from surveys.results import self_assessment_results
 from surveys.serializers import AnswersSerializer
 
@@ -202,10 +203,14 @@ def _urls(access: Access, survey: Survey) -> dict[str, Any]:
 
 
 def _context(access: Access, survey: Survey, **extra: Any) -> dict[str, Any]:
+    firm = access.assessment.organisation.firm
     return {
         "access": access,
         "survey": survey,
         "urls": _urls(access, survey),
+        "firm": firm,
+        "brand_css": access.url("brand-css"),
+        "brand_logo": access.url("brand-logo") if firm.logo else "",
         "organisation": access.assessment.organisation,
         "closed": access.assessment.state == AssessmentState.CLOSED,
         "own": access.invitation is None,
@@ -416,7 +421,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             else:
                 # The same page whether or not the address has an account (PRODUCT.md: Tenancy).
                 return redirect("surveys:sign-up-sent")
-    return render(request, "surveys/sign_up.html", {"form": form}, status=status)
+    minutes = group_minutes(load_rubric(version), services.LEADER_GROUP)
+    return render(request, "surveys/sign_up.html", {"form": form, "minutes": minutes}, status=status)
 
 
 @require_GET
@@ -567,3 +573,40 @@ def revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return _invitation_action(
         request, invitation_id, services.revoke_invitation, "The link sent to {email} no longer works."
     )
+
+
+# --- the firm's branding on the survey pages ------------------------------------------------------
+
+
+def _brand_access(request: HttpRequest, kwargs: dict[str, Any]) -> Access:
+    if "response_id" in kwargs and not request.user.is_authenticated:
+        raise Http404("Sign in to see this page's branding.")
+    try:
+        return _access(request, dict(kwargs))
+    except DomainError as error:
+        raise Http404(error.message) from error
+
+
+@require_GET
+def brand_css(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """The firm's colour for the survey's pages, as a stylesheet (the pages allow no inline style)."""
+    colour = _brand_access(request, kwargs).assessment.organisation.firm.colour
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        colour = "#1d3557"
+    response = HttpResponse(f":root {{ --firm: {colour}; }}\n", content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+def brand_logo(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """The firm's logo on the survey's pages; an SVG (checked to only draw when uploaded) runs nothing here."""
+    firm = _brand_access(request, kwargs).assessment.organisation.firm
+    if not firm.logo:
+        raise Http404("This firm has no logo.")
+    content_type = "image/svg+xml" if firm.logo.name.endswith(".svg") else "image/png"
+    response = FileResponse(firm.logo.open("rb"), content_type=content_type)
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -8,6 +8,7 @@ import json
 import pytest
 from django.db import transaction
 
+from reports.models import ReportLink
 from tests.api.conftest import token_client
 from tests.conftest import DEFAULT_RUBRIC
 
@@ -119,6 +120,14 @@ ACTIONS = {
         {"confirm_name": "Northwind Traders"},
         roles(403, 403, 403, 404, admin=204),
     ),
+    "send a report": (
+        "POST",
+        "/api/v1/reports/{report}/send/",
+        {"emails": ["board@example.com"]},
+        roles(202, 202, 403, 404),
+    ),
+    "see who a report was sent to": ("GET", "/api/v1/reports/{report}/links/", None, RUN),
+    "revoke a report's link": ("POST", "/api/v1/report-links/{link}/revoke/", None, RUN),
     "revoke one's token": ("DELETE", "/api/v1/auth/token/", None, roles(204, 204, 204, 204)),
 }
 
@@ -133,16 +142,28 @@ def _fill(text: str, world) -> str:
         "draft": world.draft_assessment.pk,
         "closed": world.closed_assessment.pk,
         "initiative": world.initiative.pk,
+        **_sent_report(world),
     }
     for name, value in ids.items():
         text = text.replace(f'"{{{name}}}"', str(value)).replace(f"{{{name}}}", str(value))
     return text
 
 
+def _sent_report(world) -> dict[str, int]:
+    """A ready report of the closed assessment and a link it was sent with (made once per world)."""
+    from tests.reports.isolation_cases import our_link
+
+    if not hasattr(world, "sent_report"):
+        link = our_link(world)["id"]
+        world.sent_report = {"report": ReportLink.objects.get(pk=link).report_id, "link": link}
+    return world.sent_report
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_the_expected_status_for_each_action(role, world, user_factory):
     user = None if role == "anonymous" else getattr(world, role)
     user_factory(username="newcomer", email="newcomer@example.com")
+    _sent_report(world)  # before the actions, whose changes are each rolled back
     actual, expected = {}, {}
     for action, (method, path, body, statuses) in ACTIONS.items():
         # Each action starts from the same world: its changes are rolled back afterwards.

@@ -121,8 +121,15 @@ def test_a_viewer_reads_the_trends_downloads_the_roadmap_and_cannot_fetch_anothe
     shoot(page, "another-organisations-report")
 
 
-def test_the_overview_reads_on_a_360_px_screen_without_sideways_scrolling(live_server, browser, shoot):
-    two_years_of_northwind()
+def test_the_overview_of_five_years_reads_on_a_360_px_screen_without_sideways_scrolling(live_server, browser, shoot):
+    organisation, _, _ = two_years_of_northwind()
+    version = organisation.assessments.first().rubric_version
+    consultant = organisation.firm.memberships.get().user
+    for year, option in ((2022, "1"), (2023, "2"), (2024, "3")):
+        closed_year(organisation, version, consultant, f"FY{year}", dict.fromkeys(DIMENSIONS, option))
+    assessment_services.set_outcomes(
+        assessment=organisation.assessments.get(period="FY2022"), values={"win_rate": 12.5, "attrition": 30}
+    )
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -131,7 +138,17 @@ def test_the_overview_reads_on_a_360_px_screen_without_sideways_scrolling(live_s
         shoot(page, "home", full_page=True)
         page.get_by_role("link", name="Open the overview of Northwind Traders").click()
         expect(page.locator("svg.chart.trend")).to_have_count(5)
-        shoot(page, "overview", full_page=True)
+        # On a phone each figure is labelled with its period (the table's head is for screen readers).
+        expect(page.get_by_role("row", name="Sales process").get_by_role("cell", name="FY2022 1.0")).to_be_visible()
+        shoot(page, "overview-five-years", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # Nothing scrolls inside the page either: the scores table fits its box.
+        assert page.evaluate("[...document.querySelectorAll('.table-wrap')].every(w => w.scrollWidth <= w.clientWidth)")
+        # Chart text as rendered: the font size in the SVG's units times the SVG's scale on screen.
+        sizes = page.evaluate(
+            "[...document.querySelectorAll('svg.chart.trend text')]"
+            ".map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"
+        )
+        assert sizes and min(sizes) >= 10, min(sizes)
     finally:
         context.close()

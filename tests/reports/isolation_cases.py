@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from reports.models import Report
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from reports import links
+from reports.models import Report, ReportLink, ReportStatus
 from tests.api.isolation_cases import NOT_FOUND, case
 from tests.api.world import World
 
@@ -31,3 +37,36 @@ case(
 )
 case("/api/v1/reports/{id}/", "GET", NOT_FOUND, params=lambda w: {"id": our_report(w).pk})
 case("/api/v1/reports/{id}/pdf/", "GET", NOT_FOUND, params=lambda w: {"id": our_report(w).pk})
+
+
+def our_ready_report(world: World) -> Report:
+    """A ready report of ours (its file a stand-in: only who may reach it matters here)."""
+    report = our_report(world)
+    report.pdf.save(f"isolation-{report.pk}.pdf", ContentFile(b"%PDF-1.7\n"), save=False)
+    Report.objects.filter(pk=report.pk).update(
+        status=ReportStatus.READY, pdf=report.pdf.name, checksum="0" * 64, snapshot={}, rendered_at=timezone.now()
+    )
+    return report
+
+
+def our_link(world: World) -> dict:
+    secret = links.new_secret()
+    link = ReportLink.objects.create(
+        report=our_ready_report(world),
+        email="northwind.board@example.com",
+        secret=secret,
+        digest=links.digest_of(links.token_for(secret)),
+        expires_at=timezone.now() + timedelta(days=14),
+    )
+    return {"id": link.pk}
+
+
+case(
+    "/api/v1/reports/{id}/send/",
+    "POST",
+    NOT_FOUND,
+    params=lambda w: {"id": our_ready_report(w).pk},
+    body=lambda w: {"emails": ["someone@example.com"]},
+)
+case("/api/v1/reports/{id}/links/", "GET", NOT_FOUND, params=lambda w: {"id": our_ready_report(w).pk})
+case("/api/v1/report-links/{id}/revoke/", "POST", NOT_FOUND, params=our_link)

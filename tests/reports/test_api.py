@@ -66,7 +66,11 @@ def test_members_download_the_pdf_exactly_as_delivered(role, request, ready):
     response = client_for(request.getfixturevalue(role)).get(f"/api/v1/reports/{ready.pk}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert f'filename="{ready.filename}"' in response["Content-Disposition"]
+    # RFC 6266: the organisation's name, the product and the period, in UTF-8 (the dash is not ASCII).
+    assert ready.filename == "Northwind Traders – Sales maturity roadmap FY2026.pdf"
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''Northwind%20Traders%20%E2%80%93%20Sales%20maturity%20roadmap%20FY2026.pdf"
+    )
     body = b"".join(response.streaming_content)
     assert hashlib.sha256(body).hexdigest() == ready.checksum
 

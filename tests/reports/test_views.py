@@ -79,6 +79,21 @@ def test_the_download_link_serves_the_pdf_as_delivered(client, viewer, ready):
     assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == ready.checksum
 
 
+def test_a_download_is_named_after_the_organisation_even_one_named_like_a_path(client, viewer, ready):
+    organisation = ready.assessment.organisation
+    organisation.name = 'Acme/..\\Robotics: "West"'
+    organisation.save()
+    client.force_login(viewer)
+    response = client.get(reverse("reports:download", kwargs={"report_id": ready.pk}))
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    assert disposition == (
+        "attachment; filename*=utf-8''Acme%20..%20Robotics%20West%20%E2%80%93%20Sales%20maturity%20roadmap%20FY2026.pdf"
+    )
+    # The file kept on disk is still named by ids only.
+    assert ready.pdf.name.rsplit("/", 1)[-1].startswith(f"roadmap-{ready.assessment_id}-report-{ready.pk}-")
+
+
 def test_another_organisations_member_gets_404_on_the_page_and_the_download(client, outsider, ready, this_year):
     client.force_login(outsider)
     assert client.get(page_url(this_year)).status_code == 404

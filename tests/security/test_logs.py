@@ -50,6 +50,8 @@ print("TOKEN=" + tokens.token_for(InvitationFactory(assessment=assessment).secre
         ("https://waypoint.example.com/s/Ab-9_x/", f"https://waypoint.example.com/s/{REDACTED}/"),
         ("/start/confirm/Ab-9_x/", f"/start/confirm/{REDACTED}/"),
         ("/join/Ab-9_x/", f"/join/{REDACTED}/"),
+        ('"GET /reports/shared/Ab-9_x/ HTTP/1.1" 410', f'"GET /reports/shared/{REDACTED}/ HTTP/1.1" 410'),
+        ("/reports/12/send/", "/reports/12/send/"),
         ("/password-reset/MQ/cb1-2f3/", f"/password-reset/MQ/{REDACTED}/"),
         ("/login/?next=%2Fs%2FAb-9_x%2F1%2F", f"/login/?next=%2Fs%2F{REDACTED}%2F1%2F"),
         # Addresses without a secret are left as they are.

@@ -54,7 +54,7 @@ def test_the_welcome_page_promises_anonymity_and_leads_to_the_first_page(client,
     text = page.content.decode()
     assert '<html lang="en">' in text
     assert "Your answers are anonymous." in text
-    assert "32 questions in 5 short sections" in text
+    assert "37 questions in 5 short sections (5 of them optional); about 25 minutes." in text
     assert f'href="/s/{invited_rep.token}/1/"' in text
     assert page["Referrer-Policy"] == "no-referrer"
     assert "no-store" in page["Cache-Control"]

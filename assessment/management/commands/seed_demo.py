@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 
 from assessment import services
 from assessment.models import Assessment, RubricVersion
@@ -111,19 +112,21 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = seed(version)
             # The firm admins sign in with a code: a demo authenticator each (a fixed, demo-only key).
-            for username in ("consultant", "leader"):
+            for username in ("consultant", "leader", "admin"):
                 two_factor.give_demo_authenticator(get_user_model().objects.get(username=username))
         if created:
             self.stdout.write("Demo data created.")
         else:
             self.stdout.write("Demo data already present.")
+        site = settings.SITE_URL
         self.stdout.write(
-            f"Demo logins (password '{DEMO_PASSWORD}'): consultant (consultant), "
+            f"Demo logins at {site}{reverse('login')} (password '{DEMO_PASSWORD}'): consultant (consultant), "
             "leader (sales leader, Globex), viewer (CEO, Acme)."
         )
+        self.stdout.write(f"Administration at {site}{reverse('admin:index')}: admin (password '{DEMO_PASSWORD}').")
         self.stdout.write(
-            "Two-factor sign-in: consultant and leader are asked for a code after the password; "
-            "`python manage.py totp_code consultant` (or leader) prints it, or add the demo-only key "
+            "Two-factor sign-in: consultant, leader and admin are asked for a code after the password; "
+            "`python manage.py totp_code consultant` (or leader, admin) prints it, or add the demo-only key "
             f"{two_factor.DEMO_SECRET} to an authenticator app."
         )
 
@@ -140,6 +143,10 @@ def _user(username: str, first: str, last: str):
 
 def seed(version: RubricVersion) -> bool:
     """Create the demo set once; returns False when it is already there."""
+    admin = _user("admin", "Ada", "Admin")
+    if not admin.is_superuser:
+        admin.is_staff = admin.is_superuser = True
+        admin.save(update_fields=["is_staff", "is_superuser"])
     consultant = _user("consultant", "Casey", "Consultant")
     leader = _user("leader", "Lee", "Morgan")
     viewer = _user("viewer", "Vic", "Ashford")
