@@ -203,5 +203,5 @@ def test_a_firm_with_no_other_clients_gets_no_percentiles_and_a_pending_invitati
     assert after.json() == body
     # Nor does the invitation put the throwaway organisation within the invitee's reach.
     assert benchmark(api_client, consultant, own).status_code == 404
-    names = [row["organisation"]["name"] for row in api_client(consultant).get("/api/v1/portfolio/").json()]
+    names = [row["organisation"]["name"] for row in api_client(consultant).get("/api/v1/portfolio/").json()["results"]]
     assert "Throwaway Ltd" not in names

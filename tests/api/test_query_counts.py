@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from assessment import services
 from assessment.models import Assessment, AssessmentState, Initiative
 from organisations import services as organisation_services
 from organisations.models import FirmMembership, FirmRole, Role
-from reports.models import Report
+from reports import links
+from reports.models import Report, ReportLink
 from tests.api.conftest import token_client
 from tests.assessment.test_portfolio import client, closed
 from tests.factories import (
@@ -96,6 +99,18 @@ def add_reports(ctx, n: int) -> None:
         Report.objects.create(assessment=ctx["open_assessment"], rubric_version=ctx["default_rubric"])
 
 
+def add_report_links(ctx, n: int) -> None:
+    for _ in range(n):
+        secret = links.new_secret()
+        ReportLink.objects.create(
+            report=ctx["report"],
+            email=f"board{ReportLink.objects.count()}@example.com",
+            secret=secret,
+            digest=links.digest_of(links.token_for(secret)),
+            expires_at=timezone.now() + timedelta(days=14),
+        )
+
+
 LISTS: dict[str, tuple[str, Callable]] = {
     "organisations": ("/api/v1/organisations/", add_organisations),
     "members": ("/api/v1/organisations/{organisation}/members/", add_members),
@@ -112,6 +127,7 @@ LISTS: dict[str, tuple[str, Callable]] = {
     "invitations": ("/api/v1/invitations/", add_invitations),
     "reports of an assessment": ("/api/v1/assessments/{assessment}/reports/", add_reports),
     "reports of an organisation": ("/api/v1/organisations/{organisation}/reports/", add_reports),
+    "links a report was sent with": ("/api/v1/reports/{report}/links/", add_report_links),
 }
 # Lists whose query count is tested beside the rest of their endpoint's tests.
 COUNTED_ELSEWHERE = {
@@ -130,6 +146,7 @@ def test_every_paginated_list_in_the_schema_has_a_query_count_case():
     }
     covered = {template.replace("{assessment}", "{assessment_id}") for template, _ in LISTS.values()}
     covered = {p.replace("/organisations/{organisation}/", "/organisations/{organisation_id}/") for p in covered}
+    covered = {p.replace("/reports/{report}/", "/reports/{id}/") for p in covered}
     assert paginated - covered - set(COUNTED_ELSEWHERE) == set()
 
 
@@ -151,7 +168,12 @@ def test_a_list_costs_the_same_number_of_queries_for_1_and_for_50_rows(
         "default_rubric": default_rubric,
         "open_assessment": open_assessment,
     }
-    url = path.format(organisation=organisation.pk, assessment=open_assessment.pk, firm_id=organisation.firm_id)
+    if "{report}" in path:
+        ctx["report"] = Report.objects.create(assessment=open_assessment, rubric_version=default_rubric)
+    report = ctx["report"].pk if "report" in ctx else 0
+    url = path.format(
+        organisation=organisation.pk, assessment=open_assessment.pk, firm_id=organisation.firm_id, report=report
+    )
     # An admin of the firm, who may read every list of it (invitations included).
     FirmMembership.objects.filter(user=consultant).update(role=FirmRole.ADMIN)
     client = token_client(consultant)
