@@ -14,7 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from organisations import custody, services
+from organisations import branding, custody, services
 from organisations.errors import DomainError, Gone, InvalidInput, NotFound, StateConflict
 from organisations.forms import (
     AuditFilterForm,
@@ -332,14 +332,7 @@ def firm_settings(request: HttpRequest, firm_id: int) -> HttpResponse:
 def firm_logo(request: HttpRequest, firm_id: int) -> HttpResponse:
     """The firm's logo, for its members' pages; an SVG is served so that it can run nothing."""
     firm, _ = _firm(request, firm_id)
-    if not firm.logo:
-        raise Http404("This firm has no logo.")
-    content_type = "image/svg+xml" if firm.logo.name.endswith(".svg") else "image/png"
-    response = FileResponse(firm.logo.open("rb"), content_type=content_type)
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return branding.logo_response(firm, max_age=300)
 
 
 # --- an organisation's invitations (its firm's members) -----------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +28,7 @@ from assessment.charts import radar_svg
 from assessment.models import Assessment, AssessmentState, Response
 from assessment.queries import assessment_targets, load_rubric
 from assessment.scoring import score_response
+from organisations import branding
 from organisations.errors import AlreadySubmitted, DomainError, Gone, InvalidInput, NotFound, StateConflict
 from organisations.exceptions import error_body
 from organisations.models import Role
@@ -589,10 +589,9 @@ def _brand_access(request: HttpRequest, kwargs: dict[str, Any]) -> Access:
 
 @require_GET
 def brand_css(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    """The firm's colour for the survey's pages, as a stylesheet (the pages allow no inline style)."""
+    """The firm's colour for the survey's pages, as a stylesheet (the pages allow no inline style).
+    The colour is #rrggbb by the firm's check constraint."""
     colour = _brand_access(request, kwargs).assessment.organisation.firm.colour
-    if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
-        colour = "#1d3557"
     response = HttpResponse(f":root {{ --firm: {colour}; }}\n", content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -600,13 +599,5 @@ def brand_css(request: HttpRequest, **kwargs: Any) -> HttpResponse:
 
 @require_GET
 def brand_logo(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    """The firm's logo on the survey's pages; an SVG (checked to only draw when uploaded) runs nothing here."""
-    firm = _brand_access(request, kwargs).assessment.organisation.firm
-    if not firm.logo:
-        raise Http404("This firm has no logo.")
-    content_type = "image/svg+xml" if firm.logo.name.endswith(".svg") else "image/png"
-    response = FileResponse(firm.logo.open("rb"), content_type=content_type)
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    """The firm's logo on the survey's pages, served as on the firm's own pages."""
+    return branding.logo_response(_brand_access(request, kwargs).assessment.organisation.firm, max_age=3600)
