@@ -402,6 +402,7 @@ class FirmDetail(APIView):
         require_firm_role(request.user, firm, FIRM_ADMIN, action="change the firm's branding")
         data: Any = request.data
         if hasattr(data, "getlist"):
+            _require_single_parts(data)
             # multipart/form-data sends every value as text: read a true/false switch as JSON would.
             data = {key: data.get(key) for key in data}
             flag = data.get("require_two_factor_for_clients")
@@ -411,6 +412,17 @@ class FirmDetail(APIView):
         given.is_valid(raise_exception=True)
         services.update_firm(firm=firm, **given.validated_data, changed_by=request.user)
         return Response(FirmSerializer(_firm(request, id)).data)
+
+
+def _require_single_parts(data: Any) -> None:
+    """A multipart body names each field once, and at least one (organisations/schema.py says so too)."""
+    if not data:
+        raise exceptions.ValidationError(
+            {"non_field_errors": ["Send at least one of name, colour, logo and require_two_factor_for_clients."]}
+        )
+    repeated = sorted(key for key in data if len(data.getlist(key)) > 1)
+    if repeated:
+        raise exceptions.ValidationError({key: ["Given more than once; send it once."] for key in repeated})
 
 
 class FirmMemberList(generics.ListAPIView):

@@ -221,6 +221,8 @@ class FirmCreateSerializer(StrictSerializer):
 
 
 class FirmUpdateSerializer(StrictSerializer):
+    """A change of a firm's branding: any of its fields, as multipart/form-data when it carries a logo."""
+
     name = SingleLineField(max_length=200, required=False)
     colour = serializers.RegexField(HEX_COLOUR, max_length=7, required=False, help_text="#rrggbb")
     logo = serializers.FileField(

@@ -168,7 +168,10 @@ def test_a_consultant_edits_the_name_industry_and_size_band(consultant, organisa
 def test_a_bad_edit_is_a_400_that_changes_nothing(body, field, consultant, organisation, api_client):
     response = api_client(consultant).patch(f"/api/v1/organisations/{organisation.pk}/", body, format="json")
     assert response.status_code == 400
-    assert field in response.json()["fields"]
+    if field:
+        assert field in response.json()["fields"]
+    else:
+        assert response.json()["message"].startswith("Send at least one of name, colour, logo")
     organisation.refresh_from_db()
     assert (organisation.name, organisation.industry, organisation.size_band) == ("Northwind Traders", "", "")
 
@@ -361,6 +364,36 @@ def test_a_consultant_cannot_change_the_branding_and_an_outsider_does_not_find_t
     assert api_client(outsider).get(url).status_code == 404
     organisation.firm.refresh_from_db()
     assert organisation.firm.name != "Taken"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"--B\r\n133--B--\r\n", None),  # no part at all: a body that is not a form
+        (b"--B--\r\n", None),
+        (b'--B\r\nContent-Disposition: form-data; name="colour"\r\n\r\n\r\n--B--\r\n', "colour"),
+        (
+            b'--B\r\nContent-Disposition: form-data; name="name"\r\n\r\nOne\r\n'
+            b'--B\r\nContent-Disposition: form-data; name="name"\r\n\r\nTwo\r\n--B--\r\n',
+            "name",
+        ),
+    ],
+    ids=["not-a-form", "no-parts", "empty-colour", "name-twice"],
+)
+def test_a_multipart_change_that_names_nothing_or_a_field_twice_is_refused(
+    body, field, admin, organisation, api_client
+):
+    before = (organisation.firm.name, organisation.firm.colour)
+    response = api_client(admin).generic(
+        "PATCH", f"/api/v1/firms/{organisation.firm_id}/", body, content_type="multipart/form-data; boundary=B"
+    )
+    assert response.status_code == 400
+    if field:
+        assert field in response.json()["fields"]
+    else:
+        assert response.json()["message"].startswith("Send at least one of name, colour, logo")
+    organisation.firm.refresh_from_db()
+    assert (organisation.firm.name, organisation.firm.colour) == before
 
 
 PNG = bytes.fromhex(

@@ -17,7 +17,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
@@ -99,10 +99,16 @@ def known_ids(world) -> dict[str, dict[str, object]]:
     }
 
 
-# Known, open: one generated multipart PATCH of a firm whose `name` the schema refuses is accepted (200,
-# the name left as it was). Not reproduced with a hand-made blank or undecodable name (both 400 or
-# stored as sent); to be found and fixed, then this entry removed.
-KNOWN_OPEN = {("PATCH", "/api/v1/firms/{id}/", GenerationMode.NEGATIVE)}
+def _sent_as_generated(case) -> bool:
+    """False for a multipart body with an empty text value, which the in-process client cannot send.
+
+    Werkzeug's test encoder writes an empty form field without the line break that ends it, so the
+    field never reaches Django and the request tests the client rather than the API; an empty value
+    sent over Django's own client is refused (tests/api/test_organisations.py).
+    """
+    if case.media_type != "multipart/form-data" or not isinstance(case.body, dict):
+        return True
+    return all(value != "" and value != [""] for value in case.body.values())
 
 
 def test_the_api_answers_every_generated_request_as_its_schema_says(world, known_ids, in_process_requests):
@@ -111,13 +117,12 @@ def test_the_api_answers_every_generated_request_as_its_schema_says(world, known
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            if (operation.method.upper(), operation.path, mode) in KNOWN_OPEN:
-                continue
             strategy = operation.as_strategy(mode, path_parameters=known_ids.get(operation.path))
 
             @given(case=strategy)
             @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
             def check(case):
+                assume(_sent_as_generated(case))
                 # A generated DELETE /auth/token/ revokes the token: sign in afresh for every request.
                 token, _ = Token.objects.get_or_create(user=world.consultant)
                 case.call_and_validate(headers={"Authorization": f"Token {token.key}"})
