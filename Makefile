@@ -46,7 +46,7 @@ beat: setup
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL: beat hands its work to a worker through the broker."; exit 1; }
 	DEBUG=$${DEBUG:-1} $(PY) -m celery -A config beat --schedule celerybeat-schedule --loglevel INFO
 
-# Backup and restore (README: "Backup and restore"). `make backup` writes
+# Backup and restore (docs/operations.md). `make backup` writes
 # backups/waypoint-backup-<date>.tar.gz (or BACKUP=path); `make restore BACKUP=path` restores one into
 # the empty database of DATABASE_URL and MEDIA_ROOT (FORCE=1 replaces what is there).
 backup: setup
