@@ -1,30 +1,16 @@
-"""Tokens of a report's shared download links, made as invitation tokens are (surveys/tokens.py): a random
-secret on the row, the link's token HMAC-SHA256(SECRET_KEY, secret), looked up by its SHA-256 digest."""
+"""Tokens of a report's shared download links, made as invitation tokens are (surveys/tokens.py) under a
+salt of their own: a random secret on the row, the link's token HMAC-SHA256(SECRET_KEY, secret), looked
+up by its SHA-256 digest."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
-
-from django.utils.crypto import salted_hmac
+from surveys.tokens import digest_of, looks_like_a_token, new_secret
+from surveys.tokens import token_for as _token_for
 
 SALT = "waypoint.reports.link"
-MAX_TOKEN_LENGTH = 100
 
-
-def new_secret() -> str:
-    return secrets.token_hex(32)
+__all__ = ["digest_of", "looks_like_a_token", "new_secret", "token_for"]
 
 
 def token_for(secret: str) -> str:
-    mac = salted_hmac(SALT, secret, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
-def digest_of(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def looks_like_a_token(token: str) -> bool:
-    return 0 < len(token) <= MAX_TOKEN_LENGTH
+    return _token_for(secret, salt=SALT)

@@ -214,3 +214,12 @@ def test_a_report_that_is_not_ready_cannot_be_sent(consultant, this_year):
     )
     assert response.status_code == 409
     assert not ReportLink.objects.exists()
+
+
+def test_a_shared_links_token_is_not_the_survey_token_of_the_same_secret():
+    from reports import links
+    from surveys import tokens
+
+    secret = links.new_secret()
+    assert links.token_for(secret) != tokens.token_for(secret)
+    assert len(links.token_for(secret)) == len(tokens.token_for(secret)) == 43
