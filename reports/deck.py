@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
+from PIL import Image
 from pptx import Presentation
 from pptx.chart.chart import Chart
 from pptx.chart.data import CategoryChartData
@@ -116,7 +117,10 @@ def _action(item: Any) -> Action:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else " ".join(str(value).split())
+    """One line of text as XML can hold it: whitespace collapsed, a stray surrogate replaced."""
+    if value is None:
+        return ""
+    return " ".join(str(value).encode("utf-8", "replace").decode("utf-8").split())
 
 
 # --- the deck ----------------------------------------------------------------------------------
@@ -130,7 +134,7 @@ def roadmap_deck(snapshot: Mapping[str, Any], *, logo: Path | None) -> bytes:
         snapshot=snapshot,
         colour=RGBColor.from_string(firm["colour"].lstrip("#").upper()),
         on_colour=RGBColor.from_string(firm["text_colour"].lstrip("#").upper()),
-        logo=logo if logo is not None and logo.suffix.lower() == ".png" and logo.is_file() else None,
+        logo=logo if _is_png(logo) else None,
     )
     deck.answer()
     deck.radar()
@@ -219,10 +223,10 @@ class _Deck:
         radar = self.snapshot["radar"]
         slide = self._slide(self._title("radar", "Maturity at a glance"), kicker="Maturity at a glance")
         data = CategoryChartData(number_format="0.0")
-        data.categories = list(radar["labels"])
+        data.categories = [_text(label) for label in radar["labels"]]
         for series in radar["series"]:
-            data.add_series(series["name"], chart_values(series["values"]))
-        chart = self._chart(slide, XL_CHART_TYPE.RADAR, data, MARGIN, Inches(1.2), Inches(7.6), Inches(5.9))
+            data.add_series(_text(series["name"]), chart_values(series["values"]))
+        chart = self._chart(slide, XL_CHART_TYPE.RADAR, data, MARGIN, Inches(1.2), Inches(7.2), Inches(5.9))
         _scale(chart, radar["levels"])
         chart.has_legend = True
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
@@ -236,7 +240,8 @@ class _Deck:
                     MSO_LINE_DASH_STYLE.DASH if series["style"] == "target" else MSO_LINE_DASH_STYLE.ROUND_DOT
                 )
         previous = any(row["previous"] for row in radar["rows"])
-        head = ["Dimension", "Now"] + (["Before", "Change"] if previous else []) + ["Target"]
+        before = next((series["name"] for series in radar["series"] if series["style"] == "previous"), "Before")
+        head = ["Dimension", "Now"] + ([before, "Change"] if previous else []) + ["Target"]
         rows = [
             [row["dimension"], row["current"]]
             + ([row["previous"], row["change"]] if previous else [])
@@ -245,12 +250,13 @@ class _Deck:
         ]
         self._table(
             slide,
-            Inches(8.2),
+            Inches(7.9),
             Inches(1.4),
-            Inches(4.6),
+            Inches(4.9),
             head,
             rows,
-            widths=[1.8] + [2.8 / (len(head) - 1)] * (len(head) - 1),
+            widths=[1.9] + [3.0 / (len(head) - 1)] * (len(head) - 1),
+            size=10,
         )
         self._notes(slide, [radar["intro"]])
 
@@ -261,9 +267,9 @@ class _Deck:
             return
         slide = self._slide(self._title("trends", "Year over year"), kicker="Year over year")
         data = CategoryChartData(number_format="0.0")
-        data.categories = periods
+        data.categories = [_text(period) for period in periods]
         for trend in yoy["trends"]:
-            data.add_series(trend["dimension"], chart_values(trend["values"]))
+            data.add_series(_text(trend["dimension"]), chart_values(trend["values"]))
         chart = self._chart(slide, XL_CHART_TYPE.LINE_MARKERS, data, MARGIN, Inches(1.2), Inches(8.2), Inches(5.9))
         _scale(chart, self.snapshot["radar"]["levels"])
         chart.has_legend = True
@@ -338,6 +344,8 @@ class _Deck:
     def roadmap(self) -> None:
         section = self.snapshot["roadmap"]
         horizons = list(section["horizons"])
+        if not horizons:
+            return
         pages = max([1, *((len(h["entries"]) + ENTRIES_PER_SLIDE - 1) // ENTRIES_PER_SLIDE for h in horizons)])
         for number in range(pages):
             title = self._title("roadmap", "The roadmap")
@@ -502,7 +510,7 @@ class _Deck:
             paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
             paragraph.space_after = Pt(size * 0.3)
             run = paragraph.add_run()
-            run.text = text
+            run.text = _text(text)
             run.font.size = Pt(size)
             run.font.bold = bold
             run.font.color.rgb = colour
@@ -517,6 +525,7 @@ class _Deck:
         rows: Sequence[Sequence[str]],
         *,
         widths: Sequence[float],
+        size: int = 11,
     ) -> int:
         """A table with a header row in the firm's colour; returns where it ends."""
         row_height = Inches(0.36)
@@ -529,10 +538,11 @@ class _Deck:
             for c, value in enumerate(values):
                 cell = table.cell(r, c)
                 cell.margin_top = cell.margin_bottom = Inches(0.03)
+                cell.margin_left = cell.margin_right = Inches(0.06)
                 cell.text = _text(value)
                 run = cell.text_frame.paragraphs[0].runs[0] if cell.text_frame.paragraphs[0].runs else None
                 if run is not None:
-                    run.font.size = Pt(11)
+                    run.font.size = Pt(size)
                     run.font.bold = r == 0
                     run.font.color.rgb = self.on_colour if r == 0 else INK
                 if r == 0:
@@ -543,6 +553,18 @@ class _Deck:
 
     def _notes(self, slide: Slide, lines: Sequence[str]) -> None:
         slide.notes_slide.notes_text_frame.text = "\n".join(_text(line) for line in lines if _text(line))
+
+
+def _is_png(path: Path | None) -> bool:
+    """A logo python-pptx can embed: a PNG file that opens (an SVG, or a damaged file, is left out)."""
+    if path is None or path.suffix.lower() != ".png" or not path.is_file():
+        return False
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return True
 
 
 def chart_values(values: Sequence[float | None]) -> list[float | None]:

@@ -291,3 +291,38 @@ def test_the_reports_page_offers_the_deck_beside_the_pdf(ready, this_year, viewe
 def test_the_decks_page_is_not_found_for_another_organisation(ready, outsider, client):
     client.force_login(outsider)
     assert client.get(reverse("reports:download-deck", kwargs={"report_id": ready.pk})).status_code == 404
+
+
+# --- first years, interim readings, hostile text -----------------------------------------------------
+
+
+def test_a_first_assessment_has_no_last_year_line_no_trend_and_no_outcomes_slide(last_year):
+    snapshot = json.loads(json.dumps(build_roadmap_document(last_year).as_json()))
+    deck = Presentation(io.BytesIO(roadmap_deck(snapshot, logo=None)))
+    (radar,) = charts(deck, XL_CHART_TYPE.RADAR)
+    assert [s.name for s in radar.plots[0].series] == ["This year", "Target"]
+    assert charts(deck, XL_CHART_TYPE.LINE_MARKERS) == []
+    # Answer, radar, five dimensions, the roadmap, the method.
+    assert len(deck.slides) == 2 + len(snapshot["dimensions"]) + 2
+    assert "First assessment" in slide_text(deck.slides[0])
+
+
+def test_scores_withheld_from_too_few_people_stay_empty_in_every_chart(organisation, default_rubric, consultant):
+    from assessment import services as assessment_services
+    from tests.reports.conftest import FY2026, TARGETS, respond
+
+    assessment = assessment_services.create_assessment(
+        organisation=organisation,
+        period="FY2027",
+        rubric_version=default_rubric,
+        targets=TARGETS,
+        created_by=consultant,
+    )
+    assessment_services.open_assessment(assessment=assessment)
+    respond(assessment, "reps", FY2026)  # one person: nothing may be shown
+    snapshot = json.loads(json.dumps(build_roadmap_document(assessment).as_json()))
+    deck = Presentation(io.BytesIO(roadmap_deck(snapshot, logo=None)))
+    (radar,) = charts(deck, XL_CHART_TYPE.RADAR)
+    assert list(radar.plots[0].series[0].values) == [None] * len(snapshot["dimensions"])
+    for chart in charts(deck, XL_CHART_TYPE.BAR_CLUSTERED):
+        assert set(chart.plots[0].series[0].values) == {None}
