@@ -326,3 +326,17 @@ def test_scores_withheld_from_too_few_people_stay_empty_in_every_chart(organisat
     assert list(radar.plots[0].series[0].values) == [None] * len(snapshot["dimensions"])
     for chart in charts(deck, XL_CHART_TYPE.BAR_CLUSTERED):
         assert set(chart.plots[0].series[0].values) == {None}
+
+
+def test_render_roadmap_writes_the_deck_of_the_same_snapshot_beside_the_pdf(this_year, tmp_path):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    deck_path = tmp_path / "roadmap.pptx"
+    call_command(
+        "render_roadmap", str(this_year.pk), "-o", str(tmp_path / "roadmap.pdf"), "--deck", str(deck_path), stdout=out
+    )
+    deck = Presentation(str(deck_path))
+    assert deck.core_properties.title == "Northwind Traders · Sales maturity roadmap · FY2026"
+    assert f"Wrote {deck_path} (" in out.getvalue()
+    assert not Report.objects.exists()
