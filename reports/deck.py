@@ -12,7 +12,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 from PIL import Image
@@ -356,7 +356,11 @@ class _Deck:
             for column, horizon in enumerate(horizons):
                 left = MARGIN + Emu(int(width * column))
                 head = slide.shapes.add_shape(
-                    MSO_SHAPE.RECTANGLE, left + Inches(0.05), Inches(1.2), Emu(int(width)) - Inches(0.1), Inches(0.5)
+                    MSO_SHAPE.RECTANGLE,
+                    Emu(left + Inches(0.05)),
+                    Inches(1.2),
+                    Emu(int(width) - Inches(0.1)),
+                    Inches(0.5),
                 )
                 _fill(head, self.colour)
                 self._text_in(head, [(horizon["name"], 14, True, self.on_colour)])
@@ -380,7 +384,7 @@ class _Deck:
         slide = self._slide(
             self._title("outcomes", f"What {yoy['previous_period']}'s plan did"), kicker="Year over year"
         )
-        top = Inches(1.2)
+        top: int = Inches(1.2)
         if yoy["outcomes"]:
             rows = [
                 [
@@ -484,7 +488,8 @@ class _Deck:
     def _chart(
         self, slide: Slide, kind: Any, data: CategoryChartData, left: int, top: int, width: int, height: int
     ) -> Chart:
-        chart = slide.shapes.add_chart(kind, left, top, width, height, data).chart
+        frame: Any = slide.shapes.add_chart(kind, Emu(left), Emu(top), Emu(width), Emu(height), cast(Any, data))
+        chart: Chart = frame.chart
         chart.font.size = Pt(12)
         chart.font.color.rgb = INK
         return chart
@@ -498,7 +503,7 @@ class _Deck:
         height: int,
         lines: Sequence[tuple[str, int, bool, RGBColor]],
     ) -> Any:
-        box = slide.shapes.add_textbox(left, top, width, height)
+        box = slide.shapes.add_textbox(Emu(left), Emu(top), Emu(width), Emu(height))
         self._text_in(box, lines)
         return box
 
@@ -529,7 +534,8 @@ class _Deck:
     ) -> int:
         """A table with a header row in the firm's colour; returns where it ends."""
         row_height = Inches(0.36)
-        shape = slide.shapes.add_table(len(rows) + 1, len(head), left, top, width, row_height * (len(rows) + 1))
+        height = Emu(row_height * (len(rows) + 1))
+        shape = slide.shapes.add_table(len(rows) + 1, len(head), Emu(left), Emu(top), Emu(width), height)
         table = shape.table
         for i, inches in enumerate(widths):
             table.columns[i].width = Inches(inches)
@@ -552,7 +558,9 @@ class _Deck:
         return top + row_height * (len(rows) + 1)
 
     def _notes(self, slide: Slide, lines: Sequence[str]) -> None:
-        slide.notes_slide.notes_text_frame.text = "\n".join(_text(line) for line in lines if _text(line))
+        frame = slide.notes_slide.notes_text_frame
+        if frame is not None:
+            frame.text = "\n".join(_text(line) for line in lines if _text(line))
 
 
 def _is_png(path: Path | None) -> bool:
