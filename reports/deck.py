@@ -564,15 +564,15 @@ class _Deck:
 
 
 def _is_png(path: Path | None) -> bool:
-    """A logo python-pptx can embed: a PNG file that opens (an SVG, or a damaged file, is left out)."""
+    """A logo python-pptx can embed: a file that opens as a PNG (an SVG, or anything else, is left out)."""
     if path is None or path.suffix.lower() != ".png" or not path.is_file():
         return False
     try:
+        # What python-pptx reads to place it: the format and the size.
         with Image.open(path) as image:
-            image.verify()
-    except (OSError, SyntaxError, ValueError):
+            return image.format == "PNG" and image.width > 0 and image.height > 0
+    except (OSError, ValueError):
         return False
-    return True
 
 
 def chart_values(values: Sequence[float | None]) -> list[float | None]:

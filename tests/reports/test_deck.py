@@ -340,3 +340,11 @@ def test_render_roadmap_writes_the_deck_of_the_same_snapshot_beside_the_pdf(this
     assert deck.core_properties.title == "Northwind Traders · Sales maturity roadmap · FY2026"
     assert f"Wrote {deck_path} (" in out.getvalue()
     assert not Report.objects.exists()
+
+
+def test_a_logo_that_is_not_an_image_is_left_out_and_the_deck_still_renders(this_year, tmp_path):
+    snapshot = json.loads(json.dumps(build_roadmap_document(this_year).as_json()))
+    fake = tmp_path / "logo.png"
+    fake.write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    deck = Presentation(io.BytesIO(roadmap_deck(snapshot, logo=fake)))
+    assert not any(shape.shape_type == MSO_SHAPE_TYPE.PICTURE for slide in deck.slides for shape in slide.shapes)
