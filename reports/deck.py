@@ -37,7 +37,7 @@ INK = RGBColor(0x10, 0x18, 0x28)
 MUTED = RGBColor(0x52, 0x5B, 0x6B)
 PREVIOUS = RGBColor(0x8A, 0x94, 0xA6)
 TARGET = RGBColor(0xC2, 0x41, 0x0C)
-# Lines of the trend chart after the firm's colour, told apart by colour-blind readers too.
+# Lines of the trend chart, told apart by colour-blind readers too (the firm's colour could match one of them).
 TREND_COLOURS = ("0072B2", "E69F00", "009E73", "CC79A7", "56B4E9", "D55E00", "000000")
 # Text is cut to these lengths so that it stays inside its box at the sizes set here.
 TITLE_CHARS = 90
@@ -275,7 +275,7 @@ class _Deck:
         chart.has_legend = True
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
-        colours = [self.colour] + [RGBColor.from_string(c) for c in TREND_COLOURS]
+        colours = [RGBColor.from_string(c) for c in TREND_COLOURS]
         for plotted, colour in zip(chart.plots[0].series, colours, strict=False):
             plotted.format.line.color.rgb = colour
             plotted.format.line.width = Pt(2.5)
