@@ -19,6 +19,7 @@ from organisations.models import Organisation
 from organisations.permissions import RUN, require_role, visible_object
 from organisations.throttles import ReportRenderThrottle
 from reports import delivery, services
+from reports.deck import MEDIA_TYPE as DECK_MEDIA_TYPE
 from reports.models import Report, ReportLink
 from reports.serializers import DeliverySerializer, ReportLinkSerializer, ReportSendSerializer, ReportSerializer
 
@@ -36,6 +37,13 @@ class PdfRenderer(renderers.BaseRenderer):
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         return renderers.JSONRenderer().render(data)
+
+
+class PptxRenderer(PdfRenderer):
+    """Lets a client ask for the deck's media type; errors still go out as JSON."""
+
+    media_type = DECK_MEDIA_TYPE
+    format = "pptx"
 
 
 class AssessmentReportList(generics.ListAPIView):
@@ -111,6 +119,25 @@ class ReportPdf(JsonErrors, APIView):
         report = visible_object(_reports(), request.user, id, name="report")
         pdf = services.open_report(report=report, downloaded_by=request.user)
         return FileResponse(pdf, as_attachment=True, filename=report.filename, content_type="application/pdf")
+
+
+class ReportDeck(JsonErrors, APIView):
+    """The report's editable PowerPoint deck, laid out from the same snapshot as its PDF."""
+
+    renderer_classes = [renderers.JSONRenderer, PptxRenderer]
+
+    @extend_schema(
+        responses={
+            (200, DECK_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The deck"),
+            404: OpenApiResponse(description="No such report, or one rendered before reports came with a deck."),
+            409: OpenApiResponse(description="Not ready yet: queued, rendering or failed."),
+        },
+        summary="Download a ready report's PowerPoint deck",
+    )
+    def get(self, request: Request, id: int) -> FileResponse:
+        report = visible_object(_reports(), request.user, id, name="report")
+        deck = services.open_report(report=report, downloaded_by=request.user, deck=True)
+        return FileResponse(deck, as_attachment=True, filename=report.deck_filename, content_type=DECK_MEDIA_TYPE)
 
 
 class ReportSend(APIView):

@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("reports/<int:id>/", api.ReportDetail.as_view(), name="api-report"),
     path("reports/<int:id>/pdf/", api.ReportPdf.as_view(), name="api-report-pdf"),
+    path("reports/<int:id>/deck/", api.ReportDeck.as_view(), name="api-report-deck"),
     path("reports/<int:id>/send/", api.ReportSend.as_view(), name="api-report-send"),
     path("reports/<int:id>/links/", api.ReportLinkList.as_view(), name="api-report-links"),
     path("report-links/<int:id>/revoke/", api.ReportLinkRevoke.as_view(), name="api-report-link-revoke"),

@@ -52,6 +52,9 @@ class Report(models.Model):
     status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
     error = models.TextField(blank=True)
     pdf = models.FileField(upload_to=report_path, blank=True, max_length=300)
+    deck = models.FileField(
+        upload_to=report_path, blank=True, max_length=300, help_text="The editable PowerPoint deck of the same snapshot"
+    )
     snapshot = models.JSONField(null=True, blank=True, help_text="Every number and sentence the PDF shows")
     checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the PDF")
     pages = models.PositiveIntegerField(null=True, blank=True)
@@ -106,9 +109,21 @@ class Report(models.Model):
 
         Sent as RFC 6266 `filename*` (UTF-8) by FileResponse. Characters no file system takes (path
         separators, control characters, quotes and the like) become spaces."""
+        return f"{self._download_stem()}.pdf"
+
+    @property
+    def deck_filename(self) -> str:
+        """The deck's download name: "Acme Robotics – Sales maturity roadmap FY2026.pptx"."""
+        return f"{self._download_stem()}.pptx"
+
+    @property
+    def has_deck(self) -> bool:
+        """Reports rendered before decks existed have only their PDF."""
+        return self.is_ready and bool(self.deck)
+
+    def _download_stem(self) -> str:
         assessment = self.assessment
-        name = f"{assessment.organisation.name} – Sales maturity roadmap {assessment.period}"
-        return f"{_file_safe(name)}.pdf"
+        return _file_safe(f"{assessment.organisation.name} – Sales maturity roadmap {assessment.period}")
 
 
 class ReportLinkQuerySet(models.QuerySet):

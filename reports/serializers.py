@@ -21,6 +21,9 @@ class ReportSerializer(serializers.ModelSerializer):
     requested_by = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="This report's status URL")
     download_url = serializers.SerializerMethodField(help_text="The PDF, once the report is ready")
+    deck_url = serializers.SerializerMethodField(
+        help_text="The editable PowerPoint deck, once the report is ready (null for reports rendered before decks)"
+    )
 
     class Meta:
         model = Report
@@ -40,6 +43,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "size",
             "url",
             "download_url",
+            "deck_url",
         ]
         read_only_fields = fields
 
@@ -60,6 +64,11 @@ class ReportSerializer(serializers.ModelSerializer):
         if not report.is_ready:
             return None
         return self._absolute(reverse("api-report-pdf", kwargs={"id": report.pk}))
+
+    def get_deck_url(self, report: Report) -> str | None:
+        if not report.has_deck:
+            return None
+        return self._absolute(reverse("api-report-deck", kwargs={"id": report.pk}))
 
 
 class ReportLinkSerializer(serializers.ModelSerializer):

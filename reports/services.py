@@ -16,8 +16,9 @@ from pypdf import PdfReader
 
 from assessment.models import Assessment, AssessmentState
 from organisations import audit
-from organisations.errors import StateConflict
+from organisations.errors import NotFound, StateConflict
 from outbox import services as outbox
+from reports.deck import roadmap_deck
 from reports.document import RoadmapDocument, build_roadmap_document, logo_path, roadmap_html
 from reports.models import Report, ReportStatus
 from reports.pdf import html_to_pdf
@@ -50,19 +51,26 @@ def request_report(*, assessment: Assessment, requested_by: Any = None) -> Repor
     return report
 
 
-def open_report(*, report: Report, downloaded_by: Any = None) -> File:
-    """A ready report's PDF, opened for reading; the download is recorded in the firm's audit log."""
+def open_report(*, report: Report, downloaded_by: Any = None, deck: bool = False) -> File:
+    """A ready report's PDF (or, with `deck`, its PowerPoint deck), opened for reading; the download is
+    recorded in the firm's audit log. A report rendered before decks existed has none: NotFound."""
     if not report.is_ready:
         raise StateConflict(f"Report {report.pk} is {report.status}, not ready; its status URL says when it is.")
+    if deck and not report.deck:
+        raise NotFound(
+            f"Report {report.pk} was rendered before reports came with a PowerPoint deck; request a new report "
+            "to get one."
+        )
     organisation = report.assessment.organisation
+    kind = "deck" if deck else "PDF"
     audit.record(
         action=audit.Action.REPORT_DOWNLOADED,
-        summary=f"Downloaded report {report.pk} of {report.assessment.period} of {organisation.name}",
+        summary=f"Downloaded the {kind} of report {report.pk} of {report.assessment.period} of {organisation.name}",
         actor=downloaded_by,
         organisation=organisation,
-        details={"assessment": report.assessment_id, "report": report.pk},
+        details={"assessment": report.assessment_id, "report": report.pk, "format": "pptx" if deck else "pdf"},
     )
-    return report.pdf.open("rb")
+    return (report.deck if deck else report.pdf).open("rb")
 
 
 def render_pdf(*, assessment: Assessment, issued_on: Any = None) -> tuple[RoadmapDocument, bytes]:
@@ -95,21 +103,28 @@ def render_report(*, report_id: int) -> Report:
             )
         return report
     document, pdf = render_pdf(assessment=report.assessment, issued_on=timezone.localdate(report.requested_at))
+    # The deck is laid out from the very snapshot the Report keeps, so both files show the same numbers.
+    snapshot = document.as_json()
+    deck = roadmap_deck(snapshot, logo=logo_path(document))
     checksum = hashlib.sha256(pdf).hexdigest()
     report.pdf.save(f"{report.stored_stem}-{checksum[:12]}.pdf", ContentFile(pdf), save=False)
+    report.deck.save(f"{report.stored_stem}-{checksum[:12]}.pptx", ContentFile(deck), save=False)
     finished = Report.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(
         status=ReportStatus.READY,
         pdf=report.pdf.name,
+        deck=report.deck.name,
         checksum=checksum,
-        snapshot=document.as_json(),
+        snapshot=snapshot,
         pages=len(PdfReader(io.BytesIO(pdf)).pages),
         size=len(pdf),
         error="",
         rendered_at=timezone.now(),
     )
-    if not finished and report.pdf.name:
-        # Another delivery of the same task finished first: its file is the report's, ours goes.
-        report.pdf.storage.delete(report.pdf.name)
+    if not finished:
+        # Another delivery of the same task finished first: its files are the report's, ours go.
+        for field in (report.pdf, report.deck):
+            if field.name:
+                field.storage.delete(field.name)
         logger.info("Report %s was already rendered by another delivery; discarded a duplicate", report_id)
     return Report.objects.get(pk=report_id)
 

@@ -16,6 +16,7 @@ from organisations.models import Membership, Organisation
 from organisations.permissions import RUN
 from organisations.throttles import hit, too_many_requests_page
 from reports import delivery, services
+from reports.deck import MEDIA_TYPE as DECK_MEDIA_TYPE
 from reports.forms import SendReportForm
 from reports.models import Report, ReportLink
 from reports.overview import organisation_overview as build_overview
@@ -67,6 +68,22 @@ def download(request: HttpRequest, report_id: int) -> FileResponse:
         raise Http404("This report is not ready.")
     pdf = services.open_report(report=report, downloaded_by=request.user)
     return FileResponse(pdf, as_attachment=True, filename=report.filename, content_type="application/pdf")
+
+
+@login_required
+@require_GET
+def download_deck(request: HttpRequest, report_id: int) -> HttpResponse:
+    """A ready report's editable PowerPoint deck; reports rendered before decks existed have none (404,
+    saying so)."""
+    report = get_object_or_404(
+        Report.objects.visible_to(request.user).select_related("assessment__organisation__firm"), pk=report_id
+    )
+    if not report.is_ready:
+        raise Http404("This report is not ready.")
+    if not report.deck:
+        return render(request, "reports/no_deck.html", {"report": report}, status=404)
+    deck = services.open_report(report=report, downloaded_by=request.user, deck=True)
+    return FileResponse(deck, as_attachment=True, filename=report.deck_filename, content_type=DECK_MEDIA_TYPE)
 
 
 @login_required

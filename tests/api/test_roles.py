@@ -126,6 +126,8 @@ ACTIONS = {
         {"emails": ["board@example.com"]},
         roles(202, 202, 403, 404),
     ),
+    "download a report's PDF": ("GET", "/api/v1/reports/{report}/pdf/", None, READ),
+    "download a report's deck": ("GET", "/api/v1/reports/{report}/deck/", None, READ),
     "see who a report was sent to": ("GET", "/api/v1/reports/{report}/links/", None, RUN),
     "revoke a report's link": ("POST", "/api/v1/report-links/{link}/revoke/", None, RUN),
     "revoke one's token": ("DELETE", "/api/v1/auth/token/", None, roles(204, 204, 204, 204)),

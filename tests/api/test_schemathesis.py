@@ -88,6 +88,7 @@ def known_ids(world) -> dict[str, dict[str, object]]:
         "/api/v1/invitations/{id}/revoke/": {"id": managed.pk},
         "/api/v1/reports/{id}/": {"id": report.pk},
         "/api/v1/reports/{id}/pdf/": {"id": report.pk},
+        "/api/v1/reports/{id}/deck/": {"id": report.pk},
         "/api/v1/survey/{token}/": {"token": tokens.token_for(invitation.secret)},
         "/api/v1/survey/{token}/answers/": {"token": tokens.token_for(invitation.secret)},
         "/api/v1/survey/{token}/submit/": {"token": tokens.token_for(invitation.secret)},

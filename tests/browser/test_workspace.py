@@ -150,6 +150,13 @@ def test_a_consultant_creates_a_client_and_an_assessment_invites_three_and_downl
     download_info.value.save_as(path)
     assert path.read_bytes().startswith(b"%PDF-")
     assert Report.objects.get(pk=queued[0]).status == "ready"
+    # The page, never reloaded, offers the deck of the same render beside the PDF.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="PowerPoint deck").click()
+    assert download_info.value.suggested_filename == Report.objects.get(pk=queued[0]).deck_filename
+    deck = tmp_path / "roadmap.pptx"
+    download_info.value.save_as(deck)
+    assert deck.read_bytes().startswith(b"PK")
 
     page.goto(f"{live_server.url}/portfolio/")
     expect(page.get_by_role("link", name="Fabrikam")).to_be_visible()

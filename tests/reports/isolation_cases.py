@@ -40,11 +40,17 @@ case("/api/v1/reports/{id}/pdf/", "GET", NOT_FOUND, params=lambda w: {"id": our_
 
 
 def our_ready_report(world: World) -> Report:
-    """A ready report of ours (its file a stand-in: only who may reach it matters here)."""
+    """A ready report of ours (its files stand-ins: only who may reach them matters here)."""
     report = our_report(world)
     report.pdf.save(f"isolation-{report.pk}.pdf", ContentFile(b"%PDF-1.7\n"), save=False)
+    report.deck.save(f"isolation-{report.pk}.pptx", ContentFile(b"PK\x03\x04"), save=False)
     Report.objects.filter(pk=report.pk).update(
-        status=ReportStatus.READY, pdf=report.pdf.name, checksum="0" * 64, snapshot={}, rendered_at=timezone.now()
+        status=ReportStatus.READY,
+        pdf=report.pdf.name,
+        deck=report.deck.name,
+        checksum="0" * 64,
+        snapshot={},
+        rendered_at=timezone.now(),
     )
     return report
 
@@ -68,5 +74,6 @@ case(
     params=lambda w: {"id": our_ready_report(w).pk},
     body=lambda w: {"emails": ["someone@example.com"]},
 )
+case("/api/v1/reports/{id}/deck/", "GET", NOT_FOUND, params=lambda w: {"id": our_ready_report(w).pk})
 case("/api/v1/reports/{id}/links/", "GET", NOT_FOUND, params=lambda w: {"id": our_ready_report(w).pk})
 case("/api/v1/report-links/{id}/revoke/", "POST", NOT_FOUND, params=our_link)

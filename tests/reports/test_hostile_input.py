@@ -113,6 +113,14 @@ def test_a_report_of_hostile_input_is_rendered_by_the_task_and_ends_ready(
     assert (report.status, report.error) == (ReportStatus.READY, "")
     with report.pdf.open("rb") as handle:
         assert pdf_problems(handle.read()) == []
+    # The deck too: the markup is text on its slides, and nothing in it points outside the file.
+    from pptx import Presentation
+
+    with report.deck.open("rb") as handle:
+        deck = Presentation(io.BytesIO(handle.read()))
+    assert "<img src=" in deck.slides[0].shapes[1].text_frame.text
+    for slide in deck.slides:
+        assert not any(rel.is_external for rel in slide.part.rels.values())
 
 
 def test_markup_that_reaches_weasyprint_unescaped_still_fetches_and_embeds_nothing():

@@ -77,7 +77,8 @@ def test_a_report_left_rendering_by_a_killed_worker_is_rendered_again_and_ends_r
     )
     rendered = services.render_report(report_id=report.pk)
     assert (rendered.status, rendered.attempts) == (ReportStatus.READY, 2)
-    assert len(_files(rendered)) == 1
+    # One PDF and one deck: the interrupted render left nothing behind.
+    assert sorted(p.suffix for p in _files(rendered)) == [".pdf", ".pptx"]
 
 
 def test_a_report_interrupted_too_often_is_given_up_with_a_reason(this_year):

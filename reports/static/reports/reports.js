@@ -22,6 +22,13 @@
           link.setAttribute("download", "");
           link.textContent = "Download PDF";
           cell.replaceChildren(link);
+          if (report.deck_url && row.dataset.deckUrl) {
+            var deck = document.createElement("a");
+            deck.href = row.dataset.deckUrl;
+            deck.setAttribute("download", "");
+            deck.textContent = "PowerPoint deck";
+            cell.append(" · ", deck);
+          }
         }
         if (report.status !== "ready" && report.status !== "failed" && count < MAX_POLLS) {
           window.setTimeout(function () { poll(row, count + 1); }, INTERVAL);
