@@ -620,6 +620,12 @@ def _rubric_change(previous: AssessmentSnapshot, current: AssessmentSnapshot) ->
         f"{current.period} was assessed with {current.rubric_key} version {current.rubric_version}, "
         f"{previous.period} with {previous.rubric_key} version {previous.rubric_version}: scores are compared "
         "by dimension and criterion key, and keys found in only one of them are listed, not compared."
+        + (
+            f" Keys that {current.rubric_key} version {current.rubric_version} says replace older ones are "
+            "compared with those."
+            if current.replaces
+            else ""
+        )
     )
 
 
@@ -669,6 +675,17 @@ class YearOverYear(APIView):
                     "criteria": [_delta(d) for d in c.criteria],
                     "only_in_previous": list(c.only_in_previous),
                     "only_in_current": list(c.only_in_current),
+                    "like_for_like": c.like_for_like,
+                    "dimension_changes": [
+                        {
+                            "key": d.key,
+                            "previous_keys": list(d.previous_keys),
+                            "like_for_like": d.like_for_like,
+                            "added": list(d.added),
+                            "removed": list(d.removed),
+                        }
+                        for d in c.dimension_changes
+                    ],
                     "previous_initiatives": initiatives.get(previous.assessment_id, []),
                     "outcomes": [_outcome_change(row, index) for row in outcomes],
                 }
@@ -706,7 +723,10 @@ def _outcome_change(row: Any, index: int) -> dict[str, Any]:
 
 
 def _delta(d: Any) -> dict[str, Any]:
-    return {"key": d.key, "previous": d.previous, "current": d.current, "change": d.change}
+    body = {"key": d.key, "previous": d.previous, "current": d.current, "change": d.change}
+    if d.key != "overall":
+        body["previous_keys"] = list(d.previous_keys)
+    return body
 
 
 # --- portfolio, benchmark and exports ------------------------------------------------------

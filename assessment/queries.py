@@ -102,6 +102,8 @@ def _build_rubric(version: models.RubricVersion) -> LoadedRubric:
                 audience=tuple(row.audience),
                 anchors=tuple(row.anchors),
                 level=row.gate_level,
+                replaces=tuple(row.replaces),
+                source=row.source,
             )
         )
     node_key_by_id = {row.id: row.key for row in node_rows}
@@ -138,6 +140,7 @@ def _build_rubric(version: models.RubricVersion) -> LoadedRubric:
             criteria=tuple(criteria_by_node[row.id]),
             levels=tuple(row.level_descriptors),
             recommendations=tuple(recommendations_by_node[row.id]),
+            replaces=tuple(row.replaces),
         )
 
     rubric = Rubric(
