@@ -544,11 +544,10 @@ class SelfAssessment:
 
 
 def default_rubric_version() -> RubricVersion:
-    """The latest version of the default rubric; when it is absent, the shipped rubrics are imported
-    in order (version 1, then 2...) and the latest is used."""
+    """The latest version of the default rubric, imported from the project's YAML if absent."""
     version = RubricVersion.objects.latest_built_in(DEFAULT_RUBRIC_KEY)
     if version is None:
-        version = assessment_services.import_built_in_rubrics()[DEFAULT_RUBRIC_KEY]
+        version = assessment_services.import_rubric(document=DEFAULT_RUBRIC_FILE.read_text()).version
     return version
 
 
