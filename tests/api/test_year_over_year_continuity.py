@@ -6,6 +6,7 @@ import copy
 
 from assessment import services
 from tests.api.world import answer_everything
+from tests.conftest import DEFAULT_RUBRIC
 from tests.factories import rubric_document
 
 
@@ -74,3 +75,37 @@ def test_the_same_rubric_in_both_years_is_like_for_like(consultant, organisation
     assert comparison["like_for_like"] is True
     assert all(d["like_for_like"] and not d["added"] and not d["removed"] for d in comparison["dimension_changes"])
     assert comparison["rubric_change"] is None
+
+
+def test_the_shipped_version_two_continues_version_one(consultant, organisation, api_client):
+    versions = services.import_built_in_rubrics()
+    first = services.import_rubric(document=DEFAULT_RUBRIC.read_text()).version
+    second = versions["sales-transformation"]
+    for version, period, option in ((first, "FY2025", "2"), (second, "FY2026", "4")):
+        assessment = services.create_assessment(organisation=organisation, period=period, rubric_version=version)
+        services.open_assessment(assessment=assessment)
+        for group in ("sales-leadership", "managers", "reps"):
+            for _ in range(3):
+                response = services.start_response(assessment=assessment, group=group)
+                answer_everything(response, option)
+                services.submit_response(response=response)
+        services.close_assessment(assessment=assessment)
+
+    body = api_client(consultant).get(f"/api/v1/organisations/{organisation.pk}/year-over-year/").json()
+
+    [comparison] = body["comparisons"]
+    dimensions = {d["key"]: d for d in comparison["dimensions"]}
+    assert dimensions["revenue-operations"]["previous_keys"] == ["technology"]
+    assert (dimensions["revenue-operations"]["previous"], dimensions["revenue-operations"]["current"]) == (2.0, 4.0)
+    criteria = {c["key"]: c for c in comparison["criteria"]}
+    assert criteria["process-documented"]["previous_keys"] == ["documented-process-used"]
+    assert "technology" not in comparison["only_in_previous"]
+    assert "customer-growth" in comparison["only_in_current"]
+    assert comparison["like_for_like"] is False
+    changes = {d["key"]: d for d in comparison["dimension_changes"]}
+    assert "economic-buyer-identified" in changes["sales-process"]["added"]
+    assert changes["sales-process"]["removed"] == []
+    # The trend of the renamed dimension is one line under its new key.
+    trend = next(t for t in body["trends"] if t["key"] == "revenue-operations")
+    assert [p["score"] for p in trend["points"]] == [2.0, 4.0]
+    assert "technology" not in [t["key"] for t in body["trends"]]
