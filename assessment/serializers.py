@@ -119,6 +119,10 @@ class CriterionSerializer(serializers.Serializer):
     audience = serializers.ListField(child=serializers.CharField(), help_text="Respondent groups; empty: everyone.")
     anchors = serializers.ListField(child=serializers.CharField(), help_text="One statement per option.")
     level = serializers.IntegerField(allow_null=True, help_text="The gate level inside a gated node.")
+    replaces = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the previous version it takes over (year over year)."
+    )
+    source = serializers.CharField(help_text="The source theme or published practice it reflects; may be empty.")
 
 
 class RecommendationSerializer(serializers.Serializer):
@@ -144,6 +148,9 @@ class NodeSerializer(serializers.Serializer):
     pass_mark = serializers.FloatField()
     level = serializers.IntegerField(allow_null=True)
     levels = serializers.ListField(child=serializers.CharField(), help_text="A descriptor per scale level.")
+    replaces = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the previous version it takes over (year over year)."
+    )
     criteria = CriterionSerializer(many=True)
     recommendations = RecommendationSerializer(many=True)
 

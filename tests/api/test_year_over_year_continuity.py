@@ -109,3 +109,14 @@ def test_the_shipped_version_two_continues_version_one(consultant, organisation,
     trend = next(t for t in body["trends"] if t["key"] == "revenue-operations")
     assert [p["score"] for p in trend["points"]] == [2.0, 4.0]
     assert "technology" not in [t["key"] for t in body["trends"]]
+
+
+def test_the_rubric_tree_shows_what_each_key_replaces_and_its_source(consultant, api_client):
+    version = services.import_built_in_rubrics()["sales-transformation"]
+    tree = api_client(consultant).get(f"/api/v1/rubrics/{version.pk}/").json()
+    operations = next(d for d in tree["dimensions"] if d["key"] == "revenue-operations")
+    assert operations["replaces"] == ["technology"]
+    process = tree["dimensions"][0]
+    documented = next(c for g in process["groups"] for c in g["criteria"] if c["key"] == "process-documented")
+    assert documented["replaces"] == ["documented-process-used"]
+    assert documented["source"].startswith("Source article 'The Ultimately Accountable Job'")
