@@ -302,3 +302,16 @@ def response_progress(assessment: models.Assessment) -> list[GroupProgress]:
         )
         for key in keys
     ]
+
+
+def replacements_between(rubric_key: str, after: int, up_to: int) -> dict[str, tuple[str, ...]]:
+    """What version `up_to` of a family replaces of version `after`'s keys, through the versions between
+    (see `year_over_year.chain_replacements`); one version's own `replaces` when they are adjacent."""
+    from assessment.year_over_year import chain_replacements
+
+    versions = (
+        models.RubricVersion.objects.filter(rubric__key=rubric_key, version__gt=after, version__lte=up_to)
+        .select_related("rubric")
+        .order_by("version")
+    )
+    return chain_replacements([load_rubric(v).rubric.replacements for v in versions])

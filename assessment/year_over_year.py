@@ -106,6 +106,25 @@ class Trend:
     points: tuple[tuple[str, float | None], ...]
 
 
+def chain_replacements(steps: Sequence[Mapping[str, tuple[str, ...]]]) -> dict[str, tuple[str, ...]]:
+    """The `replaces` of several consecutive versions (oldest step first) composed into one: each key of
+    the last version with every older key it descends from, nearest first. For a comparison that skips
+    versions (v1 against v3, where v3 replaces v2's keys and v2 replaced v1's)."""
+    composed: dict[str, tuple[str, ...]] = {}
+    for step in steps:
+        taken_over = {old for olds in step.values() for old in olds}
+        following: dict[str, tuple[str, ...]] = {
+            key: ancestors for key, ancestors in composed.items() if key not in taken_over
+        }
+        for key, olds in step.items():
+            chain = list(olds)
+            for old in olds:
+                chain.extend(k for k in composed.get(old, ()) if k not in chain)
+            following[key] = tuple(chain)
+        composed = following
+    return composed
+
+
 def counterparts(previous: AssessmentSnapshot, current: AssessmentSnapshot) -> dict[str, tuple[str, ...]]:
     """Each current dimension or criterion key that has a history in `previous`, with the previous keys
     it is compared with: the same key, or else those of the keys it `replaces` that `previous` has."""

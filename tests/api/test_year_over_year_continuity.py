@@ -120,3 +120,35 @@ def test_the_rubric_tree_shows_what_each_key_replaces_and_its_source(consultant,
     documented = next(c for g in process["groups"] for c in g["criteria"] if c["key"] == "process-documented")
     assert documented["replaces"] == ["documented-process-used"]
     assert documented["source"].startswith("Source article 'The Ultimately Accountable Job'")
+
+
+def test_a_comparison_that_skips_a_version_follows_the_replacements_of_the_version_between(
+    consultant, organisation, api_client
+):
+    first = services.import_rubric(document=rubric_document()).version
+    services.import_rubric(document=version_two())  # p2 → p2-followed; nobody assessed with it
+    third = copy.deepcopy(version_two())
+    third["dimensions"][0]["criteria"][1] = {
+        **third["dimensions"][0]["criteria"][1],
+        "key": "stages-followed",
+        "replaces": ["p2-followed"],
+    }
+    third["dimensions"][1]["key"] = "team"
+    third["dimensions"][1]["replaces"] = ["people"]
+    third = services.import_rubric(document=third).version
+    assert third.version == 3
+    closed_assessment(organisation, first, "FY2025", "1")
+    closed_assessment(organisation, third, "FY2026", "3")
+
+    body = api_client(consultant).get(f"/api/v1/organisations/{organisation.pk}/year-over-year/").json()
+
+    [comparison] = body["comparisons"]
+    criteria = {c["key"]: c for c in comparison["criteria"]}
+    assert (criteria["stages-followed"]["previous_keys"], criteria["stages-followed"]["change"]) == (["p2"], 2.0)
+    assert [(d["key"], d["previous_keys"]) for d in comparison["dimensions"]] == [
+        ("process", ["process"]),
+        ("team", ["people"]),
+    ]
+    assert comparison["only_in_previous"] == []
+    assert comparison["only_in_current"] == ["p3"]
+    assert [t["key"] for t in body["trends"]] == ["process", "team"]

@@ -1,6 +1,6 @@
 import pytest
 
-from assessment.year_over_year import AssessmentSnapshot, compare, trends
+from assessment.year_over_year import AssessmentSnapshot, chain_replacements, compare, trends
 
 
 def snap(period, version, dimensions, criteria, overall=None):
@@ -129,3 +129,12 @@ def test_without_a_rubric_layout_nothing_is_marked_not_like_for_like():
     before = snap("FY2025", 1, {"process": 2.0}, {"p1": 2.0})
     after = snap("FY2026", 2, {"process": 3.0}, {"p1": 3.0, "new": 1.0})
     assert compare(before, after).dimension_changes == ()
+
+
+def test_replacements_of_consecutive_versions_compose_into_the_latest():
+    v2 = {"b": ("a",), "merged": ("x", "y")}
+    v3 = {"c": ("b",), "z": ("merged",)}
+    assert chain_replacements([v2, v3]) == {"c": ("b", "a"), "z": ("merged", "x", "y")}
+    # A key kept from v2 to v3 keeps what it replaced in v2.
+    assert chain_replacements([v2, {"new": ("other",)}]) == {**v2, "new": ("other",)}
+    assert chain_replacements([]) == {}
