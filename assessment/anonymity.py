@@ -37,7 +37,7 @@ from assessment.scoring import (
     perception_gaps,
     score_assessment,
 )
-from assessment.year_over_year import AssessmentSnapshot
+from assessment.year_over_year import AssessmentSnapshot, rubric_structure
 from organisations.models import Role
 
 
@@ -461,6 +461,7 @@ def year_snapshot(assessment: models.Assessment, published: Published) -> Assess
         overall=scores.overall.score,
         dimensions={k: d.score for k, d in scores.dimensions.items()},
         criteria={k: c.mean for k, c in scores.criteria.items()},
+        **rubric_structure(published.rubric),
     )
 
 

@@ -6,6 +6,7 @@ caller's role (403), validates the shape, calls one service or query, and serial
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import pairwise
 from typing import Any
 
@@ -44,6 +45,7 @@ from assessment.queries import (
     assessment_targets,
     assessments_with_evidence,
     load_rubric,
+    replacements_between,
     response_counts,
 )
 from assessment.roadmap import build_roadmap, percent_to_target, progress_to_date, target_gaps
@@ -620,6 +622,12 @@ def _rubric_change(previous: AssessmentSnapshot, current: AssessmentSnapshot) ->
         f"{current.period} was assessed with {current.rubric_key} version {current.rubric_version}, "
         f"{previous.period} with {previous.rubric_key} version {previous.rubric_version}: scores are compared "
         "by dimension and criterion key, and keys found in only one of them are listed, not compared."
+        + (
+            f" Keys that {current.rubric_key} version {current.rubric_version} says replace older ones are "
+            "compared with those."
+            if current.replaces
+            else ""
+        )
     )
 
 
@@ -656,6 +664,9 @@ class YearOverYear(APIView):
         )
         outcomes = outcome_history(assessments)
         comparisons = []
+        # Each snapshot knows what its version replaces of the one before it; where versions were skipped,
+        # of the earlier assessment's version (through the versions between).
+        history = history[:1] + [_across_skipped_versions(p, c) for p, c in pairwise(history)]
         for index, (previous, current) in enumerate(pairwise(history)):
             c = compare(previous, current)
             comparisons.append(
@@ -669,6 +680,17 @@ class YearOverYear(APIView):
                     "criteria": [_delta(d) for d in c.criteria],
                     "only_in_previous": list(c.only_in_previous),
                     "only_in_current": list(c.only_in_current),
+                    "like_for_like": c.like_for_like,
+                    "dimension_changes": [
+                        {
+                            "key": d.key,
+                            "previous_keys": list(d.previous_keys),
+                            "like_for_like": d.like_for_like,
+                            "added": list(d.added),
+                            "removed": list(d.removed),
+                        }
+                        for d in c.dimension_changes
+                    ],
                     "previous_initiatives": initiatives.get(previous.assessment_id, []),
                     "outcomes": [_outcome_change(row, index) for row in outcomes],
                 }
@@ -698,6 +720,14 @@ class YearOverYear(APIView):
         return Response(YearOverYearSerializer(body).data)
 
 
+def _across_skipped_versions(previous: AssessmentSnapshot, current: AssessmentSnapshot) -> AssessmentSnapshot:
+    """`current` with the replacements of every version since `previous`'s, when versions were skipped."""
+    if previous.rubric_key != current.rubric_key or current.rubric_version <= previous.rubric_version + 1:
+        return current
+    lineage = replacements_between(current.rubric_key, previous.rubric_version, current.rubric_version)
+    return dataclasses.replace(current, replaces=lineage)
+
+
 def _outcome_change(row: Any, index: int) -> dict[str, Any]:
     """One KPI from the assessment at `index` to the next."""
     previous, current = row.values[index][1], row.values[index + 1][1]
@@ -706,7 +736,10 @@ def _outcome_change(row: Any, index: int) -> dict[str, Any]:
 
 
 def _delta(d: Any) -> dict[str, Any]:
-    return {"key": d.key, "previous": d.previous, "current": d.current, "change": d.change}
+    body = {"key": d.key, "previous": d.previous, "current": d.current, "change": d.change}
+    if d.key != "overall":
+        body["previous_keys"] = list(d.previous_keys)
+    return body
 
 
 # --- portfolio, benchmark and exports ------------------------------------------------------

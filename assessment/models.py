@@ -156,6 +156,7 @@ class Dimension(models.Model):
     pass_mark = models.FloatField()
     gate_level = models.IntegerField(null=True, blank=True)
     level_descriptors = models.JSONField(default=list, blank=True, help_text="One per scale level, in order")
+    replaces = models.JSONField(default=list, blank=True, help_text="Keys of the previous version it takes over")
     position = models.PositiveIntegerField()
 
     class Meta:
@@ -180,6 +181,8 @@ class Criterion(models.Model):
     audience = models.JSONField(default=list, blank=True, help_text="Respondent group keys; empty means all")
     anchors = models.JSONField(default=list, blank=True, help_text="One statement per option")
     gate_level = models.IntegerField(null=True, blank=True)
+    replaces = models.JSONField(default=list, blank=True, help_text="Keys of the previous version it takes over")
+    source = models.TextField(blank=True, help_text="The source theme or published practice it reflects")
     position = models.PositiveIntegerField()
 
     class Meta:

@@ -102,6 +102,8 @@ def _build_rubric(version: models.RubricVersion) -> LoadedRubric:
                 audience=tuple(row.audience),
                 anchors=tuple(row.anchors),
                 level=row.gate_level,
+                replaces=tuple(row.replaces),
+                source=row.source,
             )
         )
     node_key_by_id = {row.id: row.key for row in node_rows}
@@ -138,6 +140,7 @@ def _build_rubric(version: models.RubricVersion) -> LoadedRubric:
             criteria=tuple(criteria_by_node[row.id]),
             levels=tuple(row.level_descriptors),
             recommendations=tuple(recommendations_by_node[row.id]),
+            replaces=tuple(row.replaces),
         )
 
     rubric = Rubric(
@@ -299,3 +302,16 @@ def response_progress(assessment: models.Assessment) -> list[GroupProgress]:
         )
         for key in keys
     ]
+
+
+def replacements_between(rubric_key: str, after: int, up_to: int) -> dict[str, tuple[str, ...]]:
+    """What version `up_to` of a family replaces of version `after`'s keys, through the versions between
+    (see `year_over_year.chain_replacements`); one version's own `replaces` when they are adjacent."""
+    from assessment.year_over_year import chain_replacements
+
+    versions = (
+        models.RubricVersion.objects.filter(rubric__key=rubric_key, version__gt=after, version__lte=up_to)
+        .select_related("rubric")
+        .order_by("version")
+    )
+    return chain_replacements([load_rubric(v).rubric.replacements for v in versions])

@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
 from typing import Any
@@ -83,6 +83,8 @@ class Criterion:
     audience: tuple[str, ...] = ()
     anchors: tuple[str, ...] = ()
     level: int | None = None
+    replaces: tuple[str, ...] = ()
+    source: str = ""
 
     def addressed_to(self, group: str) -> bool:
         return not self.audience or group in self.audience
@@ -117,6 +119,7 @@ class Node:
     criteria: tuple[Criterion, ...] = ()
     levels: tuple[str, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
+    replaces: tuple[str, ...] = ()
 
     @property
     def children(self) -> tuple[Node | Criterion, ...]:
@@ -172,6 +175,16 @@ class Rubric:
     @cached_property
     def dimension_of_criterion(self) -> dict[str, str]:
         return {c.key: d.key for d in self.dimensions for c in d.walk_criteria()}
+
+    @cached_property
+    def nodes(self) -> tuple[Node, ...]:
+        """Every dimension and sub-group, in rubric order."""
+        return tuple(n for d in self.dimensions for n in d.walk_nodes())
+
+    @cached_property
+    def replacements(self) -> dict[str, tuple[str, ...]]:
+        """Each key that declares `replaces`, with the keys of the previous version it takes over."""
+        return {item.key: item.replaces for item in (*self.nodes, *self.criteria) if item.replaces}
 
     @cached_property
     def recommendations(self) -> tuple[Recommendation, ...]:
@@ -375,7 +388,7 @@ TOP_FIELDS = {
     "answer_sets",
     "dimensions",
 }
-NODE_FIELDS = {"key", "name", "description", "weight", "rollup", "pass_mark", "groups", "criteria"}
+NODE_FIELDS = {"key", "name", "description", "weight", "rollup", "pass_mark", "groups", "criteria", "replaces"}
 CRITERION_FIELDS = {
     "key",
     "text",
@@ -385,6 +398,8 @@ CRITERION_FIELDS = {
     "audience",
     "anchors",
     "level",
+    "replaces",
+    "source",
 }
 RECOMMENDATION_FIELDS = {
     "key",
@@ -471,6 +486,7 @@ def parse_rubric(data: Any) -> Rubric:
         check.error("dimensions", "at least one dimension is required")
 
     _check_recommendations(check, dimensions, scale)
+    _check_replaced_keys(ctx)
     _check_sums(check, dimensions, ctx.answer_sets, scale)
 
     if check.errors:
@@ -497,6 +513,7 @@ class _Context:
     answer_sets: dict[str, AnswerSet]
     group_keys: set[str]
     seen_keys: dict[str, str]
+    replaced: dict[str, str] = field(default_factory=dict)
 
     def claim(self, key: str, path: str) -> None:
         """Node, criterion and recommendation keys share one namespace per rubric."""
@@ -626,6 +643,7 @@ def _node(ctx: _Context, raw: Any, path: str, *, top: bool, parent_rollup: str) 
         return None
     key = check.key(item.get("key"), f"{path}.key")
     ctx.claim(key, f"{path}.key")
+    replaces = _replaces(ctx, item.get("replaces"), f"{path}.replaces", key)
     rollup = _rollup(check, item.get("rollup"), f"{path}.rollup")
     pass_mark = DEFAULT_PASS_MARK
     if "pass_mark" in item:
@@ -668,6 +686,7 @@ def _node(ctx: _Context, raw: Any, path: str, *, top: bool, parent_rollup: str) 
         criteria=tuple(criteria),
         levels=levels,
         recommendations=recommendations,
+        replaces=replaces,
     )
 
 
@@ -695,6 +714,7 @@ def _criterion(ctx: _Context, raw: Any, path: str, *, parent_rollup: str) -> Cri
         return None
     key = check.key(item.get("key"), f"{path}.key")
     ctx.claim(key, f"{path}.key")
+    replaces = _replaces(ctx, item.get("replaces"), f"{path}.replaces", key)
     answer_set_key = item.get("answer_set")
     answer_set = ctx.answer_sets.get(answer_set_key) if isinstance(answer_set_key, str) else None
     if "answer_set" in item and answer_set is None:
@@ -723,7 +743,67 @@ def _criterion(ctx: _Context, raw: Any, path: str, *, parent_rollup: str) -> Cri
         audience=tuple(audience),
         anchors=tuple(anchors),
         level=level,
+        replaces=replaces,
+        source=check.text(item.get("source"), f"{path}.source", required=False),
     )
+
+
+def _replaces(ctx: _Context, value: Any, path: str, own_key: str) -> tuple[str, ...]:
+    """`replaces: [old keys]`: keys of the previous version of this rubric family that this item takes
+    over. Each old key may be claimed once in the whole rubric, and not by the key itself."""
+    check = ctx.check
+    result: list[str] = []
+    for i, raw in enumerate(check.sequence(value, path)):
+        where = f"{path}[{i}]"
+        if not isinstance(raw, str) or not KEY_PATTERN.match(raw):
+            check.key(raw, where)
+            continue
+        if raw == own_key:
+            check.error(where, f"{raw!r} cannot replace itself: a key kept from the previous version needs no replaces")
+        elif raw in result:
+            check.error(where, f"{raw!r} is listed twice")
+        elif raw in ctx.replaced:
+            check.error(where, f"{raw!r} is already replaced at {ctx.replaced[raw]}")
+        else:
+            ctx.replaced[raw] = where
+            result.append(raw)
+    return tuple(result)
+
+
+def _check_replaced_keys(ctx: _Context) -> None:
+    """A key that is still in the rubric continues its own history; it cannot also be replaced."""
+    for old, where in ctx.replaced.items():
+        if old in ctx.seen_keys:
+            ctx.check.error(
+                where,
+                f"{old!r} is still a key of this rubric (at {ctx.seen_keys[old]}); "
+                "only a key that is gone can be replaced",
+            )
+
+
+def replaced_key_problems(rubric: Rubric, previous: Rubric) -> list[str]:
+    """Located problems of `rubric`'s `replaces` against the version it follows: every replaced key must
+    be a key of `previous`, a criterion replacing a criterion and a dimension or sub-group a node."""
+    old_criteria = set(previous.criterion_by_key)
+    old_nodes = {n.key for n in previous.nodes}
+    problems: list[str] = []
+
+    def visit(node: Node, path: str) -> None:
+        items: list[tuple[str, Node | Criterion, set[str], str]] = [(path, node, old_nodes, "dimension or sub-group")]
+        items += [(f"{path}.criteria[{k}]", c, old_criteria, "criterion") for k, c in enumerate(node.criteria)]
+        for where, item, same_kind, kind in items:
+            for m, old in enumerate(item.replaces):
+                if old in same_kind:
+                    continue
+                other = "a criterion" if old in old_criteria else "a dimension or sub-group" if old in old_nodes else ""
+                reason = f"is {other} there, not a {kind}" if other else "is not a key there"
+                problems.append(f"{where}.replaces[{m}]: {old!r} {reason} (version {previous.version})")
+        for j, group in enumerate(node.groups):
+            visit(group, f"{path}.groups[{j}]")
+
+    for i, dimension in enumerate(rubric.dimensions):
+        visit(dimension, f"dimensions[{i}]")
+    return problems
 
 
 def _level_descriptors(ctx: _Context, value: Any, path: str) -> tuple[str, ...]:
@@ -857,6 +937,10 @@ def _criterion_dict(c: Criterion) -> dict[str, Any]:
     out: dict[str, Any] = {"key": c.key, "text": c.text}
     if c.description:
         out["description"] = c.description
+    if c.source:
+        out["source"] = c.source
+    if c.replaces:
+        out["replaces"] = list(c.replaces)
     out["weight"] = _num(c.weight)
     out["answer_set"] = c.answer_set
     if c.level is not None:
@@ -872,6 +956,8 @@ def _node_dict(node: Node, scale: tuple[Level, ...], top: bool) -> dict[str, Any
     out: dict[str, Any] = {"key": node.key, "name": node.name}
     if node.description:
         out["description"] = node.description
+    if node.replaces:
+        out["replaces"] = list(node.replaces)
     out["weight"] = _num(node.weight)
     out["rollup"] = node.rollup
     if node.rollup == "gated":

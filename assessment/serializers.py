@@ -119,6 +119,10 @@ class CriterionSerializer(serializers.Serializer):
     audience = serializers.ListField(child=serializers.CharField(), help_text="Respondent groups; empty: everyone.")
     anchors = serializers.ListField(child=serializers.CharField(), help_text="One statement per option.")
     level = serializers.IntegerField(allow_null=True, help_text="The gate level inside a gated node.")
+    replaces = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the previous version it takes over (year over year)."
+    )
+    source = serializers.CharField(help_text="The source theme or published practice it reflects; may be empty.")
 
 
 class RecommendationSerializer(serializers.Serializer):
@@ -144,6 +148,9 @@ class NodeSerializer(serializers.Serializer):
     pass_mark = serializers.FloatField()
     level = serializers.IntegerField(allow_null=True)
     levels = serializers.ListField(child=serializers.CharField(), help_text="A descriptor per scale level.")
+    replaces = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the previous version it takes over (year over year)."
+    )
     criteria = CriterionSerializer(many=True)
     recommendations = RecommendationSerializer(many=True)
 
@@ -498,6 +505,24 @@ class DeltaSerializer(serializers.Serializer):
     change = serializers.FloatField(allow_null=True)
 
 
+class KeyDeltaSerializer(DeltaSerializer):
+    previous_keys = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=(
+            "The previous assessment's keys this one is compared with: the same key, or the keys it replaces "
+            "(`replaces` in the rubric; several are a merge, compared with their mean)."
+        ),
+    )
+
+
+class DimensionChangeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    previous_keys = serializers.ListField(child=serializers.CharField(), help_text="The dimension it is compared with.")
+    like_for_like = serializers.BooleanField(help_text="False when criteria were added or removed.")
+    added = serializers.ListField(child=serializers.CharField(), help_text="Criteria with no history in it.")
+    removed = serializers.ListField(child=serializers.CharField(), help_text="Its previous criteria not carried on.")
+
+
 class InitiativeOutcomeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
@@ -525,10 +550,16 @@ class ComparisonSerializer(serializers.Serializer):
     rubric_changed = serializers.BooleanField()
     rubric_change = serializers.CharField(allow_null=True, help_text="The rubric version change, in a sentence.")
     overall = DeltaSerializer()
-    dimensions = DeltaSerializer(many=True)
-    criteria = DeltaSerializer(many=True)
+    dimensions = KeyDeltaSerializer(many=True)
+    criteria = KeyDeltaSerializer(many=True)
     only_in_previous = serializers.ListField(child=serializers.CharField(), help_text="Keys not compared.")
     only_in_current = serializers.ListField(child=serializers.CharField(), help_text="Keys not compared.")
+    like_for_like = serializers.BooleanField(
+        help_text="False when a dimension's criteria were added or removed, or a dimension is on one side only."
+    )
+    dimension_changes = DimensionChangeSerializer(
+        many=True, help_text="Each compared dimension: whether like for like, and which criteria were added or removed."
+    )
     previous_initiatives = InitiativeOutcomeSerializer(
         many=True, help_text="The previous assessment's initiatives and where they stand."
     )

@@ -6,8 +6,10 @@ import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -16,7 +18,7 @@ from django.utils.text import slugify
 from assessment import models
 from assessment.models import AssessmentState
 from assessment.outcomes import OUTCOMES
-from assessment.rubric import Node, Rubric, RubricInvalid, load_rubric_yaml, parse_rubric
+from assessment.rubric import Node, Rubric, RubricInvalid, load_rubric_yaml, parse_rubric, replaced_key_problems
 from organisations import audit, sql
 from organisations.errors import AlreadySubmitted, InvalidInput, NotFound, StateConflict, Unprocessable
 from organisations.models import Firm, Organisation
@@ -63,10 +65,49 @@ def import_rubric(
         if existing is not None:
             result = ImportResult(version=existing, created=False)
         else:
+            _check_replaced_keys(family, rubric)
             result = ImportResult(version=_store_version(family, rubric, checksum), created=True)
     if firm is not None:
         _record_import(result, firm=firm, document_key=rubric.key, imported_by=imported_by)
     return result
+
+
+# The rubrics shipped with the product. A family's later versions are files beside its first
+# (sales-transformation.yaml, sales-transformation-v2.yaml), each naming its `version`.
+BUILT_IN_RUBRICS = Path(settings.BASE_DIR) / "assessment" / "rubrics"
+
+
+def built_in_documents() -> list[tuple[Path, Rubric]]:
+    """Every shipped rubric file, parsed, in the order it must be imported: by key, then by the version
+    the file names, so that a family's files become its versions 1, 2... on a fresh install."""
+    documents = [(path, load_rubric_yaml(path.read_text(encoding="utf-8"))) for path in BUILT_IN_RUBRICS.glob("*.yaml")]
+    return sorted(documents, key=lambda item: (item[1].key, item[1].version, item[0].name))
+
+
+def import_built_in_rubrics() -> dict[str, models.RubricVersion]:
+    """Import every shipped rubric in order (content already stored maps to its version) and return the
+    latest built-in version of each family."""
+    for path, _ in built_in_documents():
+        import_rubric(document=path.read_text(encoding="utf-8"))
+    return {
+        key: version
+        for key in {rubric.key for _, rubric in built_in_documents()}
+        if (version := models.RubricVersion.objects.latest_built_in(key)) is not None
+    }
+
+
+def _check_replaced_keys(family: models.Rubric, rubric: Rubric) -> None:
+    """A new version's `replaces` name keys of the version it follows (nothing to check for a first one)."""
+    if not rubric.replacements:
+        return
+    previous = family.versions.order_by("-version").first()
+    if previous is None:
+        return
+    from assessment.queries import load_rubric
+
+    problems = replaced_key_problems(rubric, load_rubric(previous).rubric)
+    if problems:
+        raise RubricInvalid(problems)
 
 
 def _built_in_family(rubric: Rubric) -> models.Rubric:
@@ -197,6 +238,7 @@ def _store_tree(version: models.RubricVersion, rubric: Rubric) -> None:
             pass_mark=node.pass_mark,
             gate_level=node.level,
             level_descriptors=list(node.levels),
+            replaces=list(node.replaces),
             position=counter["node"],
         )
         counter["node"] += 1
@@ -216,6 +258,8 @@ def _store_tree(version: models.RubricVersion, rubric: Rubric) -> None:
                     audience=list(c.audience),
                     anchors=list(c.anchors),
                     gate_level=c.level,
+                    replaces=list(c.replaces),
+                    source=c.source,
                     position=counter["criterion"],
                 )
             )
