@@ -47,8 +47,12 @@ class ReportBatchForm(forms.Form):
     The period's rules (in order, not in the future, not too long) are the service's:
     reports.services.check_batch_period, whose errors are shown on the field they name."""
 
-    closed_from = forms.DateField(label="Closed from", widget=forms.DateInput(attrs={"type": "date"}))
-    closed_to = forms.DateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    closed_from = forms.DateField(
+        label="Assessments closed from", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    closed_to = forms.DateField(
+        label="to (included)", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     firm = forms.TypedChoiceField(coerce=int, label="Firm", required=False)
 
     def __init__(self, firms: list[tuple[int, str]], *args: Any, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,7 +21,7 @@ from organisations.throttles import hit, too_many_requests_page
 from reports import delivery, services
 from reports.batches import ReportBatch
 from reports.forms import ReportBatchForm, SendReportForm
-from reports.models import Report, ReportLink
+from reports.models import Report, ReportLink, ReportStatus
 from reports.overview import organisation_overview as build_overview
 
 
@@ -198,7 +199,11 @@ def report_batches(request: HttpRequest) -> HttpResponse:
         elif not firms:
             form.add_error(None, "Only members of a firm request reports in batches.")
             status = 403
-    recent = ReportBatch.objects.visible_to(request.user).select_related("requested_by")[:RECENT_BATCHES]
+    recent = (
+        ReportBatch.objects.visible_to(request.user)
+        .select_related("requested_by")
+        .annotate(total=Count("reports"), ready=Count("reports", filter=Q(reports__status=ReportStatus.READY)))
+    )[:RECENT_BATCHES]
     response = render(
         request,
         "reports/batches.html",
@@ -219,7 +224,7 @@ def report_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     reports = list(batch.reports.all())
     total = len(reports)
     ready = sum(1 for r in reports if r.is_ready)
-    failed = [r for r in reports if r.status == "failed"]
+    failed = [r for r in reports if r.status == ReportStatus.FAILED]
     unfinished = total - ready - len(failed)
     reasons: dict[str, list[dict]] = {}
     for skipped in batch.skipped:

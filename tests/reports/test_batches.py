@@ -356,3 +356,19 @@ def test_the_batch_page_costs_the_same_queries_for_2_reports_as_for_12(
     with django_assert_max_num_queries(few):
         client.get(reverse("reports:batch", kwargs={"batch_id": big.pk}))
     assert few <= 10
+
+
+def test_the_batches_page_offers_the_last_three_months_and_lists_the_firms_batches_with_their_progress(
+    client, consultant, clients
+):
+    client.force_login(consultant)
+    empty = client.get(reverse("reports:batches")).content.decode()
+    # Dates in the form a date field takes (ISO), whatever the site's locale.
+    assert 'type="date" name="closed_from" value="2026-09-04"' in empty
+    assert 'type="date" name="closed_to" value="2026-12-03"' in empty
+    assert "No batch yet." in empty
+    client.post(reverse("reports:batches"), NOVEMBER)
+    _finish(ReportBatch.objects.get().reports.first(), ReportStatus.READY)
+    listed = client.get(reverse("reports:batches")).content.decode()
+    assert "Closed 1 Nov 2026 – 30 Nov 2026" in listed
+    assert "1 of 2 ready · requested" in listed
