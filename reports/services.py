@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from assessment.models import Assessment, AssessmentState
 from organisations import audit, throttles
-from organisations.errors import DomainError, InvalidInput, StateConflict, Unprocessable
+from organisations.errors import DomainError, StateConflict, Unprocessable
 from organisations.models import Firm, Organisation
 from outbox import services as outbox
 from reports.batches import ReportBatch
@@ -86,16 +86,17 @@ class _Candidate:
 
 
 def check_batch_period(*, closed_from: date, closed_to: date, today: date | None = None) -> None:
-    """The period of a batch: in order, not starting in the future, at most MAX_BATCH_DAYS long."""
+    """The period of a batch: in order, not starting in the future, at most MAX_BATCH_DAYS long (422:
+    dates the API's schema accepts, against a rule it cannot state)."""
     today = today or timezone.localdate()
     if closed_from > closed_to:
-        raise InvalidInput(
+        raise Unprocessable(
             "The period ends before it starts: give a “to” date on or after the “from” date.", field="closed_to"
         )
     if closed_from > today:
-        raise InvalidInput("The period starts in the future: no assessment has closed then yet.", field="closed_from")
+        raise Unprocessable("The period starts in the future: no assessment has closed then yet.", field="closed_from")
     if (closed_to - closed_from).days + 1 > MAX_BATCH_DAYS:
-        raise InvalidInput(
+        raise Unprocessable(
             f"A batch covers at most {MAX_BATCH_DAYS} days (two years); request a shorter period.", field="closed_from"
         )
 

@@ -165,7 +165,7 @@ def test_a_period_out_of_order_in_the_future_or_too_long_is_refused_on_its_field
     consultant, clients, period, field, message
 ):
     response = token_client(consultant).post(API, period, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["fields"] == {field: [message]}
     assert not ReportBatch.objects.exists()
 
