@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 
 from organisations.models import Firm
 
@@ -59,15 +59,9 @@ class ReportBatch(models.Model):
         return f"Batch {self.pk} · {self.closed_from} to {self.closed_to}"
 
     def progress(self) -> BatchProgress:
-        """How many of the batch's reports are ready, failed or still to render (one query)."""
-        from reports.models import ReportStatus
-
-        counts = self.reports.aggregate(
-            total=Count("id"),
-            ready=Count("id", filter=Q(status=ReportStatus.READY)),
-            failed=Count("id", filter=Q(status=ReportStatus.FAILED)),
-        )
-        return BatchProgress(total=counts["total"], ready=counts["ready"], failed=counts["failed"])
+        """How many of its reports are ready, failed or still to render: from the reports loaded by
+        `with_reports()`, else one query."""
+        return BatchProgress.of([report.status for report in self.reports.all()])
 
 
 @dataclass(frozen=True)
@@ -75,6 +69,11 @@ class BatchProgress:
     total: int
     ready: int
     failed: int
+
+    @classmethod
+    def of(cls, statuses: list[str]) -> BatchProgress:
+        # ReportStatus's values (reports/models.py imports this module, not the other way round).
+        return cls(total=len(statuses), ready=statuses.count("ready"), failed=statuses.count("failed"))
 
     @property
     def finished(self) -> int:

@@ -12,7 +12,7 @@ from organisations.permissions import MAX_ID
 from organisations.serializers import StrictSerializer
 from reports.batches import ReportBatch
 from reports.delivery import DEFAULT_LINK_DAYS, MAX_LINK_DAYS, MAX_RECIPIENTS
-from reports.models import Report, ReportLink, ReportStatus
+from reports.models import Report, ReportLink
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -193,29 +193,23 @@ class ReportBatchSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _counts(self, batch: ReportBatch) -> dict[str, int]:
-        statuses = [report.status for report in batch.reports.all()]
-        ready, failed = statuses.count(ReportStatus.READY), statuses.count(ReportStatus.FAILED)
-        return {"total": len(statuses), "ready": ready, "failed": failed}
-
     def get_requested_by(self, batch: ReportBatch) -> str | None:
         return batch.requested_by.username if batch.requested_by else None
 
     def get_total(self, batch: ReportBatch) -> int:
-        return self._counts(batch)["total"]
+        return batch.progress().total
 
     def get_ready(self, batch: ReportBatch) -> int:
-        return self._counts(batch)["ready"]
+        return batch.progress().ready
 
     def get_failed(self, batch: ReportBatch) -> int:
-        return self._counts(batch)["failed"]
+        return batch.progress().failed
 
     def get_unfinished(self, batch: ReportBatch) -> int:
-        counts = self._counts(batch)
-        return counts["total"] - counts["ready"] - counts["failed"]
+        return batch.progress().unfinished
 
     def get_finished(self, batch: ReportBatch) -> bool:
-        return self.get_unfinished(batch) == 0
+        return batch.progress().is_finished
 
     def get_url(self, batch: ReportBatch) -> str:
         request: Any = self.context.get("request")

@@ -222,10 +222,7 @@ def report_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     was skipped and why. The page reloads itself every few seconds until every report is finished."""
     batch = get_object_or_404(ReportBatch.objects.visible_to(request.user).with_reports(), pk=batch_id)
     reports = list(batch.reports.all())
-    total = len(reports)
-    ready = sum(1 for r in reports if r.is_ready)
-    failed = [r for r in reports if r.status == ReportStatus.FAILED]
-    unfinished = total - ready - len(failed)
+    progress = batch.progress()
     reasons: dict[str, list[dict]] = {}
     for skipped in batch.skipped:
         reasons.setdefault(skipped.get("reason", ""), []).append(skipped)
@@ -235,12 +232,8 @@ def report_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
         {
             "batch": batch,
             "reports": reports,
-            "total": total,
-            "ready": ready,
-            "failed": failed,
-            "unfinished": unfinished,
-            "finished": total - unfinished,
-            "refresh": BATCH_REFRESH if unfinished else None,
+            "progress": progress,
+            "refresh": None if progress.is_finished else BATCH_REFRESH,
             "skipped": batch.skipped,
             "skipped_by_reason": [
                 (SKIPPED_HEADINGS.get(reason, reason), rows) for reason, rows in sorted(reasons.items())
