@@ -36,6 +36,7 @@ from organisations.exceptions import error_body
 from organisations.models import Role
 from organisations.text import without_control_characters
 from organisations.throttles import (
+    hit,
     limit_posts,
     record_bad_token,
     survey_wait,
@@ -404,6 +405,10 @@ def results_pdf(request: HttpRequest, access: Access) -> HttpResponse:
     if not access.submitted:
         return redirect(access.url("start"))
     assert access.response is not None and access.response.submitted_at is not None
+    # Each download renders a PDF: it counts against the organisation's renders, as a roadmap does.
+    wait = hit("report-render", f"organisation:{access.assessment.organisation_id}")
+    if wait is not None:
+        return too_many_requests_page(request, wait)
     outcome, scale = _own_results(access)
     pdf = own_results_pdf(
         assessment=access.assessment,

@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -94,3 +95,14 @@ def test_before_submitting_the_pdf_sends_the_leader_back_to_the_survey(client, d
     sign_up(client)
     response = Response.objects.get()
     assert client.get(own_url(response, "results-pdf"))["Location"] == own_url(response, "start")
+
+
+@override_settings(THROTTLE_REPORT_RENDERS="2/hour")
+def test_each_download_is_a_render_counted_against_the_organisations_limit(client, submitted):
+    url = own_url(submitted, "results-pdf")
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert "Too many requests" in refused.content.decode()
+    assert int(refused["Retry-After"]) > 0
