@@ -8,6 +8,7 @@ run assessments (RUN); viewers read scores, the roadmap and initiatives, and get
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import anonymity, services
@@ -155,6 +157,9 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
     context["withheld_reason"] = anonymity.withheld_reason()
     context["page_links"] = page_links(page.number, page.pages)
     context["filtered"] = bool(query.industry or query.size_band or query.state)
+    # The period the batch form offers at first: the last three months (reports/views.py, report_batches).
+    context["batch_to"] = timezone.localdate()
+    context["batch_from"] = context["batch_to"] - timedelta(days=90)
     context["sorts"] = [
         {
             "label": label,

@@ -30,6 +30,7 @@ class Action:
     ASSESSMENT_CLOSED = "assessment.closed"
     TARGETS_CHANGED = "assessment.targets_changed"
     REPORT_REQUESTED = "report.requested"
+    REPORT_BATCH_REQUESTED = "report.batch_requested"
     REPORT_DOWNLOADED = "report.downloaded"
     REPORT_SENT = "report.sent"
     REPORT_LINK_REVOKED = "report.link_revoked"

@@ -9,6 +9,7 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, renderers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,12 +17,20 @@ from rest_framework.views import APIView
 from assessment.models import Assessment
 from organisations.exceptions import JsonErrors
 from organisations.models import Organisation
-from organisations.permissions import RUN, require_role, visible_object
+from organisations.permissions import FIRM_MEMBER, RUN, acting_firm, require_firm_role, require_role, visible_object
 from organisations.throttles import ReportRenderThrottle
 from reports import delivery, services
+from reports.batches import ReportBatch
 from reports.deck import MEDIA_TYPE as DECK_MEDIA_TYPE
 from reports.models import Report, ReportLink
-from reports.serializers import DeliverySerializer, ReportLinkSerializer, ReportSendSerializer, ReportSerializer
+from reports.serializers import (
+    DeliverySerializer,
+    ReportBatchRequestSerializer,
+    ReportBatchSerializer,
+    ReportLinkSerializer,
+    ReportSendSerializer,
+    ReportSerializer,
+)
 
 
 def _reports() -> QuerySet[Report]:
@@ -197,3 +206,44 @@ class ReportLinkRevoke(APIView):
         )
         require_role(request.user, link.report.assessment.organisation, RUN, action="revoke report links")
         return Response(ReportLinkSerializer(delivery.revoke_link(link=link, revoked_by=request.user)).data)
+
+
+class ReportBatchCreate(APIView):
+    @extend_schema(
+        request=ReportBatchRequestSerializer,
+        responses={201: ReportBatchSerializer},
+        summary="Request the roadmaps of every client whose assessment closed in a period",
+        description="For the firm's admins and consultants (a client's leader or viewer gets 403). Each "
+        "assessment of the firm's clients closed between `closed_from` and `closed_to` (both included) gets a "
+        "report, rendered in the background; those with no submitted answers are skipped and listed with the "
+        "reason. A batch counts once per client against the render limit per organisation; a client over it "
+        "is skipped, and if every client is, 429 with Retry-After. Nothing to request: 422, and no batch.",
+    )
+    def post(self, request: Request) -> Response:
+        given = ReportBatchRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        firm = acting_firm(request.user, data.get("firm"), action="request reports in batches")
+        require_firm_role(request.user, firm, FIRM_MEMBER, action="request reports in batches")
+        try:
+            batch = services.request_batch(
+                firm=firm, closed_from=data["closed_from"], closed_to=data["closed_to"], requested_by=request.user
+            )
+        except services.BatchThrottled as exc:
+            raise Throttled(wait=exc.wait, detail=exc.message) from exc
+        body = ReportBatchSerializer(
+            ReportBatch.objects.with_reports().get(pk=batch.pk), context={"request": request}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+
+class ReportBatchDetail(generics.RetrieveAPIView):
+    """A batch's progress: how many of its reports are ready, which failed and why, what was skipped."""
+
+    serializer_class = ReportBatchSerializer
+    queryset = ReportBatch.objects.none()
+
+    def get_object(self) -> ReportBatch:
+        return visible_object(
+            ReportBatch.objects.with_reports(), self.request.user, self.kwargs["id"], name="batch of reports"
+        )

@@ -18,5 +18,7 @@ urlpatterns = [
     path("reports/<int:id>/deck/", api.ReportDeck.as_view(), name="api-report-deck"),
     path("reports/<int:id>/send/", api.ReportSend.as_view(), name="api-report-send"),
     path("reports/<int:id>/links/", api.ReportLinkList.as_view(), name="api-report-links"),
+    path("report-batches/", api.ReportBatchCreate.as_view(), name="api-report-batches"),
+    path("report-batches/<int:id>/", api.ReportBatchDetail.as_view(), name="api-report-batch"),
     path("report-links/<int:id>/revoke/", api.ReportLinkRevoke.as_view(), name="api-report-link-revoke"),
 ]

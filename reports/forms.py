@@ -39,3 +39,26 @@ class SendReportForm(forms.Form):
         if not self.errors and not data.get("members") and not data.get("emails"):
             raise forms.ValidationError("Choose at least one member or give at least one email address.")
         return data
+
+
+class ReportBatchForm(forms.Form):
+    """The period whose closed assessments get their roadmaps; the firm too, for a member of several.
+
+    The period's rules (in order, not in the future, not too long) are the service's:
+    reports.services.check_batch_period, whose errors are shown on the field they name."""
+
+    closed_from = forms.DateField(
+        label="Assessments closed from", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    closed_to = forms.DateField(
+        label="to (included)", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    firm = forms.TypedChoiceField(coerce=int, label="Firm", required=False)
+
+    def __init__(self, firms: list[tuple[int, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if len(firms) > 1:
+            self.fields["firm"].choices = [("", "Choose a firm"), *firms]
+            self.fields["firm"].required = True
+        else:
+            del self.fields["firm"]

@@ -12,6 +12,7 @@ from django.db.models import Q
 from assessment.models import Assessment, RubricVersion
 from organisations.errors import StateConflict
 from organisations.models import Organisation
+from reports.batches import ReportBatch
 
 
 class ReportStatus(models.TextChoices):
@@ -64,6 +65,8 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
+    # Requested with the roadmaps of other clients from the portfolio (reports/batches.py).
+    batch = models.ForeignKey(ReportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     started_at = models.DateTimeField(null=True, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,5 +11,7 @@ urlpatterns = [
     path("<int:report_id>/deck/", views.download_deck, name="download-deck"),
     path("<int:report_id>/send/", views.send, name="send"),
     path("links/<int:link_id>/revoke/", views.revoke_link, name="revoke-link"),
+    path("batches/", views.report_batches, name="batches"),
+    path("batches/<int:batch_id>/", views.report_batch, name="batch"),
     path("shared/<str:token>/", views.shared, name="shared"),
 ]

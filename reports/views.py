@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,13 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessment.models import Assessment
 from organisations.errors import DomainError
-from organisations.models import Membership, Organisation
-from organisations.permissions import RUN
+from organisations.models import Firm, Membership, Organisation
+from organisations.permissions import RUN, is_consultant
 from organisations.throttles import hit, too_many_requests_page
 from reports import delivery, services
+from reports.batches import ReportBatch
 from reports.deck import MEDIA_TYPE as DECK_MEDIA_TYPE
-from reports.forms import SendReportForm
-from reports.models import Report, ReportLink
+from reports.forms import ReportBatchForm, SendReportForm
+from reports.models import Report, ReportLink, ReportStatus
 from reports.overview import organisation_overview as build_overview
 
 
@@ -163,3 +167,101 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         status = 410 if isinstance(exc, delivery.Gone) else 404
         return render(request, "reports/shared_problem.html", {"message": exc.message}, status=status)
     return FileResponse(pdf, as_attachment=True, filename=link.report.filename, content_type="application/pdf")
+
+
+# --- batches: the roadmaps of every client whose assessment closed in a period ---------------------
+
+RECENT_BATCHES = 20
+# Seconds between reloads of a batch's page while its reports render.
+BATCH_REFRESH = 3
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_batches(request: HttpRequest) -> HttpResponse:
+    """The firm's recent batches and the form that requests one (GET); a POST requests it and goes to
+    its page, or shows the form again with what is wrong. For the firm's admins and consultants."""
+    if not is_consultant(request.user):
+        raise PermissionDenied("Batches of reports are for a firm's consultants and admins.")
+    firms = list(Firm.objects.visible_to(request.user).values_list("pk", "name"))
+    today = timezone.localdate()
+    initial = {"closed_from": today - timedelta(days=90), "closed_to": today}
+    form = ReportBatchForm(firms, request.POST or None, initial=initial)
+    status = 200
+    headers: dict[str, str] = {}
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and firms:
+            chosen = form.cleaned_data.get("firm") or firms[0][0]
+            firm = Firm.objects.visible_to(request.user).get(pk=chosen)
+            try:
+                batch = services.request_batch(
+                    firm=firm,
+                    closed_from=form.cleaned_data["closed_from"],
+                    closed_to=form.cleaned_data["closed_to"],
+                    requested_by=request.user,
+                )
+            except services.BatchThrottled as exc:
+                form.add_error(None, exc.message)
+                status, headers = 429, {"Retry-After": str(exc.wait)}
+            except services.NothingToBatch as exc:
+                form.add_error(None, exc.message)
+                status = 422
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                total = batch.reports.count()
+                messages.success(request, f"Requested {total} roadmap{'s' if total != 1 else ''}.")
+                return redirect("reports:batch", batch_id=batch.pk)
+        elif not firms:
+            form.add_error(None, "Only members of a firm request reports in batches.")
+            status = 403
+    recent = (
+        ReportBatch.objects.visible_to(request.user)
+        .select_related("requested_by")
+        .annotate(total=Count("reports"), ready=Count("reports", filter=Q(reports__status=ReportStatus.READY)))
+    )[:RECENT_BATCHES]
+    response = render(
+        request,
+        "reports/batches.html",
+        {"form": form, "batches": recent, "nav_portfolio": True},
+        status=status,
+    )
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+@login_required
+@require_GET
+def report_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """One batch's progress: N of M ready, a progress bar, each report as it gets ready or fails, and what
+    was skipped and why. The page reloads itself every few seconds until every report is finished."""
+    batch = get_object_or_404(ReportBatch.objects.visible_to(request.user).with_reports(), pk=batch_id)
+    reports = list(batch.reports.all())
+    progress = batch.progress()
+    reasons: dict[str, list[dict]] = {}
+    for skipped in batch.skipped:
+        reasons.setdefault(skipped.get("reason", ""), []).append(skipped)
+    return render(
+        request,
+        "reports/batch.html",
+        {
+            "batch": batch,
+            "reports": reports,
+            "progress": progress,
+            "refresh": None if progress.is_finished else BATCH_REFRESH,
+            "skipped": batch.skipped,
+            "skipped_by_reason": [
+                (SKIPPED_HEADINGS.get(reason, reason), rows) for reason, rows in sorted(reasons.items())
+            ],
+            "nav_portfolio": True,
+        },
+    )
+
+
+SKIPPED_HEADINGS = {
+    services.SKIPPED_NO_ANSWERS: "No submitted answers",
+    services.SKIPPED_NOT_ALLOWED: "Not yours to request",
+    services.SKIPPED_THROTTLED: "Report limit reached for this hour",
+}

@@ -27,6 +27,7 @@ urlpatterns = [
         for route, view, name in survey_pages
     ),
     path("self-assessment/<int:response_id>/results/", views.results, name="own-results"),
+    path("self-assessment/<int:response_id>/results.pdf", views.results_pdf, name="own-results-pdf"),
     path("self-assessment/<int:response_id>/answers-given/", views.summary, name="own-summary"),
     path("start/", views.sign_up, name="sign-up"),
     path("start/sent/", views.sign_up_sent, name="sign-up-sent"),

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,6 +28,7 @@ from assessment import services as assessment_services
 from assessment.charts import radar_svg
 from assessment.models import Assessment, AssessmentState, Response
 from assessment.queries import assessment_targets, load_rubric
+from assessment.rubric import Level
 from assessment.scoring import score_response
 from organisations import branding
 from organisations.errors import AlreadySubmitted, DomainError, Gone, InvalidInput, NotFound, StateConflict
@@ -34,6 +36,7 @@ from organisations.exceptions import error_body
 from organisations.models import Role
 from organisations.text import without_control_characters
 from organisations.throttles import (
+    hit,
     limit_posts,
     record_bad_token,
     survey_wait,
@@ -45,7 +48,8 @@ from surveys import services
 from surveys.forms import InvitationForm, InvitationListForm, SignUpForm, SurveyPageForm
 from surveys.models import Invitation
 from surveys.queries import Survey, group_minutes, response_answers, survey_of
-from surveys.results import self_assessment_results
+from surveys.results import Results, self_assessment_results
+from surveys.results_pdf import own_results_filename, own_results_pdf
 from surveys.serializers import AnswersSerializer
 
 # The status of each way a link can fail (as the API answers it): a clear page, never a 500.
@@ -362,16 +366,21 @@ def summary(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "surveys/summary.html", _context(access, survey))
 
 
+def _own_results(access: Access) -> tuple[Results, tuple[Level, ...]]:
+    """The leader's results (page and PDF alike): from their own submitted response only."""
+    assert access.response is not None
+    loaded, _ = survey_of(access.assessment.rubric_version, access.group, None)
+    scores = score_response(loaded.rubric, response_answers(loaded, access.response))
+    return self_assessment_results(loaded.rubric, scores, assessment_targets(access.assessment)), loaded.rubric.scale
+
+
 @require_GET
 @survey_view
 def results(request: HttpRequest, access: Access) -> HttpResponse:
     """The leader's results, at once: overall level, radar, each dimension, the three biggest gaps."""
     if not access.submitted:
         return redirect(access.url("start"))
-    assert access.response is not None
-    loaded, _ = survey_of(access.assessment.rubric_version, access.group, None)
-    scores = score_response(loaded.rubric, response_answers(loaded, access.response))
-    outcome = self_assessment_results(loaded.rubric, scores, assessment_targets(access.assessment))
+    outcome, scale = _own_results(access)
     team = [g for g in access.assessment.respondent_groups if g != access.group]
     return render(
         request,
@@ -382,10 +391,35 @@ def results(request: HttpRequest, access: Access) -> HttpResponse:
             "organisation": access.assessment.organisation,
             "results": outcome,
             "radar": radar_svg(outcome.chart),
-            "scale": loaded.rubric.scale,
+            "scale": scale,
             "team_invited": bool(team),
         },
     )
+
+
+@require_GET
+@survey_view
+def results_pdf(request: HttpRequest, access: Access) -> HttpResponse:
+    """The leader's results as a short PDF, for them alone (surveys/results_pdf.py says why the
+    anonymity rules allow it); the same access as the results page, rendered now and not kept."""
+    if not access.submitted:
+        return redirect(access.url("start"))
+    assert access.response is not None and access.response.submitted_at is not None
+    # Each download renders a PDF: it counts against the organisation's renders, as a roadmap does.
+    wait = hit("report-render", f"organisation:{access.assessment.organisation_id}")
+    if wait is not None:
+        return too_many_requests_page(request, wait)
+    outcome, scale = _own_results(access)
+    pdf = own_results_pdf(
+        assessment=access.assessment,
+        results=outcome,
+        radar=radar_svg(outcome.chart),
+        scale=scale,
+        submitted_at=access.response.submitted_at,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, own_results_filename(access.assessment))
+    return response
 
 
 # --- the sales leader's sign-up --------------------------------------------------------------

@@ -4,6 +4,7 @@ firm's admin and consultant, nobody) against every action of the organisations a
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
@@ -12,6 +13,8 @@ from reports.models import ReportLink
 from tests.api.conftest import token_client
 from tests.conftest import DEFAULT_RUBRIC
 
+# The World's assessment closes today (the time zone is UTC).
+TODAY = datetime.now(UTC).date()
 ROLES = ["admin", "consultant", "leader", "viewer", "outsider_admin", "outsider", "anonymous"]
 
 
@@ -131,6 +134,14 @@ ACTIONS = {
     "see who a report was sent to": ("GET", "/api/v1/reports/{report}/links/", None, RUN),
     "revoke a report's link": ("POST", "/api/v1/report-links/{link}/revoke/", None, RUN),
     "revoke one's token": ("DELETE", "/api/v1/auth/token/", None, roles(204, 204, 204, 204)),
+    # A firm batches its own clients only: the other firm's people batch theirs (none closed: 422).
+    "request a batch of reports": (
+        "POST",
+        "/api/v1/report-batches/",
+        {"closed_from": (TODAY - timedelta(days=30)).isoformat(), "closed_to": TODAY.isoformat()},
+        roles(201, 403, 403, 422),
+    ),
+    "see a batch of reports": ("GET", "/api/v1/report-batches/{batch}/", None, FIRM_READ),
 }
 
 
@@ -145,10 +156,20 @@ def _fill(text: str, world) -> str:
         "closed": world.closed_assessment.pk,
         "initiative": world.initiative.pk,
         **_sent_report(world),
+        "batch": _our_batch(world),
     }
     for name, value in ids.items():
         text = text.replace(f'"{{{name}}}"', str(value)).replace(f"{{{name}}}", str(value))
     return text
+
+
+def _our_batch(world) -> int:
+    """A batch of our firm's (made once per world)."""
+    from tests.reports.isolation_cases import our_batch
+
+    if not hasattr(world, "batch"):
+        world.batch = our_batch(world)["id"]
+    return world.batch
 
 
 def _sent_report(world) -> dict[str, int]:
@@ -166,6 +187,7 @@ def test_each_role_gets_the_expected_status_for_each_action(role, world, user_fa
     user = None if role == "anonymous" else getattr(world, role)
     user_factory(username="newcomer", email="newcomer@example.com")
     _sent_report(world)  # before the actions, whose changes are each rolled back
+    _our_batch(world)
     actual, expected = {}, {}
     for action, (method, path, body, statuses) in ACTIONS.items():
         # Each action starts from the same world: its changes are rolled back afterwards.

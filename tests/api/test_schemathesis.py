@@ -27,6 +27,7 @@ from config.wsgi import application
 from reports.models import Report
 from surveys import tokens
 from tests.factories import InvitationFactory
+from tests.reports.isolation_cases import our_batch
 
 EXAMPLES = int(os.environ.get("WAYPOINT_SCHEMATHESIS_EXAMPLES", "5"))
 # Schemathesis' own list of the statuses that reject bad data, and 410 (an expired or withdrawn link).
@@ -67,6 +68,7 @@ def known_ids(world) -> dict[str, dict[str, object]]:
     # Withdrawn by a generated revoke or delete: not the one whose link the survey operations follow.
     managed = InvitationFactory(assessment=world.open_assessment, group="reps")
     report = Report.objects.create(assessment=world.closed_assessment, rubric_version=world.rubric_version)
+    batch = our_batch(world)
     organisation, assessment = world.organisation.pk, world.open_assessment.pk
     return {
         "/api/v1/organisations/{id}/": {"id": organisation},
@@ -89,6 +91,7 @@ def known_ids(world) -> dict[str, dict[str, object]]:
         "/api/v1/reports/{id}/": {"id": report.pk},
         "/api/v1/reports/{id}/pdf/": {"id": report.pk},
         "/api/v1/reports/{id}/deck/": {"id": report.pk},
+        "/api/v1/report-batches/{id}/": batch,
         "/api/v1/survey/{token}/": {"token": tokens.token_for(invitation.secret)},
         "/api/v1/survey/{token}/answers/": {"token": tokens.token_for(invitation.secret)},
         "/api/v1/survey/{token}/submit/": {"token": tokens.token_for(invitation.secret)},

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from reports import links
 from reports.models import Report, ReportLink, ReportStatus
-from tests.api.isolation_cases import NOT_FOUND, case
+from tests.api.isolation_cases import NOT_FOUND, UNSCOPED, case
 from tests.api.world import World
 
 
@@ -77,3 +77,23 @@ case(
 case("/api/v1/reports/{id}/deck/", "GET", NOT_FOUND, params=lambda w: {"id": our_ready_report(w).pk})
 case("/api/v1/reports/{id}/links/", "GET", NOT_FOUND, params=lambda w: {"id": our_ready_report(w).pk})
 case("/api/v1/report-links/{id}/revoke/", "POST", NOT_FOUND, params=our_link)
+
+
+def our_batch(world: World) -> dict:
+    """A batch of our firm's, holding a report of our closed assessment."""
+    from reports.batches import ReportBatch
+
+    day = timezone.localdate()
+    batch = ReportBatch.objects.create(firm=world.firm, requested_by=world.consultant, closed_from=day, closed_to=day)
+    Report.objects.filter(pk=our_report(world).pk).update(batch=batch)
+    return {"id": batch.pk}
+
+
+def _this_month(world: World) -> dict:
+    day = timezone.localdate()
+    return {"closed_from": (day - timedelta(days=30)).isoformat(), "closed_to": day.isoformat()}
+
+
+# The outsider batches their own firm's clients (none closed: 422); ours stay unrequested.
+case("/api/v1/report-batches/", "POST", UNSCOPED, body=_this_month, statuses=(422,))
+case("/api/v1/report-batches/{id}/", "GET", NOT_FOUND, params=our_batch)
