@@ -49,6 +49,8 @@ MAX_NAME = 200
 MAX_TITLE = 300
 MAX_COMMENT = 1500
 DEFAULT_FIRM_COLOUR = "#1d3557"
+# Page 1 holds the level, three gaps and this many of the next 90 days' steps; the roadmap lists them all.
+MAX_ACTIONS_ON_PAGE_ONE = 5
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Agreement labels for the consensus index (1 = everyone gave the same answer).
 AGREEMENT = ((0.8, "strong agreement"), (0.6, "broad agreement"), (0.4, "mixed views"), (0.0, "divided views"))
@@ -125,6 +127,8 @@ class AnswerPage:
     gaps_note: str
     next_90_days: tuple[Action, ...]
     next_90_days_note: str
+    next_90_days_shown: int = 0  # how many fit on page 1; the rest are named in `next_90_days_more`
+    next_90_days_more: str = ""
 
 
 @dataclass(frozen=True)
@@ -894,6 +898,12 @@ def _answer(
         gaps_note=gaps_note,
         next_90_days=actions,
         next_90_days_note="" if actions else "Nothing is planned for the next 90 days. " + roadmap.intro,
+        next_90_days_shown=min(len(actions), MAX_ACTIONS_ON_PAGE_ONE),
+        next_90_days_more=""
+        if len(actions) <= MAX_ACTIONS_ON_PAGE_ONE
+        else f"And {number_word(len(actions) - MAX_ACTIONS_ON_PAGE_ONE)} more for the next 90 days in the roadmap: "
+        + ", ".join(f"#{a.rank}" for a in actions[MAX_ACTIONS_ON_PAGE_ONE:])
+        + ".",
     )
 
 
