@@ -1546,7 +1546,7 @@ def _year_over_year(
                     current="" if dropped else score_text(after),
                     change="" if dropped else "–" if moved is None else delta_text(moved),
                     direction="none" if dropped else direction_of(moved),
-                    note="Dropped: not pursued, so no change is credited to it." if dropped else "",
+                    note="Dropped: not pursued, no change credited." if dropped else "",
                 )
             )
         if outcomes:
