@@ -864,7 +864,7 @@ def _answer(
         title = summary.headline
     else:
         title = f"{organisation} stands at {level}, {score_text(overall.score)} of {rubric.scale_max}"
-        title += f", {change_sentence}" if change_sentence else ", its first assessment"
+        title += f", {change_sentence}" if change_sentence else ", in its first assessment"
     gaps = _answer_gaps(rubric, published, targets)
     if gaps:
         gaps_note = ""
@@ -889,11 +889,11 @@ def _answer(
     return AnswerPage(
         heading=Heading("The answer", title),
         level=level,
-        level_text=summary.overall_level,
+        level_text=summary.overall_level if published.shown else "Not published yet",
         score=summary.overall_score,
         change=summary.overall_change,
         change_sentence=capitalised(change_sentence) + "." if change_sentence else "",
-        evidence=f"Based on {summary.respondents}.",
+        evidence=f"Based on {summary.respondents}." if published.shown else "",
         gaps=gaps,
         gaps_note=gaps_note,
         next_90_days=actions,

@@ -438,3 +438,14 @@ def test_the_figures_a_ceo_does_not_need_live_in_the_method_appendix(document):
     )
     assert evidence["Sales process"].index == "75"
     assert len(evidence["Sales process"].criteria) == 9
+
+
+def test_an_open_assessment_with_nothing_published_says_so_on_page_one(this_year):
+    from assessment.models import AssessmentState
+
+    this_year.state = AssessmentState.OPEN
+    this_year.save(update_fields=["state"])
+    answer = build_roadmap_document(this_year, issued_on=ISSUED).answer
+    assert answer.heading.title.startswith("No scores of Northwind Traders are published yet")
+    assert (answer.level, answer.level_text, answer.evidence, answer.gaps) == ("", "Not published yet", "", ())
+    assert answer.gaps_note == "The gaps to target are shown once the scores are published."
