@@ -477,7 +477,7 @@ class TimelineBar:
     height: float
     text_at: Point
     style: str
-    band_end: float  # the right edge of the item's horizon band, which its label stays inside
+    band_end: float  # the right edge of the item's horizon band
     lines: tuple[Point, ...] = ()  # where each line of the label starts
     line_texts: tuple[str, ...] = ()  # the label wrapped onto lines that fit the band, never cut
 
@@ -545,8 +545,8 @@ def horizon_timeline(
 ) -> Timeline:
     """Geometry of a Gantt-like timeline: one row per item, its bar spanning its horizon's months.
 
-    An item's label sits on its bar, wrapped onto more lines where it would leave its horizon's band: the
-    bar grows with its lines, and no label is ever cut.
+    An item's label starts on its bar and may run on past it in the item's own row, wrapped onto more
+    lines where it would leave the chart: the bar grows with its lines, and no label is ever cut.
     """
     span = max(end for _, end in HORIZON_MONTHS.values())
     top = 30.0
@@ -564,7 +564,8 @@ def horizon_timeline(
     for item in items:
         start, end = HORIZON_MONTHS[item.horizon]
         x, band_end = x_of(start), x_of(end)
-        texts = wrap_label(item.label, room=band_end - x - TIMELINE_LABEL_PADDING * 2, font_size=font_size)
+        # The row is the item's own: its label may run on past its bar to the chart's edge, and wraps there.
+        texts = wrap_label(item.label, room=width - x - TIMELINE_LABEL_PADDING * 2, font_size=font_size)
         height = row_height + (len(texts) - 1) * line_height
         first = y + row_height / 2
         bars.append(

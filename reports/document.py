@@ -1995,7 +1995,7 @@ def roadmap_html(document: RoadmapDocument) -> str:
             ],
             horizon_names=HORIZON_NAMES,
             width=480,
-            font_size=8,  # a band of three months holds about 25 characters of a title
+            font_size=9,  # a label runs on past its bar in its own row, so most titles take one line
         )
     )
     logo = logo_path(document)
