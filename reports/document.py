@@ -35,7 +35,7 @@ from assessment.queries import (
     load_rubric,
 )
 from assessment.roadmap import build_roadmap, percent_to_target, target_gaps
-from assessment.rubric import HORIZON_NAMES, HORIZONS, Node, Rubric
+from assessment.rubric import HORIZON_NAMES, HORIZONS, Level, Node, Rubric
 from assessment.scoring import AssessmentScores, node_value
 from assessment.year_over_year import AssessmentSnapshot, compare, trends
 from organisations.models import Role
@@ -979,8 +979,11 @@ def _glance_title(
 ) -> str:
     """The at-a-glance page's conclusion: which dimensions changed level since last year, or, in a first
     year, which leads and which trails."""
-    scored = [(d, scores.dimensions[d.key].level) for d in rubric.dimensions]
-    scored = [(d, lv) for d, lv in scored if lv is not None and scores.dimensions[d.key].score is not None]
+    scored: list[tuple[Node, Level]] = [
+        (d, lv)
+        for d in rubric.dimensions
+        if (lv := scores.dimensions[d.key].level) is not None and scores.dimensions[d.key].score is not None
+    ]
     if not scored:
         return "No dimension has enough published answers to be scored yet"
     if previous is None:
@@ -989,7 +992,8 @@ def _glance_title(
         if best[0] == worst[0]:
             return f"{best[0].name} stands at {best[1].name} in this first assessment"
         return f"{best[0].name} leads at {best[1].name}; {in_sentence(worst[0].name)} trails at {worst[1].name}"
-    rose, slipped = [], []
+    rose: list[tuple[Node, Level]] = []
+    slipped: list[tuple[Node, Level]] = []
     for d, level in scored:
         before = previous.dimensions.get(d.key)
         if before is None:
@@ -1056,7 +1060,7 @@ def _radar(
                 previous=score_text(before) if previous else "",
                 target=str(targets[d.key]) if d.key in targets else "–",
                 change="" if previous is None else ("–" if change is None else delta_text(change)),
-                level=scores.dimensions[d.key].level.name if scores.dimensions[d.key].level else "–",
+                level=level.name if (level := scores.dimensions[d.key].level) else "–",
             )
         )
     return RadarSection(
