@@ -329,3 +329,26 @@ def test_the_cover_carries_the_organisations_firm_its_colour_and_its_logo(this_y
     assert logo in fetcher.served and fetcher.refused == []
     (tmp_path / "firms" / "logos" / "other.png").write_bytes(PNG_LOGO)
     assert AssetFetcher(also=[logo]).asset_path((tmp_path / "firms" / "logos" / "other.png").as_uri()) is None
+
+
+def lowest_text(page) -> float:
+    """How far down the page its body text reaches, as a share of the body's height (running heads aside)."""
+    height = float(page.mediabox.height)
+    found: list[float] = []
+
+    def visit(text, cm, tm, font, size):
+        y = cm[5] + tm[5] * cm[3]
+        if text.strip() and 60 < y < height - 60:
+            found.append(y)
+
+    page.extract_text(visitor_text=visit)
+    return 1 - (min(found, default=height) - 51) / (height - 2 * 57)
+
+
+def test_no_page_is_less_than_half_full_but_the_last_of_a_section(rendered):
+    document, reader, pages, _ = rendered
+    kickers = tuple(h.kicker.upper() for h in document.headings)
+    for number, (page, text) in enumerate(zip(reader.pages, pages, strict=True)):
+        last_of_section = number + 1 == len(pages) or pages[number + 1].startswith(kickers)
+        if not last_of_section:
+            assert lowest_text(page) >= 0.5, (number + 1, text[:80])
