@@ -477,7 +477,13 @@ class TimelineBar:
     height: float
     text_at: Point
     style: str
-    band_end: float  # the right edge of the item's horizon band, which its label stays inside
+    band_end: float  # the right edge of the item's horizon band
+    lines: tuple[Point, ...] = ()  # where each line of the label starts
+    line_texts: tuple[str, ...] = ()  # the label wrapped onto lines that fit the band, never cut
+
+    @property
+    def line_pairs(self) -> tuple[tuple[Point, str], ...]:
+        return tuple(zip(self.lines, self.line_texts, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,6 +511,29 @@ def fit_label(label: str, *, room: float, font_size: float) -> str:
     return fitted.rstrip() + "…"
 
 
+def wrap_label(label: str, *, room: float, font_size: float) -> tuple[str, ...]:
+    """`label` on as many lines as it needs, each fitting `room` units at `font_size` (by `text_width`):
+    broken between words, and inside a word only when the word alone is wider than the room."""
+    lines: list[str] = []
+    line = ""
+    for word in label.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, font_size=font_size) <= room:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for char in word:
+            if line and text_width(line + char, font_size=font_size) > room:
+                lines.append(line)
+                line = ""
+            line += char
+    if line:
+        lines.append(line)
+    return tuple(lines) or ("",)
+
+
 def horizon_timeline(
     items: Sequence[TimelineItem],
     *,
@@ -516,11 +545,12 @@ def horizon_timeline(
 ) -> Timeline:
     """Geometry of a Gantt-like timeline: one row per item, its bar spanning its horizon's months.
 
-    An item's label sits on its bar and is cut with an ellipsis where it would leave its horizon's band
-    (the full titles follow the timeline in the report).
+    An item's label starts on its bar and may run on past it in the item's own row, wrapped onto more
+    lines where it would leave the chart: the bar grows with its lines, and no label is ever cut.
     """
     span = max(end for _, end in HORIZON_MONTHS.values())
     top = 30.0
+    line_height = font_size * 1.25
 
     def x_of(month: float) -> float:
         return width * month / span
@@ -530,24 +560,32 @@ def horizon_timeline(
         for key, (start, end) in HORIZON_MONTHS.items()
     )
     bars = []
-    for i, item in enumerate(items):
+    y = top
+    for item in items:
         start, end = HORIZON_MONTHS[item.horizon]
-        x, y, band_end = x_of(start), top + i * row_height, x_of(end)
+        x, band_end = x_of(start), x_of(end)
+        # The row is the item's own: its label may run on past its bar to the chart's edge, and wraps there.
+        texts = wrap_label(item.label, room=width - x - TIMELINE_LABEL_PADDING * 2, font_size=font_size)
+        height = row_height + (len(texts) - 1) * line_height
+        first = y + row_height / 2
         bars.append(
             TimelineBar(
-                label=fit_label(item.label, room=band_end - x - TIMELINE_LABEL_PADDING * 2, font_size=font_size),
+                label=item.label,
                 x=x + 1,
                 y=y + 2,
                 width=band_end - x - 2,
-                height=row_height - 4,
-                text_at=Point(x + TIMELINE_LABEL_PADDING, y + row_height / 2),
+                height=height - 4,
+                text_at=Point(x + TIMELINE_LABEL_PADDING, first),
                 style=item.style,
                 band_end=band_end,
+                lines=tuple(Point(x + TIMELINE_LABEL_PADDING, first + n * line_height) for n in range(len(texts))),
+                line_texts=texts,
             )
         )
+        y += height
     return Timeline(
         width=width,
-        height=top + len(items) * row_height + 4,
+        height=y + 4,
         top=top,
         bands=bands,
         months=tuple((x_of(m), f"{m} m") for m in (0, 3, 6, 9, 12)),

@@ -35,7 +35,7 @@ from assessment.queries import (
     load_rubric,
 )
 from assessment.roadmap import build_roadmap, percent_to_target, target_gaps
-from assessment.rubric import HORIZON_NAMES, HORIZONS, Node, Rubric
+from assessment.rubric import HORIZON_NAMES, HORIZONS, Level, Node, Rubric
 from assessment.scoring import AssessmentScores, node_value
 from assessment.year_over_year import AssessmentSnapshot, compare, trends
 from organisations.models import Role
@@ -49,6 +49,8 @@ MAX_NAME = 200
 MAX_TITLE = 300
 MAX_COMMENT = 1500
 DEFAULT_FIRM_COLOUR = "#1d3557"
+# Page 1 holds the level, three gaps and this many of the next 90 days' steps; the roadmap lists them all.
+MAX_ACTIONS_ON_PAGE_ONE = 5
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Agreement labels for the consensus index (1 = everyone gave the same answer).
 AGREEMENT = ((0.8, "strong agreement"), (0.6, "broad agreement"), (0.4, "mixed views"), (0.0, "divided views"))
@@ -76,6 +78,57 @@ class Cover:
     firm: Firm
     interim_note: str
     respondents: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A page's title: the section's name as a small kicker, and the page's conclusion built from its numbers."""
+
+    kicker: str
+    title: str
+
+
+@dataclass(frozen=True)
+class AnswerGap:
+    """One of the biggest gaps to target: a dimension below its target, worded as what is missing there."""
+
+    dimension: str
+    level: str  # the level's name now, e.g. "Emerging"
+    target: str  # the target level's name
+    levels_short: int
+    sentence: str
+    missing: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """A roadmap step of the next 90 days: who does it, by when, and how done is judged."""
+
+    rank: int
+    title: str
+    dimension: str
+    owner: str
+    due: str
+    done_when: str
+
+
+@dataclass(frozen=True)
+class AnswerPage:
+    """Page 1: the overall level and its change, the three biggest gaps and the next 90 days."""
+
+    heading: Heading
+    level: str
+    level_text: str
+    score: str
+    change: str
+    change_sentence: str
+    evidence: str
+    gaps: tuple[AnswerGap, ...]
+    gaps_note: str
+    next_90_days: tuple[Action, ...]
+    next_90_days_note: str
+    next_90_days_shown: int = 0  # how many fit on page 1; the rest are named in `next_90_days_more`
+    next_90_days_more: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +163,7 @@ class Priority:
     dimension: str
     horizon: str
     owner: str
+    rank: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,6 +183,7 @@ class Summary:
     changes: tuple[Change, ...]
     changes_note: str
     priorities: tuple[Priority, ...]
+    heading: Heading = Heading("", "")
 
 
 @dataclass(frozen=True)
@@ -138,6 +193,7 @@ class RadarRow:
     previous: str
     target: str
     change: str
+    level: str = ""  # this year's level, by name
 
 
 @dataclass(frozen=True)
@@ -148,6 +204,7 @@ class RadarSection:
     rows: tuple[RadarRow, ...]
     legend: tuple[tuple[str, str], ...]  # (style, name)
     intro: str
+    heading: Heading = Heading("", "")
 
 
 @dataclass(frozen=True)
@@ -212,6 +269,9 @@ class DimensionPage:
     hidden_groups_note: str
     comments: tuple[Comment, ...]
     comments_note: str
+    heading: Heading = Heading("", "")
+    target_sentence: str = ""
+    comments_people: str = ""
 
 
 @dataclass(frozen=True)
@@ -229,6 +289,7 @@ class RoadmapEntry:
     status: str
     status_key: str
     due: str
+    done_when: str = ""
 
 
 @dataclass(frozen=True)
@@ -245,6 +306,7 @@ class RoadmapSection:
     intro: str
     horizons: tuple[RoadmapHorizon, ...]
     notes: tuple[str, ...]
+    heading: Heading = Heading("", "")
 
 
 @dataclass(frozen=True)
@@ -271,6 +333,7 @@ class Outcome:
     current: str
     change: str
     direction: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -303,6 +366,7 @@ class YearOverYear:
     outcomes_note: str
     rubric_note: str
     kpis: OutcomeKpis
+    heading: Heading = Heading("", "")
 
 
 @dataclass(frozen=True)
@@ -338,6 +402,27 @@ class CoverageRow:
 
 
 @dataclass(frozen=True)
+class EvidenceRow:
+    """A criterion's evidence for the method appendix: its score, agreement and how many answered."""
+
+    text: str
+    score: str
+    agreement: str
+    answered: str
+
+
+@dataclass(frozen=True)
+class DimensionEvidence:
+    """A dimension's figures that stay out of the body: index, coverage, agreement, and its criteria's."""
+
+    dimension: str
+    index: str
+    coverage: str
+    agreement: str
+    criteria: tuple[EvidenceRow, ...]
+
+
+@dataclass(frozen=True)
 class Formula:
     name: str
     text: str
@@ -354,6 +439,8 @@ class Method:
     rubric_history: tuple[str, ...]
     rubric_changes: tuple[str, ...]
     formulas: tuple[Formula, ...]
+    heading: Heading = Heading("", "")
+    evidence: tuple[DimensionEvidence, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -369,10 +456,25 @@ class RoadmapDocument:
     year_over_year: YearOverYear
     benchmark: PeerBenchmarkBlock
     method: Method
+    answer: AnswerPage | None = None
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        """Every page's heading in the order the PDF shows them."""
+        return (
+            *((self.answer.heading,) if self.answer else ()),
+            self.radar.heading,
+            *(page.heading for page in self.dimensions),
+            self.roadmap.heading,
+            self.year_over_year.heading,
+            self.method.heading,
+        )
 
     def as_json(self) -> dict:
         """The snapshot a Report keeps: every number and sentence the PDF shows."""
-        return asdict(self)
+        snapshot = asdict(self)
+        snapshot["page_titles"] = [asdict(h) for h in self.headings]
+        return snapshot
 
 
 # --- formatting: one place decides how a number reads ----------------------------------------
@@ -439,6 +541,49 @@ def shorten(text: str, limit: int) -> str:
 
 def issued_text(day: datetime.date) -> str:
     return f"{day.day} {day:%B %Y}"
+
+
+# How far from the report's issue date each horizon ends: a step's due date.
+HORIZON_END_MONTHS = {"0-90d": 3, "3-6m": 6, "6-12m": 12}
+DONE_WHEN = re.compile(r"\b(?:It is|It's|This is)?\s*done when\b\s*(.+?)(?:\.|$)", re.IGNORECASE | re.DOTALL)
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def due_date(issued_on: datetime.date, horizon: str) -> datetime.date:
+    """The end of a horizon counted from the issue date: 0–90 days → 90 days on, else whole months on."""
+    if horizon == "0-90d":
+        return issued_on + datetime.timedelta(days=90)
+    months = issued_on.month - 1 + HORIZON_END_MONTHS.get(horizon, 12)
+    year, month = issued_on.year + months // 12, months % 12 + 1
+    last_day = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(issued_on.day, last_day))
+
+
+def done_when_text(description: str) -> str:
+    """How done is judged, from a step's description ("It is done when …"), as "Done when …"."""
+    found = DONE_WHEN.search(" ".join(description.split()))
+    if not found or not found.group(1).strip():
+        return ""
+    return f"Done when {found.group(1).strip()}."
+
+
+def number_word(n: int) -> str:
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def in_sentence(name: str) -> str:
+    """A name inside a sentence: "Sales process" → "sales process", "CRM data" unchanged."""
+    return name[0].lower() + name[1:] if len(name) > 1 and (name[1].islower() or name[1] == " ") else name
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def joined(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
 
 def firm_of(name: str, colour: str, logo: str = "") -> Firm:
@@ -529,12 +674,14 @@ def build_roadmap_document(
     names = {d.key: d.name for d in rubric.dimensions}
     previous_scores = dict(previous.dimensions) if previous else {}
     levels = dimension_levels(published)
-    roadmap = _roadmap_section(assessment, rubric, levels, targets, names)
+    roadmap = _roadmap_section(assessment, rubric, levels, targets, names, issued_on)
     comments = _comments(assessment, rubric, published)
     dimensions = tuple(
         _dimension_page(rubric, published, node, targets, previous, comments.get(node.key))
         for node in rubric.dimensions
     )
+    summary = _summary(organisation, published, targets, previous, roadmap, names)
+    radar = _radar(rubric, scores, targets, previous_scores, previous)
     contents = (
         ContentsEntry("summary", "Executive summary", 1),
         ContentsEntry("radar", "Maturity at a glance", 1),
@@ -562,8 +709,9 @@ def build_roadmap_document(
             respondents=_respondents_sentence(scores),
         ),
         contents=contents,
-        summary=_summary(organisation, published, targets, previous, roadmap, names),
-        radar=_radar(rubric, scores, targets, previous_scores, previous),
+        summary=summary,
+        radar=radar,
+        answer=_answer(organisation, published, targets, previous, roadmap, summary),
         dimensions=dimensions,
         roadmap=roadmap,
         year_over_year=_year_over_year(rubric, assessed, history, previous, previous_assessment, targets, names),
@@ -665,7 +813,7 @@ def _summary(
         )
         changes_note = ""
     priorities = tuple(
-        Priority(title=e.title, dimension=e.dimension, horizon=HORIZON_NAMES[e.horizon], owner=e.owner)
+        Priority(title=e.title, dimension=e.dimension, horizon=HORIZON_NAMES[e.horizon], owner=e.owner, rank=e.rank)
         for e in sorted(_entries_in_order(roadmap), key=lambda e: (HORIZONS.index(e.horizon), e.rank))
         if e.status_key not in ("done", "dropped")
     )[:3]
@@ -685,11 +833,188 @@ def _summary(
         changes=changes,
         changes_note=changes_note,
         priorities=priorities,
+        heading=Heading("Executive summary", _glance_title(rubric, scores, targets, previous)),
     )
+
+
+def _answer(
+    organisation: str,
+    published: Published,
+    targets: Mapping[str, int],
+    previous: AssessmentSnapshot | None,
+    roadmap: RoadmapSection,
+    summary: Summary,
+) -> AnswerPage:
+    """Page 1 (PRODUCT.md: the roadmap): the overall level and its change, the three biggest gaps to target
+    and the next 90 days' steps with owner, due date and how done is judged."""
+    rubric, scores = published.rubric, published.scores
+    overall = scores.overall
+    organisation = shorten(organisation, 80)
+    level = overall.level.name if overall.level and not published.overall_withheld() else ""
+    change_sentence = ""
+    if previous is not None and summary.overall_delta:
+        change = score_change(previous.overall, overall.score) or 0.0
+        direction = direction_of(change)
+        change_sentence = (
+            f"unchanged since {previous.period}"
+            if direction == "flat"
+            else f"{'up' if direction == 'up' else 'down'} {abs(change):.1f} since {previous.period}"
+        )
+    if not level:
+        title = summary.headline
+    else:
+        title = f"{organisation} stands at {level}, {score_text(overall.score)} of {rubric.scale_max}"
+        title += f", {change_sentence}" if change_sentence else ", in its first assessment"
+    gaps = _answer_gaps(rubric, published, targets)
+    if gaps:
+        gaps_note = ""
+    elif not published.shown or not level:
+        gaps_note = "The gaps to target are shown once the scores are published."
+    elif not targets:
+        gaps_note = "No target levels are set yet: agree one per dimension to see the gaps to close."
+    else:
+        gaps_note = "Every dimension with a target has reached it."
+    actions = tuple(
+        Action(
+            rank=e.rank,
+            title=e.title,
+            dimension=e.dimension,
+            owner=e.owner,
+            due=e.due.removeprefix("Due "),
+            done_when=e.done_when or "Done when the owner shows the step in place at the next review.",
+        )
+        for e in _entries_in_order(roadmap)
+        if e.horizon == HORIZONS[0] and e.status_key not in ("done", "dropped")
+    )
+    return AnswerPage(
+        heading=Heading("The answer", title),
+        level=level,
+        level_text=summary.overall_level if published.shown else "Not published yet",
+        score=summary.overall_score,
+        change=summary.overall_change,
+        change_sentence=capitalised(change_sentence) + "." if change_sentence else "",
+        evidence=f"Based on {summary.respondents}." if published.shown else "",
+        gaps=gaps,
+        gaps_note=gaps_note,
+        next_90_days=actions,
+        next_90_days_note="" if actions else "Nothing is planned for the next 90 days. " + roadmap.intro,
+        next_90_days_shown=min(len(actions), MAX_ACTIONS_ON_PAGE_ONE),
+        next_90_days_more=""
+        if len(actions) <= MAX_ACTIONS_ON_PAGE_ONE
+        else f"And {number_word(len(actions) - MAX_ACTIONS_ON_PAGE_ONE)} more for the next 90 days in the roadmap: "
+        + ", ".join(f"#{a.rank}" for a in actions[MAX_ACTIONS_ON_PAGE_ONE:])
+        + ".",
+    )
+
+
+def _answer_gaps(rubric: Rubric, published: Published, targets: Mapping[str, int]) -> tuple[AnswerGap, ...]:
+    """The three biggest gaps to target, one per dimension (most levels short first, then the heavier
+    dimension, then the lower score), each worded as the next level's practice that is not yet in place.
+    Fewer than three dimensions short of target: their weakest criteria fill the list, by what is missing."""
+    scores = published.scores
+    levels = dimension_levels(published)
+    short = []
+    for i, node in enumerate(rubric.dimensions):
+        level, target = levels.get(node.key), targets.get(node.key)
+        if level is None or target is None or level >= target:
+            continue
+        short.append((-(target - level), -node.weight, scores.dimensions[node.key].score or 0.0, i, node))
+    short.sort(key=lambda t: t[:4])
+    gaps = []
+    for _, _, _, _, node in short[:3]:
+        level, target = levels[node.key], targets[node.key]
+        assert level is not None
+        steps = target - level
+        now, goal = rubric.level_named(level).name, rubric.level_named(target).name
+        next_index = [lv.value for lv in rubric.scale].index(level) + 1
+        missing = node.levels[next_index] if next_index < len(node.levels) else ""
+        gaps.append(
+            AnswerGap(
+                dimension=node.name,
+                level=now,
+                target=goal,
+                levels_short=steps,
+                sentence=f"{node.name}: {now}, {number_word(steps)} {'level' if steps == 1 else 'levels'} "
+                f"below the {goal} target.",
+                missing=f"Not yet in place: {in_sentence(missing)}" if missing else "",
+            )
+        )
+    if gaps and len(gaps) < 3:
+        weakest = sorted(
+            (
+                (aggregate.mean, rubric.criteria.index(criterion), criterion, node)
+                for _, _, _, _, node in short
+                for criterion in node.walk_criteria()
+                if criterion.anchors
+                and (aggregate := scores.criteria.get(criterion.key)) is not None
+                and aggregate.mean is not None
+                and not published.criterion_withheld(criterion.key)
+            ),
+            key=lambda t: (t[0], t[1]),
+        )
+        for mean, _, criterion, node in weakest[: 3 - len(gaps)]:
+            reached = rubric.level_for(mean).value
+            position = [lv.value for lv in rubric.scale].index(reached) + 1
+            anchor = criterion.anchors[min(position, len(criterion.anchors) - 1)]
+            first = next(g for g in gaps if g.dimension == node.name)
+            gaps.append(
+                AnswerGap(
+                    dimension=node.name,
+                    level=first.level,
+                    target=first.target,
+                    levels_short=first.levels_short,
+                    sentence=f"{node.name}: its weakest practice scores {score_text(mean)}.",
+                    missing=f"Not yet in place: {in_sentence(anchor)}",
+                )
+            )
+    return tuple(gaps)
 
 
 def _entries_in_order(roadmap: RoadmapSection) -> list[RoadmapEntry]:
     return sorted((e for h in roadmap.horizons for e in h.entries), key=lambda e: e.rank)
+
+
+def _glance_title(
+    rubric: Rubric, scores: AssessmentScores, targets: Mapping[str, int], previous: AssessmentSnapshot | None
+) -> str:
+    """The at-a-glance page's conclusion: which dimensions changed level since last year, or, in a first
+    year, which leads and which trails."""
+    scored: list[tuple[Node, Level]] = [
+        (d, lv)
+        for d in rubric.dimensions
+        if (lv := scores.dimensions[d.key].level) is not None and scores.dimensions[d.key].score is not None
+    ]
+    if not scored:
+        return "No dimension has enough published answers to be scored yet"
+    if previous is None:
+        best = max(scored, key=lambda t: scores.dimensions[t[0].key].score or 0.0)
+        worst = min(scored, key=lambda t: scores.dimensions[t[0].key].score or 0.0)
+        if best[0] == worst[0]:
+            return f"{best[0].name} stands at {best[1].name} in this first assessment"
+        return f"{best[0].name} leads at {best[1].name}; {in_sentence(worst[0].name)} trails at {worst[1].name}"
+    rose: list[tuple[Node, Level]] = []
+    slipped: list[tuple[Node, Level]] = []
+    for d, level in scored:
+        before = previous.dimensions.get(d.key)
+        if before is None:
+            continue
+        was = rubric.level_for(shown(before) or 0.0)
+        if level.value > was.value:
+            rose.append((d, level))
+        elif level.value < was.value:
+            slipped.append((d, level))
+
+    def part(moved: list, verb: str) -> str:
+        if len(moved) > 2:
+            return f"{number_word(len(moved))} dimensions {verb} a level"
+        if len(moved) == 2:
+            return f"{in_sentence(moved[0][0].name)} and {in_sentence(moved[1][0].name)} each {verb} a level"
+        return joined([f"{in_sentence(d.name)} {verb} to {level.name}" for d, level in moved])
+
+    parts = [p for p in (part(rose, "rose"), part(slipped, "slipped")) if p]
+    if not parts:
+        return f"No dimension changed level since {previous.period}"
+    return capitalised("; ".join(parts))
 
 
 def _radar(
@@ -735,6 +1060,7 @@ def _radar(
                 previous=score_text(before) if previous else "",
                 target=str(targets[d.key]) if d.key in targets else "–",
                 change="" if previous is None else ("–" if change is None else delta_text(change)),
+                level=level.name if (level := scores.dimensions[d.key].level) else "–",
             )
         )
     return RadarSection(
@@ -749,17 +1075,22 @@ def _radar(
             + (" and the target levels" if targets else "")
             + f". The centre of the chart is level {rubric.scale_min}, the outer ring level {rubric.scale_max}."
         ),
+        heading=Heading("Maturity at a glance", _glance_title(rubric, scores, targets, previous)),
     )
 
 
-def _comments(assessment: models.Assessment, rubric: Rubric, published: Published) -> dict[str, tuple[Comment, ...]]:
-    """Respondents' free-text answers and answer comments by dimension, anonymous, in rubric order.
+def _comments(
+    assessment: models.Assessment, rubric: Rubric, published: Published
+) -> dict[str, tuple[tuple[Comment, ...], int]]:
+    """Respondents' free-text answers and answer comments by dimension, anonymous, in rubric order, with the
+    number of people who commented on each dimension.
 
     Only from the published responses, and only for a dimension on which at least the minimum number of
     respondents commented (assessment/anonymity.py); within a criterion, in the order of their words, never
-    of their submission. The same words from several respondents are shown once, with the number of
-    respondents who wrote them when that many may be counted: people, not comments (one person writing the
-    same words on three criteria is one respondent).
+    of their submission. Each comment is shown once: the same words from several respondents once, with the
+    number of people who wrote them when that many may be counted (one person writing the same words on
+    three criteria is one person), and words written under several dimensions only under the one where
+    most people wrote them (the first in rubric order on a tie).
     """
     if not published.shown:
         return {}
@@ -767,6 +1098,7 @@ def _comments(assessment: models.Assessment, rubric: Rubric, published: Publishe
     if published.response_ids is not None:
         responses = responses.filter(pk__in=list(published.response_ids))
     position = {c.key: i for i, c in enumerate(rubric.criteria)}
+    order = {d.key: i for i, d in enumerate(rubric.dimensions)}
     rows = (
         models.Answer.objects.filter(response__in=responses)
         .exclude(text="", comment="")
@@ -782,16 +1114,29 @@ def _comments(assessment: models.Assessment, rubric: Rubric, published: Publishe
             if part.strip():
                 found.setdefault(dimension, []).append((position[key], shorten(part, MAX_COMMENT), response_id))
                 commenters.setdefault(dimension, set()).add(response_id)
-    grouped: dict[str, tuple[Comment, ...]] = {}
-    for dimension, items in found.items():
-        if len(commenters[dimension]) < published.minimum:
-            continue
-        writers: dict[str, set[int]] = {}
-        for _, text, response_id in sorted(items):
-            writers.setdefault(text, set()).add(response_id)
-        grouped[dimension] = tuple(
-            Comment(text=text, count=len(by), note=f"{len(by)} respondents" if len(by) >= published.minimum else "")
-            for text, by in writers.items()
+    shown = {d for d, people in commenters.items() if len(people) >= published.minimum}
+    writers: dict[str, dict[str, set[int]]] = {}
+    for dimension in shown:
+        for _, text, response_id in sorted(found[dimension]):
+            writers.setdefault(dimension, {}).setdefault(text, set()).add(response_id)
+    home: dict[str, str] = {}
+    for dimension in sorted(shown, key=order.__getitem__):
+        for text, by in writers[dimension].items():
+            if text not in home or len(by) > len(writers[home[text]][text]):
+                home[text] = dimension
+    grouped: dict[str, tuple[tuple[Comment, ...], int]] = {}
+    for dimension in shown:
+        grouped[dimension] = (
+            tuple(
+                Comment(
+                    text=text,
+                    count=len(by),
+                    note=f"from {len(by)} people" if len(by) >= published.minimum else "",
+                )
+                for text, by in writers[dimension].items()
+                if home[text] == dimension
+            ),
+            len(commenters[dimension]),
         )
     return grouped
 
@@ -802,7 +1147,7 @@ def _dimension_page(
     node: Node,
     targets: Mapping[str, int],
     previous: AssessmentSnapshot | None,
-    comments: tuple[Comment, ...] | None,
+    comments: tuple[tuple[Comment, ...], int] | None,
 ) -> DimensionPage:
     scores = published.scores
     withheld = published.shown and published.dimension_withheld(node.key)
@@ -832,7 +1177,9 @@ def _dimension_page(
     def scored(node: Node) -> list[str]:
         return [c.key for c in node.criteria if c.key in scores.criteria]
 
-    subgroups = [Subgroup(name="", score_text="", rows=tuple(row(k, "") for k in scored(node)))]
+    # The sub-groups in rubric order, then the dimension's own criteria: under a heading of their own when
+    # there are sub-groups, so that no sub-group's heading stands over criteria that are not in it.
+    subgroups = []
     for group in node.groups:
         keys = [c.key for c in group.walk_criteria() if c.key in scores.criteria]
         value = node_value(rubric, group, means)
@@ -841,7 +1188,9 @@ def _dimension_page(
             if group.rollup == "gated" and value is not None
             else score_text(value)
         )
-        subgroups.insert(0, Subgroup(name=group.name, score_text=label, rows=tuple(row(k, group.name) for k in keys)))
+        subgroups.append(Subgroup(name=group.name, score_text=label, rows=tuple(row(k, group.name) for k in keys)))
+    own_name = f"Other {in_sentence(node.name)} practices" if any(s.rows for s in subgroups) else ""
+    subgroups.append(Subgroup(name=own_name, score_text="", rows=tuple(row(k, own_name) for k in scored(node))))
 
     group_names = {g.key: g.name for g in rubric.respondent_groups}
     groups = tuple(
@@ -892,6 +1241,17 @@ def _dimension_page(
         target_text = (
             f"level {target} ({rubric.level_named(target).name}), {steps} {'level' if steps == 1 else 'levels'} to go"
         )
+    if target is None:
+        target_sentence = "No target level is set for this dimension."
+    elif level is None:
+        target_sentence = f"The target is {rubric.level_named(target).name} (level {target})."
+    elif level >= target:
+        target_sentence = f"The target, {rubric.level_named(target).name} (level {target}), is reached."
+    else:
+        target_sentence = (
+            f"The target is {rubric.level_named(target).name} (level {target}): "
+            f"{number_word(target - level)} {'level' if target - level == 1 else 'levels'} to go."
+        )
     change_text = (
         ""
         if previous is None
@@ -930,12 +1290,61 @@ def _dimension_page(
         gap_sentence=gap_sentence,
         gap_significant=bool(gap and gap.significant),
         hidden_groups_note=hidden_note,
-        comments=comments or (),
+        comments=comments[0] if comments else (),
         comments_note=""
+        if comments and comments[0]
+        else "The comments written here are shown under the dimension where more people wrote the same words."
         if comments
         else f"No comments to show: they are shown once at least {published.minimum} respondents comment on a "
         "dimension.",
+        heading=Heading(
+            node.name, _dimension_title(rubric, node, score.score, level, previous, target, withheld, published)
+        ),
+        target_sentence=target_sentence,
+        comments_people=f"Comments from {comments[1]} people, each shown once." if comments else "",
     )
+
+
+def _dimension_title(
+    rubric: Rubric,
+    node: Node,
+    score: float | None,
+    level: int | None,
+    previous: AssessmentSnapshot | None,
+    target: int | None,
+    withheld: bool,
+    published: Published,
+) -> str:
+    """A dimension page's conclusion: where the dimension moved since last year and how far it is from target."""
+    name = node.name
+    if withheld:
+        return f"{name} is not shown this year: {published.reason}"
+    if level is None or score is None:
+        return f"{name} has too few answers to be scored this year"
+    now = rubric.level_named(level).name
+    before = previous.dimensions.get(node.key) if previous else None
+    if before is None:
+        movement = f"{name} stands at {now}"
+    else:
+        before_level = rubric.level_for(shown(before) or 0.0).value
+        direction = direction_of(score_change(before, score))
+        if level > before_level:
+            movement = f"{name} rose to {now}"
+        elif level < before_level:
+            movement = f"{name} slipped to {now}"
+        elif direction == "up":
+            movement = f"{name} improved to {score_text(score)} but stays {now}"
+        elif direction == "down":
+            movement = f"{name} fell to {score_text(score)} but stays {now}"
+        else:
+            movement = f"{name} held at {now}"
+    if target is None:
+        return movement
+    if level >= target:
+        return f"{movement}; its target is reached"
+    steps = target - level
+    target_name = rubric.level_named(target).name
+    return f"{movement}, {number_word(steps)} {'level' if steps == 1 else 'levels'} below its {target_name} target"
 
 
 def _roadmap_section(
@@ -944,10 +1353,16 @@ def _roadmap_section(
     levels: Mapping[str, int | None],
     targets: Mapping[str, int],
     names: Mapping[str, str],
+    issued_on: datetime.date,
 ) -> RoadmapSection:
-    """The assessment's initiatives by horizon when it has any, else the roadmap derived from the rubric."""
+    """The assessment's initiatives by horizon when it has any, else the roadmap derived from the rubric.
+
+    One numbering, #1 done first: by horizon, then by the roadmap's priority (PRODUCT.md: the roadmap).
+    A step without a date of its own is due when its horizon ends, counted from the issue date.
+    """
     derived = build_roadmap(rubric, levels, targets)
     rank_of = {item.recommendation.key: item.rank for item in derived.items}
+    recommendation_of = {r.key: r for r in rubric.recommendations}
     initiatives = list(assessment.initiatives.all())
     statuses = dict(models.InitiativeStatus.choices)
     entries: list[RoadmapEntry] = []
@@ -976,7 +1391,13 @@ def _roadmap_section(
                     impact_text=f"Impact {i.impact}/5",
                     status=statuses.get(i.status, i.status),
                     status_key=i.status,
-                    due="" if i.due_date is None else f"Due {issued_text(i.due_date)}",
+                    due=f"Due {issued_text(i.due_date or due_date(issued_on, i.horizon))}",
+                    done_when=done_when_text(i.description)
+                    or (
+                        done_when_text(recommendation_of[i.recommendation_key].description)
+                        if i.recommendation_key in recommendation_of
+                        else ""
+                    ),
                 )
             )
         intro = (
@@ -985,11 +1406,12 @@ def _roadmap_section(
         )
     else:
         source = "recommendations"
-        for item in derived.items:
+        in_order = sorted(derived.items, key=lambda item: (HORIZONS.index(item.horizon), item.rank))
+        for rank, item in enumerate(in_order, start=1):
             rec = item.recommendation
             entries.append(
                 RoadmapEntry(
-                    rank=item.rank,
+                    rank=rank,
                     title=rec.title,
                     description=rec.description,
                     dimension=names[item.dimension],
@@ -1001,12 +1423,14 @@ def _roadmap_section(
                     impact_text=f"Impact {rec.impact}/5",
                     status="",
                     status_key="",
-                    due="",
+                    due=f"Due {issued_text(due_date(issued_on, item.horizon))}",
+                    done_when=done_when_text(rec.description),
                 )
             )
         intro = (
-            "The recommended steps from today's levels to the targets, ordered by gap × dimension weight × "
-            "impact ÷ effort, dependencies first. Agree owners and dates to turn them into tracked initiatives."
+            "The steps from today's levels to the targets, numbered in the order to take them: the first 90 days "
+            "first, and within each period the steps that close the biggest gaps for the least effort. The dates "
+            "are the end of each period; agree owners and dates to turn the steps into tracked initiatives."
             if entries
             else "Every dimension with a target has reached it: no steps are needed to reach the targets."
             if targets
@@ -1030,7 +1454,35 @@ def _roadmap_section(
         )
         for h in HORIZONS
     )
-    return RoadmapSection(source=source, intro=intro, horizons=horizons, notes=tuple(notes))
+    return RoadmapSection(
+        source=source,
+        intro=intro,
+        horizons=horizons,
+        notes=tuple(notes),
+        heading=Heading("The roadmap", _roadmap_title(source, entries, targets)),
+    )
+
+
+def _roadmap_title(source: str, entries: Sequence[RoadmapEntry], targets: Mapping[str, int]) -> str:
+    """The roadmap page's conclusion: how many steps, and how many fall in the next 90 days."""
+    soon = sum(1 for e in entries if e.horizon == HORIZONS[0])
+    steps = "step" if len(entries) == 1 else "steps"
+    if source == "initiatives":
+        done = sum(1 for e in entries if e.status_key == "done")
+        return (
+            f"{capitalised(number_word(len(entries)))} {'initiative' if len(entries) == 1 else 'initiatives'} "
+            f"agreed, {number_word(done)} done; {number_word(soon)} due in the first 90 days"
+        )
+    if not entries:
+        return (
+            "Every target is reached: no steps are needed"
+            if targets
+            else "No target levels are set, so no steps are planned yet"
+        )
+    return (
+        f"{capitalised(number_word(len(entries)))} {steps} lead to the targets, "
+        f"{number_word(soon)} of them in the next 90 days"
+    )
 
 
 def _year_over_year(
@@ -1085,6 +1537,8 @@ def _year_over_year(
             before = previous.dimensions.get(i.dimension_key)
             after = current_scores.get(i.dimension_key)
             moved = score_change(before, after)
+            dropped = i.status == models.InitiativeStatus.DROPPED
+            # A dropped initiative did nothing for its dimension: its change is not set beside it.
             outcomes.append(
                 Outcome(
                     title=shorten(i.title, MAX_TITLE),
@@ -1092,17 +1546,19 @@ def _year_over_year(
                     owner=shorten(i.owner, MAX_NAME),
                     status=statuses.get(i.status, i.status),
                     status_key=i.status,
-                    previous=score_text(before),
-                    current=score_text(after),
-                    change="–" if moved is None else delta_text(moved),
-                    direction=direction_of(moved),
+                    previous="" if dropped else score_text(before),
+                    current="" if dropped else score_text(after),
+                    change="" if dropped else "–" if moved is None else delta_text(moved),
+                    direction="none" if dropped else direction_of(moved),
+                    note="Dropped: not pursued, no change credited." if dropped else "",
                 )
             )
         if outcomes:
             done = sum(1 for o in outcomes if o.status_key == "done")
             outcomes_note = (
-                f"{done} of the {len(outcomes)} initiatives agreed in {previous.period} are done. Each is shown "
-                f"beside the change in its dimension's score from {previous.period} to {history[-1].period}."
+                f"{done} of the {len(outcomes)} initiatives agreed in {previous.period} are done. Each one that "
+                f"was pursued is shown beside the change in its dimension's score from {previous.period} to "
+                f"{history[-1].period}; a dropped one is shown as dropped."
             )
         else:
             outcomes_note = f"No initiatives were tracked after the {previous.period} assessment."
@@ -1116,6 +1572,7 @@ def _year_over_year(
         "Dimensions are compared by their stable keys."
     )
     return YearOverYear(
+        heading=Heading("Year over year", _year_over_year_title(history, outcomes, previous)),
         periods=periods,
         intro=intro,
         trends=tuple(trend_rows),
@@ -1125,6 +1582,29 @@ def _year_over_year(
         rubric_note=rubric_note,
         kpis=outcome_kpis(outcome_history(assessed)),
     )
+
+
+def _year_over_year_title(
+    history: Sequence[AssessmentSnapshot], outcomes: Sequence[Outcome], previous: AssessmentSnapshot | None
+) -> str:
+    """The year-over-year page's conclusion: the overall score since the first period, and last year's plan."""
+    if previous is None or len(history) < 2:
+        return "The first assessment: the trend starts here"
+    first, last = history[0], history[-1]
+    change = score_change(first.overall, last.overall)
+    if change is None:
+        moved = f"The overall score is not comparable with {first.period}"
+    elif direction_of(change) == "flat":
+        moved = f"The overall score is unchanged since {first.period}"
+    else:
+        verb = "rose" if change > 0 else "fell"
+        moved = (
+            f"The overall score {verb} from {score_text(first.overall)} in {first.period} to {score_text(last.overall)}"
+        )
+    if not outcomes:
+        return moved
+    done = sum(1 for o in outcomes if o.status_key == "done")
+    return f"{moved}; {number_word(done)} of {number_word(len(outcomes))} {previous.period} initiatives done"
 
 
 def kpi_text(value: float | None, unit: str) -> str:
@@ -1339,7 +1819,50 @@ def _method(
             "Dimensions are compared by their stable keys.",
         ),
     )
+    scored = [r for r in coverage if r.status == "Scored"]
+    evidence = []
+    for d in rubric.dimensions:
+        withheld = published.dimension_withheld(d.key)
+        score = scores.dimensions[d.key]
+        rows = []
+        for criterion in d.walk_criteria():
+            aggregate = scores.criteria.get(criterion.key)
+            if aggregate is None:
+                continue
+            answered = f"{aggregate.answered} of {aggregate.addressed}"
+            if published.criterion_withheld(criterion.key):
+                answered += " · withheld"
+            elif aggregate.not_applicable:
+                answered += f" · {aggregate.not_applicable} don't know"
+            rows.append(
+                EvidenceRow(
+                    text=shorten(criterion.text, 110),
+                    score=score_text(aggregate.mean),
+                    agreement=consensus_text(aggregate.consensus),
+                    answered=answered,
+                )
+            )
+        evidence.append(
+            DimensionEvidence(
+                dimension=d.name,
+                index="–" if withheld or score.index is None else f"{score.index:.0f}",
+                coverage="–" if withheld else percent_text(score.coverage),
+                agreement="–" if withheld else consensus_text(score.consensus),
+                criteria=tuple(rows),
+            )
+        )
     return Method(
+        heading=Heading(
+            "Method",
+            f"Based on {_respondents_sentence(scores)}; "
+            + (
+                "every dimension had enough answers to be scored"
+                if len(scored) == len(coverage)
+                else f"{number_word(len(scored))} of {number_word(len(coverage))} dimensions had enough answers "
+                "to be scored"
+            ),
+        ),
+        evidence=tuple(evidence),
         respondents=_respondents_sentence(scores),
         groups=groups,
         weighting=(
@@ -1476,7 +1999,7 @@ def roadmap_html(document: RoadmapDocument) -> str:
             ],
             horizon_names=HORIZON_NAMES,
             width=480,
-            font_size=8,  # a band of three months holds about 25 characters of a title
+            font_size=9,  # a label runs on past its bar in its own row, so most titles take one line
         )
     )
     logo = logo_path(document)

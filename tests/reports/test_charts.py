@@ -122,18 +122,26 @@ TITLES = [
 
 @pytest.mark.parametrize("width", [480, 640])
 @pytest.mark.parametrize("font_size", [8, 9])
-def test_timeline_labels_stay_inside_their_horizons_band(width, font_size):
+def test_timeline_labels_wrap_inside_the_chart_and_are_never_cut(width, font_size):
     items = [charts.TimelineItem(title, horizon) for title in TITLES for horizon in charts.HORIZON_MONTHS]
     chart = charts.horizon_timeline(items, horizon_names={}, width=width, font_size=font_size)
-    for bar, band in zip(chart.bars, [b for _ in TITLES for b in chart.bands], strict=True):
-        assert band.x < bar.text_at.x
+    for bar, band, item in zip(chart.bars, [b for _ in TITLES for b in chart.bands], items, strict=True):
         assert bar.band_end == band.x + band.width
-        label_end = bar.text_at.x + charts.text_width(bar.label, font_size=font_size)
-        assert label_end <= band.x + band.width - charts.TIMELINE_LABEL_PADDING, bar.label
-        assert bar.label in TITLES or any(t.startswith(bar.label.removesuffix("…")) for t in TITLES)
-    # Short titles are not cut; long ones keep their beginning.
-    assert chart.bars[-1].label == "Short"
-    assert chart.bars[3].label.startswith("2. Track") and chart.bars[3].label.endswith("…")
+        for point, line in bar.line_pairs:
+            assert band.x < point.x
+            assert point.x + charts.text_width(line, font_size=font_size) <= width - charts.TIMELINE_LABEL_PADDING
+            assert bar.y < point.y < bar.y + bar.height
+        # Every character of the title is drawn, in order: wrapped, not cut.
+        assert "".join(bar.line_texts).replace(" ", "") == item.label.replace(" ", "")
+        assert "…" not in "".join(bar.line_texts)
+    # A title that fits in the rest of its row takes one line; a longer one takes several, and its bar grows.
+    assert chart.bars[-1].line_texts == ("Short",)
+    assert chart.bars[3].line_texts == ("2. Track forecast accuracy every period",)
+    longest = chart.bars[3 * TITLES.index("14. " + "x" * 300) + 2]
+    assert len(longest.line_texts) > 1 and longest.height > chart.bars[-1].height
+    rows = sorted({bar.y for bar in chart.bars})
+    assert len(rows) == len(chart.bars)  # no two items share a row
+    assert chart.height >= chart.bars[-1].y + chart.bars[-1].height
 
 
 @pytest.mark.parametrize("target", [2, 3, 4, 5])

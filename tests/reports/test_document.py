@@ -146,12 +146,24 @@ def test_a_dimension_page_gives_the_level_descriptor_the_next_one_and_the_way_to
 
 def test_the_criterion_breakdown_lists_every_scored_criterion_with_its_mean_and_agreement(document):
     sales = document.dimensions[0]
-    assert [s.name for s in sales.subgroups] == ["Pipeline discipline", ""]
+    assert [s.name for s in sales.subgroups] == ["Pipeline discipline", "Other sales process practices"]
     assert sales.subgroups[0].score_text == "4.0"
     rows = [r for s in sales.subgroups for r in s.rows]
     assert len(rows) == 9
     assert {(r.mean_text, r.consensus_text) for r in rows} == {("4.0", "1.00 · strong agreement")}
     assert rows[0].answered_text == "11 of 11 answered"
+
+
+def test_a_sub_group_heading_stands_only_over_its_own_criteria(document, this_year):
+    rubric, _ = assessment_scores(this_year)
+    node = rubric.dimension_by_key["sales-process"]
+    group = node.groups[0]
+    pipeline, other = document.dimensions[0].subgroups
+    assert [r.text for r in pipeline.rows] == [c.text for c in group.walk_criteria() if c.answer_set != "comment"]
+    assert [r.text for r in other.rows] == [c.text for c in node.criteria if c.answer_set != "comment"]
+    assert {r.subgroup for r in other.rows} == {"Other sales process practices"}
+    # A dimension without sub-groups lists its criteria under no heading at all.
+    assert [s.name for s in document.dimensions[1].subgroups] == [""]
 
 
 def test_perception_gaps_compare_groups_of_three_or_more_and_name_the_hidden_ones(document):
@@ -194,13 +206,30 @@ def test_without_initiatives_the_roadmap_is_the_derived_one_by_horizon_and_prior
     assert document.roadmap.source == "recommendations"
     assert [h.key for h in document.roadmap.horizons] == list(HORIZONS)
     shown = [(e.rank, e.title, e.horizon) for h in document.roadmap.horizons for e in h.entries]
-    expected = [(i.rank, i.recommendation.title, i.horizon) for i in roadmap.items]
-    assert sorted(shown) == sorted(expected)
-    assert [e.rank for e in document.roadmap.horizons[0].entries] == sorted(
-        i.rank for i in roadmap.items if i.horizon == "0-90d"
-    )
-    first = sorted((HORIZONS.index(i.horizon), i.rank, i.recommendation.title) for i in roadmap.items)[:3]
-    assert [p.title for p in document.summary.priorities] == [title for *_, title in first]
+    # One numbering, #1 done first: by horizon, then by the derived roadmap's priority.
+    in_order = sorted(roadmap.items, key=lambda i: (HORIZONS.index(i.horizon), i.rank))
+    assert shown == [(n, i.recommendation.title, i.horizon) for n, i in enumerate(in_order, start=1)]
+    assert [p.title for p in document.summary.priorities] == [i.recommendation.title for i in in_order[:3]]
+    assert [p.rank for p in document.summary.priorities] == [1, 2, 3]
+    assert "gap ×" not in document.roadmap.intro and "÷" not in document.roadmap.intro
+
+
+def test_priority_numbers_increase_with_the_horizon_everywhere_they_are_shown(document):
+    entries = [e for h in document.roadmap.horizons for e in h.entries]
+    assert len({e.horizon for e in entries}) > 1
+    assert [e.rank for e in entries] == list(range(1, len(entries) + 1))
+    horizons = [HORIZONS.index(e.horizon) for e in sorted(entries, key=lambda e: e.rank)]
+    assert horizons == sorted(horizons)
+    rank_of = {e.title: e.rank for e in entries}
+    assert all(rank_of[p.title] == p.rank for p in document.summary.priorities)
+    assert all(rank_of[a.title] == a.rank for a in document.answer.next_90_days)
+
+
+def test_every_step_is_due_when_its_horizon_ends_counted_from_the_issue_date(document):
+    due = {h.key: {e.due for e in h.entries} for h in document.roadmap.horizons}
+    assert due["0-90d"] == {"Due 31 May 2026"}  # 2 March 2026 + 90 days
+    assert due["3-6m"] <= {"Due 2 September 2026"}
+    assert due["6-12m"] <= {"Due 2 March 2027"}
 
 
 def test_without_targets_the_roadmap_asks_for_them_rather_than_saying_they_are_reached(this_year):
@@ -242,11 +271,16 @@ def test_last_years_initiatives_are_shown_with_their_status_beside_their_dimensi
         "strategic-leadership": "\u22121.0",
     }
     by_status = {i.get_status_display(): i for i in last_year.initiatives.all()}
-    for outcome in outcomes:
+    for outcome in outcomes[:2]:
         initiative = by_status[outcome.status]
         assert outcome.title == initiative.title
         assert outcome.previous == "2.0"
         assert outcome.change == changes[initiative.dimension_key]
+    # A dropped initiative is shown as dropped, never beside its dimension's change as if it earned it.
+    dropped = outcomes[2]
+    assert dropped.title == by_status["Dropped"].title
+    assert (dropped.previous, dropped.current, dropped.change, dropped.direction) == ("", "", "", "none")
+    assert dropped.note.startswith("Dropped: not pursued")
     assert document.year_over_year.outcomes_note.startswith("1 of the 3 initiatives agreed in FY2025 are done.")
 
 
@@ -277,7 +311,7 @@ def test_the_same_comment_from_several_respondents_is_shown_once_with_their_numb
         )
     comments = build_roadmap_document(this_year, issued_on=ISSUED).dimensions[2].comments
     assert [(c.text, c.count, c.note) for c in comments] == [
-        ("The dashboards are not trusted yet.", 3, "3 respondents")
+        ("The dashboards are not trusted yet.", 3, "from 3 people")
     ]
 
 
@@ -346,3 +380,72 @@ def test_the_history_is_loaded_once_not_again_by_id(this_year):
     # The previous assessment's initiatives and both periods' KPIs still come from the loaded history.
     assert len(document.year_over_year.outcomes) == 3
     assert document.year_over_year.kpis.periods == ("FY2025", "FY2026")
+
+
+def test_page_one_gives_the_overall_level_its_change_the_three_biggest_gaps_and_the_next_90_days(document):
+    answer = document.answer
+    assert answer.heading.title == "Northwind Traders stands at Defined, 2.7 of 5, up 0.7 since FY2025"
+    assert (answer.level, answer.score, answer.change) == ("Defined", "2.7", "+0.7 since FY2025")
+    # Below target: strategic leadership (Ad hoc, target Managed: 3 levels), then marketing alignment and
+    # organisation design (1 level each, equal weights: the lower score, 2.0 before 3.0, first).
+    assert [(g.dimension, g.levels_short) for g in answer.gaps] == [
+        ("Strategic sales leadership", 3),
+        ("Marketing alignment", 1),
+        ("Organisation design", 1),
+    ]
+    assert answer.gaps[0].sentence == "Strategic sales leadership: Ad hoc, three levels below the Managed target."
+    assert all(g.missing.startswith("Not yet in place: ") for g in answer.gaps)
+    assert [a.rank for a in answer.next_90_days] == list(range(1, len(answer.next_90_days) + 1))
+    first_horizon = list(document.roadmap.horizons[0].entries)
+    assert [a.title for a in answer.next_90_days] == [e.title for e in first_horizon]
+    for action in answer.next_90_days:
+        assert action.owner and action.due == "31 May 2026"
+        assert action.done_when.startswith("Done when ")
+
+
+def test_with_one_dimension_below_target_its_weakest_practices_fill_the_three_gaps(this_year):
+    from assessment.models import Target
+
+    Target.objects.filter(assessment=this_year).exclude(dimension_key="strategic-leadership").delete()
+    answer = build_roadmap_document(this_year, issued_on=ISSUED).answer
+    assert [g.dimension for g in answer.gaps] == ["Strategic sales leadership"] * 3
+    assert len({g.missing for g in answer.gaps}) == 3
+
+
+def test_every_page_title_states_a_conclusion_not_the_sections_name(document):
+    titles = [h.title for h in document.headings]
+    assert len(titles) == 1 + 1 + len(document.dimensions) + 3
+    for heading in document.headings:
+        assert heading.title and heading.kicker
+        assert heading.title != heading.kicker
+        assert heading.title.lower() != heading.kicker.lower()
+    assert document.radar.heading.title == "Three dimensions rose a level; strategic sales leadership slipped to Ad hoc"
+    pages = {p.key: p.heading.title for p in document.dimensions}
+    assert pages["sales-process"] == "Sales process rose to Managed; its target is reached"
+    assert pages["marketing-alignment"] == "Marketing alignment held at Emerging, one level below its Defined target"
+    assert pages["strategic-leadership"] == (
+        "Strategic sales leadership slipped to Ad hoc, three levels below its Managed target"
+    )
+    assert document.as_json()["page_titles"][0] == {"kicker": "The answer", "title": document.answer.heading.title}
+
+
+def test_the_figures_a_ceo_does_not_need_live_in_the_method_appendix(document):
+    evidence = {e.dimension: e for e in document.method.evidence}
+    assert [e.dimension for e in document.method.evidence] == [p.name for p in document.dimensions]
+    assert (evidence["Sales process"].coverage, evidence["Sales process"].agreement) == (
+        "100%",
+        "1.00 · strong agreement",
+    )
+    assert evidence["Sales process"].index == "75"
+    assert len(evidence["Sales process"].criteria) == 9
+
+
+def test_an_open_assessment_with_nothing_published_says_so_on_page_one(this_year):
+    from assessment.models import AssessmentState
+
+    this_year.state = AssessmentState.OPEN
+    this_year.save(update_fields=["state"])
+    answer = build_roadmap_document(this_year, issued_on=ISSUED).answer
+    assert answer.heading.title.startswith("No scores of Northwind Traders are published yet")
+    assert (answer.level, answer.level_text, answer.evidence, answer.gaps) == ("", "Not published yet", "", ())
+    assert answer.gaps_note == "The gaps to target are shown once the scores are published."

@@ -92,13 +92,34 @@ PEERS = [
     ("Wayne Freight", "Logistics", "21-100", 2.9),
     ("Soylent Foods", "Food and drink", "101-500", 2.4),
 ]
-COMMENTS = [
-    "Deals stall after the first demo because we never agree next steps with the buyer.",
-    "Marketing and sales still argue about what a qualified lead is.",
-    "Our managers spend their week in forecast calls instead of coaching.",
-    "The CRM is finally used by everyone, but the dashboards are not trusted yet.",
-    "We plan one quarter at a time; nobody owns the three-year picture.",
-]
+# What respondents write under each dimension's open question: about that dimension, as people do.
+COMMENTS = {
+    "sales-process": [
+        "Deals stall after the first demo because we never agree next steps with the buyer.",
+        "Every team runs its pipeline review differently, so the stages mean different things.",
+        "We only look at lost deals when a big one goes, and then we blame price.",
+    ],
+    "organisation-design": [
+        "Our managers spend their week in forecast calls instead of coaching.",
+        "New reps take most of a year to close their first deal on their own.",
+        "When someone misses target we hire more people rather than ask why.",
+    ],
+    "technology": [
+        "The CRM is finally used by everyone, but the dashboards are not trusted yet.",
+        "Half the fields in the CRM are there for reports nobody reads.",
+        "Marketing and service data live in other systems, so we never see the whole customer.",
+    ],
+    "marketing-alignment": [
+        "Marketing and sales still argue about what a qualified lead is.",
+        "Nobody tells marketing what happened to the leads they sent.",
+        "The plans are made separately and only compared when the quarter is lost.",
+    ],
+    "strategic-leadership": [
+        "We plan one quarter at a time; nobody owns the three-year picture.",
+        "The same problems come back every year because we fix the symptoms.",
+        "Sales is not in the room when the company sets its strategy.",
+    ],
+}
 
 
 class Command(BaseCommand):
@@ -228,7 +249,9 @@ def _respond(
         answer_set = rubric.answer_set_by_key[criterion.answer_set]
         if not answer_set.scored:
             if rng.random() < 0.3:
-                answers.append(services.AnswerInput(criterion=criterion.key, text=rng.choice(COMMENTS)))
+                written = COMMENTS.get(rubric.dimension_of_criterion.get(criterion.key, ""), [])
+                if written:
+                    answers.append(services.AnswerInput(criterion=criterion.key, text=rng.choice(written)))
             continue
         if answer_set.not_applicable and rng.random() < 0.05:
             answers.append(services.AnswerInput(criterion=criterion.key, not_applicable=True))
