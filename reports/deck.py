@@ -73,13 +73,15 @@ def answer_of(snapshot: Mapping[str, Any]) -> Answer:
     summary = snapshot.get("summary") or {}
     block = snapshot.get("answer")
     if isinstance(block, Mapping):
+        heading = block.get("heading") or {}
+        score = _text(block.get("score"))
         return Answer(
-            title=_text(block.get("title")) or _text(summary.get("headline")),
-            level=_text(block.get("level")) or _text(summary.get("overall_level")),
-            score=_text(block.get("score")) or _score_of(summary),
+            title=_text(heading.get("title")) or _text(summary.get("headline")),
+            level=_text(block.get("level_text")) or _text(summary.get("overall_level")),
+            score=f"{score} of 5" if score and score != "–" else _score_of(summary),
             change=_text(block.get("change")) or _text(summary.get("overall_change")),
             gaps=tuple(_gap_line(gap) for gap in (block.get("gaps") or ())[:3]),
-            actions=tuple(_action(item) for item in (block.get("next_90_days") or block.get("actions") or ())[:3]),
+            actions=tuple(_action(item) for item in (block.get("next_90_days") or ())[:3]),
         )
     return Answer(
         title=_text(summary.get("headline")),
@@ -105,15 +107,22 @@ def _gap_line(gap: Any) -> str:
     if not isinstance(gap, Mapping):
         return _text(gap)
     head = _text(gap.get("dimension"))
-    body = _text(gap.get("missing") or gap.get("sentence") or gap.get("text") or gap.get("criterion"))
+    body = _text(gap.get("missing") or gap.get("criterion"))
+    missing = "Not yet in place: "
+    if head and body.startswith(missing):
+        return f"{head} — not yet in place: {body.removeprefix(missing)}"
     return f"{head}: {body}" if head and body else head or body
 
 
 def _action(item: Any) -> Action:
     if not isinstance(item, Mapping):
         return Action(title=_text(item), detail="")
-    detail = (item.get("owner"), item.get("due") or item.get("horizon"), item.get("done_when") or item.get("measure"))
-    return Action(title=_text(item.get("title")), detail=" · ".join(_text(part) for part in detail if part))
+    detail = (item.get("owner"), item.get("due") or item.get("horizon"), item.get("done_when"))
+    rank = item.get("rank")
+    title = _text(item.get("title"))
+    return Action(
+        title=f"#{rank} {title}" if rank else title, detail=" · ".join(_text(part) for part in detail if part)
+    )
 
 
 def _text(value: Any) -> str:
@@ -171,7 +180,9 @@ class _Deck:
 
     def answer(self) -> None:
         answer = answer_of(self.snapshot)
-        slide = self._slide(f"{self.cover['organisation']} · {self.cover['title']} {self.cover['period']}", kicker="")
+        name = f"{self.cover['organisation']} · {self.cover['title']} {self.cover['period']}"
+        # The conclusion as the title, as on the PDF's page 1; the document's name above it.
+        slide = self._slide(_clip(answer.title or name, TITLE_CHARS), kicker=name if answer.title else "")
         subtitle = f"{self.cover['firm']['name']} · {self.cover['issued_on']} · {self.cover['respondents']}"
         self._text(slide, MARGIN, Inches(1.15), Inches(9), Inches(0.4), [(subtitle, 13, False, MUTED)])
         if self.cover.get("interim_note"):
@@ -221,7 +232,7 @@ class _Deck:
 
     def radar(self) -> None:
         radar = self.snapshot["radar"]
-        slide = self._slide(self._title("radar", "Maturity at a glance"), kicker="Maturity at a glance")
+        slide = self._slide(self._title(radar, "Maturity at a glance"), kicker="Maturity at a glance")
         data = CategoryChartData(number_format="0.0")
         data.categories = [_text(label) for label in radar["labels"]]
         for series in radar["series"]:
@@ -265,7 +276,7 @@ class _Deck:
         periods = list(yoy["periods"])
         if len(periods) < 2 or not yoy["trends"]:
             return
-        slide = self._slide(self._title("trends", "Year over year"), kicker="Year over year")
+        slide = self._slide(self._title(yoy, "Year over year"), kicker="Year over year")
         data = CategoryChartData(number_format="0.0")
         data.categories = [_text(period) for period in periods]
         for trend in yoy["trends"]:
@@ -296,7 +307,7 @@ class _Deck:
         self._notes(slide, [yoy["intro"]])
 
     def dimension(self, page: Mapping[str, Any]) -> None:
-        slide = self._slide(self._title(page["key"], page["name"]), kicker="Dimension")
+        slide = self._slide(self._title(page, page["name"]), kicker=page["name"])
         rows = [row for group in page["subgroups"] for row in group["rows"]]
         facts: list[tuple[str, int, bool, RGBColor]] = [
             (page["level_text"], 24, True, self.colour),
@@ -348,7 +359,7 @@ class _Deck:
             return
         pages = max([1, *((len(h["entries"]) + ENTRIES_PER_SLIDE - 1) // ENTRIES_PER_SLIDE for h in horizons)])
         for number in range(pages):
-            title = self._title("roadmap", "The roadmap")
+            title = self._title(section, "The roadmap")
             slide = self._slide(
                 title if number == 0 else f"{_clip(title, TITLE_CHARS - 12)} (continued)", kicker="Roadmap"
             )
@@ -381,9 +392,7 @@ class _Deck:
         kpis = yoy["kpis"]
         if not yoy["outcomes"] and not kpis["rows"]:
             return
-        slide = self._slide(
-            self._title("outcomes", f"What {yoy['previous_period']}'s plan did"), kicker="Year over year"
-        )
+        slide = self._slide(_clip(f"What {yoy['previous_period']}'s plan did", TITLE_CHARS), kicker="Year over year")
         top: int = Inches(1.2)
         if yoy["outcomes"]:
             rows = [
@@ -408,7 +417,7 @@ class _Deck:
 
     def method(self) -> None:
         method = self.snapshot["method"]
-        slide = self._slide(self._title("method", "How these numbers were made"), kicker="Method")
+        slide = self._slide(self._title(method, "How these numbers were made"), kicker="Method")
         groups = [
             [group["group"] + ("" if group["shown"] else " (not shown alone)"), str(group["respondents"])]
             for group in method["groups"]
@@ -450,11 +459,10 @@ class _Deck:
 
     # --- parts ---
 
-    def _title(self, key: str, fallback: str) -> str:
-        """The slide's title: the page's conclusion when the snapshot states one, else its section's name."""
-        titles = self.snapshot.get("page_titles") or self.snapshot.get("titles") or {}
-        title = titles.get(key) if isinstance(titles, Mapping) else None
-        return _clip(_text(title) or fallback, TITLE_CHARS)
+    def _title(self, section: Mapping[str, Any], fallback: str) -> str:
+        """The slide's title: the page's conclusion the PDF prints (the section's heading), else its name."""
+        heading = section.get("heading") or {}
+        return _clip(_text(heading.get("title")) or fallback, TITLE_CHARS)
 
     def _slide(self, title: str, *, kicker: str) -> Slide:
         slide = self.prs.slides.add_slide(self.prs.slide_layouts[6])

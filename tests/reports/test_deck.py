@@ -67,6 +67,11 @@ def slide_text(slide) -> str:
     return " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
 
 
+def kicker_of(slide) -> str:
+    """The small section name above the title (a dimension's slide: the dimension's name)."""
+    return next(shape for shape in slide.shapes if shape.name == "Title").text_frame.paragraphs[0].text
+
+
 def title_of(slide) -> str:
     """The title bar's title, under its small section name."""
     return next(shape for shape in slide.shapes if shape.name == "Title").text_frame.paragraphs[-1].text
@@ -79,14 +84,14 @@ def test_a_render_stores_the_pdf_and_the_deck_of_one_snapshot(ready):
     assert ready.pdf.name.endswith(".pdf") and ready.deck.name.endswith(".pptx")
     deck = read_deck(ready)
     assert (deck.slide_width, deck.slide_height) == (Inches(13.333), Inches(7.5))  # 16:9
-    summary = ready.snapshot["summary"]
+    block = ready.snapshot["answer"]
     answer = slide_text(deck.slides[0])
-    # The deck's answer and the PDF's summary say the same thing, from the stored snapshot.
-    assert summary["overall_level"] in answer and summary["overall_change"] in answer
+    # The deck's answer and the PDF's page 1 say the same thing, from the stored snapshot.
+    assert block["level_text"] in answer and block["change"] in answer
+    assert f"{block['score']} of 5" in answer and block["heading"]["title"] in answer
     with ready.pdf.open("rb") as handle:
         pdf = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(handle).pages)
-    assert f"{summary['overall_score']} of 5" in answer
-    assert summary["overall_score"] in pdf and summary["overall_delta"] in pdf
+    assert block["heading"]["title"] in pdf and block["level_text"] in pdf
 
 
 def test_the_radar_is_a_native_radar_chart_of_this_year_last_year_and_the_target(ready):
@@ -123,9 +128,9 @@ def test_the_trends_are_a_native_line_chart_with_every_period_of_every_dimension
 def test_each_dimension_has_one_slide_whose_bar_chart_holds_its_criteria_scores(ready):
     deck = read_deck(ready)
     pages = ready.snapshot["dimensions"]
-    titles = [title_of(slide) for slide in deck.slides]
+    kickers = [kicker_of(slide) for slide in deck.slides]
     for page in pages:
-        assert titles.count(page["name"]) == 1, page["name"]
+        assert kickers.count(page["name"].upper()) == 1, page["name"]
     bars = charts(deck, XL_CHART_TYPE.BAR_CLUSTERED)
     assert len(bars) == len(pages) == 5
     for chart, page in zip(bars, pages, strict=True):
@@ -173,28 +178,37 @@ def test_an_svg_logo_is_left_out_and_the_firm_is_named(this_year, tmp_path):
 # --- the answer slide ------------------------------------------------------------------------------
 
 
-def test_the_answer_slide_reads_the_answer_block_when_the_snapshot_has_one(this_year):
+def test_the_answer_slide_says_what_page_1_of_the_pdf_says(this_year):
     snapshot = json.loads(json.dumps(build_roadmap_document(this_year).as_json()))
-    snapshot["answer"] = {
-        "level": "Level 2 · Emerging",
-        "change": "+0.7 since FY2025",
-        "gaps": [{"dimension": "Strategic leadership", "missing": "No multi-year vision people can explain"}],
-        "next_90_days": [
-            {"title": "Write the vision", "owner": "CEO", "due": "3 March 2027", "done_when": "Every manager tells it"}
-        ],
-    }
+    block = snapshot["answer"]
     text = slide_text(Presentation(io.BytesIO(roadmap_deck(snapshot, logo=None))).slides[0])
-    assert "Level 2 · Emerging" in text and "+0.7 since FY2025" in text
-    assert "Strategic leadership: No multi-year vision people can explain" in text
-    assert "Write the vision" in text and "CEO · 3 March 2027 · Every manager tells it" in text
+    assert block["level_text"] in text and f"{block['score']} of 5" in text
+    assert (block["change"] or "First assessment") in text
+    for gap in block["gaps"][:3]:
+        assert gap["dimension"] in text
+        assert gap["missing"].removeprefix("Not yet in place: ")[:60] in text
+    for step in block["next_90_days"][:3]:
+        assert f"#{step['rank']} {step['title']}" in text
+        assert f"{step['owner']} · {step['due']}" in text
 
 
 def test_without_an_answer_block_the_answer_comes_from_the_summary(this_year):
     summary = build_roadmap_document(this_year).summary
-    answer = answer_of(json.loads(json.dumps(build_roadmap_document(this_year).as_json())))
+    snapshot = json.loads(json.dumps(build_roadmap_document(this_year).as_json()))
+    snapshot["answer"] = None  # a report rendered before page 1 carried the answer
+    answer = answer_of(snapshot)
     assert (answer.level, answer.change) == (summary.overall_level, summary.overall_change)
     assert len(answer.gaps) == min(3, len(summary.gaps))
     assert [a.title for a in answer.actions] == [p.title for p in summary.priorities[:3]]
+
+
+def test_every_slide_title_is_the_conclusion_the_pdf_prints_for_that_page(ready):
+    snapshot = ready.snapshot
+    titles = [title_of(slide) for slide in read_deck(ready).slides]
+    for heading in (snapshot["radar"]["heading"], snapshot["method"]["heading"], snapshot["roadmap"]["heading"]):
+        assert heading["title"][: TITLE_CHARS - 1] in " ".join(titles)
+    for page in snapshot["dimensions"]:
+        assert any(t.startswith(page["heading"]["title"][:40]) for t in titles), page["heading"]["title"]
 
 
 def test_a_very_long_organisation_name_is_cut_to_fit_the_title_bar(this_year):
