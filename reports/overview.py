@@ -84,6 +84,7 @@ class ReportRow:
     pages: int | None
     size: str
     interim: bool
+    has_deck: bool = False  # rendered with its editable PowerPoint deck
 
 
 @dataclass(frozen=True)
@@ -429,6 +430,7 @@ def _ready_reports(organisation: Organisation) -> tuple[ReportRow, ...]:
             size=size_text(r.size),
             # Rendered while answers could still come in: its scores may differ from the final ones.
             interim=r.assessment.closed_at is None or r.rendered_at < r.assessment.closed_at,
+            has_deck=bool(r.deck),
         )
         for r in reports
     )

@@ -58,6 +58,11 @@ def test_a_viewer_sees_the_reports_trends_outcomes_and_initiatives(client, viewe
     assert "<title>Northwind Traders · Overview · Waypoint</title>" in html
     # The report, with its period and page count, and its download link.
     assert reverse("reports:download", kwargs={"report_id": ready.pk}) in html
+    # And its editable deck, which the viewer downloads too.
+    deck_url = reverse("reports:download-deck", kwargs={"report_id": ready.pk})
+    assert deck_url in html and "PowerPoint deck of the FY2026 roadmap" in text
+    deck = client.get(deck_url)
+    assert deck.status_code == 200 and b"".join(deck.streaming_content)[:2] == b"PK"
     assert "Roadmap FY2026 · Sales maturity FY2026 latest Issued" in text
     assert f"· {ready.pages} pages ·" in text
     # One trend chart per dimension, each with its target line (every dimension has one).
