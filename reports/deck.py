@@ -9,6 +9,7 @@ computes nothing: every number on a slide is a number of the snapshot, so the de
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.presentation import Presentation as PresentationType
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
+
+logger = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -143,7 +146,7 @@ def roadmap_deck(snapshot: Mapping[str, Any], *, logo: Path | None) -> bytes:
         snapshot=snapshot,
         colour=RGBColor.from_string(firm["colour"].lstrip("#").upper()),
         on_colour=RGBColor.from_string(firm["text_colour"].lstrip("#").upper()),
-        logo=logo if _is_png(logo) else None,
+        logo=_picture_of(logo),
     )
     deck.answer()
     deck.radar()
@@ -157,7 +160,9 @@ def roadmap_deck(snapshot: Mapping[str, Any], *, logo: Path | None) -> bytes:
 
 
 class _Deck:
-    def __init__(self, *, snapshot: Mapping[str, Any], colour: RGBColor, on_colour: RGBColor, logo: Path | None):
+    def __init__(
+        self, *, snapshot: Mapping[str, Any], colour: RGBColor, on_colour: RGBColor, logo: Path | io.BytesIO | None
+    ):
         self.snapshot = snapshot
         self.colour = colour
         self.on_colour = on_colour
@@ -471,7 +476,8 @@ class _Deck:
         bar.name = "Title bar"
         logo_width = Inches(0)
         if self.logo is not None:
-            picture = slide.shapes.add_picture(str(self.logo), 0, Inches(0.15), height=Inches(0.7))
+            source = str(self.logo) if isinstance(self.logo, Path) else self.logo
+            picture = slide.shapes.add_picture(source, 0, Inches(0.15), height=Inches(0.7))
             if picture.width > Inches(2.5):  # a wide logo is fitted by its width instead
                 picture.height = int(picture.height * Inches(2.5) / picture.width)
                 picture.width = Inches(2.5)
@@ -569,6 +575,38 @@ class _Deck:
         frame = slide.notes_slide.notes_text_frame
         if frame is not None:
             frame.text = "\n".join(_text(line) for line in lines if _text(line))
+
+
+# The logo's height in the title bar is 0.7 inch: drawn at 200 dots per inch, it stays sharp when projected.
+SVG_LOGO_HEIGHT_PX = 140
+
+
+def _picture_of(logo: Path | None) -> Path | io.BytesIO | None:
+    """The logo as a picture python-pptx places: a PNG as it is; an SVG (sanitised when it was uploaded:
+    no script, no link, no entity) drawn as a PNG by CairoSVG, which fetches nothing; else None."""
+    if _is_png(logo):
+        return logo
+    if logo is None or logo.suffix.lower() != ".svg" or not logo.is_file():
+        return None
+    try:
+        import cairosvg
+
+        drawn = cairosvg.svg2png(bytestring=logo.read_bytes(), output_height=SVG_LOGO_HEIGHT_PX, unsafe=False)
+    except Exception:  # a drawing that fails leaves the logo out, never the deck
+        logger.warning("The firm's SVG logo %s could not be drawn for the deck; left out", logo.name, exc_info=True)
+        return None
+    picture = io.BytesIO(drawn)
+    return picture if _is_png_bytes(picture) else None
+
+
+def _is_png_bytes(data: io.BytesIO) -> bool:
+    try:
+        with Image.open(data) as image:
+            return image.format == "PNG" and image.width > 0 and image.height > 0
+    except (OSError, ValueError):
+        return False
+    finally:
+        data.seek(0)
 
 
 def _is_png(path: Path | None) -> bool:

@@ -157,7 +157,7 @@ def test_the_deck_carries_the_firms_name_colour_and_logo_on_every_slide(ready):
     assert b'<a:accent1><a:srgbClr val="0B6E4F"/></a:accent1>' in theme.blob
 
 
-def test_an_svg_logo_is_left_out_and_the_firm_is_named(this_year, tmp_path):
+def test_an_svg_logo_is_drawn_as_a_picture_on_every_slide_as_a_png_is(this_year, tmp_path):
     snapshot = json.loads(json.dumps(build_roadmap_document(this_year).as_json()))
     svg = tmp_path / "mark.svg"
     svg.write_text(
@@ -171,8 +171,13 @@ def test_an_svg_logo_is_left_out_and_the_firm_is_named(this_year, tmp_path):
         assert snapshot["cover"]["firm"]["name"] in slide_text(deck.slides[0])
         return sum(shape.shape_type == MSO_SHAPE_TYPE.PICTURE for slide in deck.slides for shape in slide.shapes)
 
+    assert pictures(svg) == pictures(png) == len(snapshot["dimensions"]) + 6
+    deck = Presentation(io.BytesIO(roadmap_deck(snapshot, logo=svg)))
+    (logo,) = [shape for shape in deck.slides[0].shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert logo.image.content_type == "image/png" and logo.image.size[1] == 140  # drawn 140 dots high
+    # A drawing that fails (an SVG that is not one) leaves the logo out, and the deck renders.
+    svg.write_text("<svg")
     assert pictures(svg) == 0
-    assert pictures(png) == len(snapshot["dimensions"]) + 6
 
 
 # --- the answer slide ------------------------------------------------------------------------------
