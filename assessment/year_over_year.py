@@ -9,7 +9,8 @@ Readers (API, PDF, overview) call `compare` on two snapshots built with `rubric_
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
 from typing import TYPE_CHECKING, Any
@@ -220,3 +221,26 @@ def trends(snapshots: Sequence[AssessmentSnapshot]) -> tuple[Trend, ...]:
         return values[0] if len(values) == 1 else fmean(values) if values else None
 
     return tuple(Trend(key=key, points=tuple((s.period, score(s, key)) for s in snapshots)) for key in keys)
+
+
+def in_current_keys(previous: AssessmentSnapshot, current: AssessmentSnapshot) -> AssessmentSnapshot:
+    """`previous` with its scores under `current`'s keys, following `replaces` (a merge: the mean of the
+    keys merged), for pages that look each key of this year up in last year's scores. Keys with no
+    counterpart are left out: `compare` lists them."""
+    mapping = counterparts(previous, current)
+
+    def rekeyed(before: Mapping[str, float | None], keys: Iterable[str]) -> dict[str, float | None]:
+        result: dict[str, float | None] = {}
+        for key in keys:
+            old = [k for k in mapping.get(key, ()) if k in before]
+            if not old:
+                continue
+            scores = [score for k in old if (score := before[k]) is not None]
+            result[key] = None if not scores else scores[0] if len(old) == 1 else fmean(scores)
+        return result
+
+    return dataclasses.replace(
+        previous,
+        dimensions=rekeyed(previous.dimensions, current.dimensions),
+        criteria=rekeyed(previous.criteria, current.criteria),
+    )

@@ -7,6 +7,7 @@ dataclasses; the templates in reports/templates/reports/roadmap/ only lay it out
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from collections.abc import Mapping, Sequence
@@ -33,11 +34,12 @@ from assessment.queries import (
     assessment_targets,
     assessments_with_evidence,
     load_rubric,
+    replacements_between,
 )
 from assessment.roadmap import build_roadmap, percent_to_target, target_gaps
 from assessment.rubric import HORIZON_NAMES, HORIZONS, Level, Node, Rubric
 from assessment.scoring import AssessmentScores, node_value
-from assessment.year_over_year import AssessmentSnapshot, compare, trends
+from assessment.year_over_year import AssessmentSnapshot, compare, in_current_keys, rubric_structure, trends
 from organisations.models import Role
 from organisations.text import CONTROL_CHARACTERS
 
@@ -666,7 +668,9 @@ def build_roadmap_document(
     rubric, scores = published.rubric, published.scores
     targets = assessment_targets(assessment)
     assessed, history = _history_until(assessment, published, role)
-    previous = history[-2] if len(history) > 1 else None
+    # Last year's scores under this year's keys: a criterion or dimension the rubric renamed (`replaces`)
+    # is compared with its old key's score on every page.
+    previous = _in_this_years_keys(history[-2], history[-1]) if len(history) > 1 else None
     previous_assessment = assessed[-2] if len(assessed) > 1 else None
     organisation = assessment.organisation.name
     firm = firm or branding_of(assessment.organisation.firm)
@@ -736,6 +740,14 @@ def _history_until(
     earlier = published_many([a for a in assessments if a.id != assessment.id], role=role)
     by_id = {a.id: p for a, p in zip((a for a in assessments if a.id != assessment.id), earlier, strict=True)}
     return assessments, [year_snapshot(a, published if a.id == assessment.id else by_id[a.id]) for a in assessments]
+
+
+def _in_this_years_keys(previous: AssessmentSnapshot, current: AssessmentSnapshot) -> AssessmentSnapshot:
+    """`previous` re-keyed to `current`'s rubric, through the `replaces` of every version between them."""
+    if previous.rubric_key == current.rubric_key and current.rubric_version > previous.rubric_version + 1:
+        lineage = replacements_between(current.rubric_key, previous.rubric_version, current.rubric_version)
+        current = dataclasses.replace(current, replaces=lineage)
+    return in_current_keys(previous, current)
 
 
 def _respondents_sentence(scores: AssessmentScores) -> str:
@@ -1885,6 +1897,10 @@ def _method(
     )
 
 
+# Up to this many new (or dropped) criteria are quoted in the method's rubric note; more are counted.
+MAX_LISTED_CRITERIA = 8
+
+
 def _rubric_changes(rubric: Rubric, previous_assessment: models.Assessment | None) -> tuple[str, ...]:
     """What changed between last year's rubric version and this year's: stated, never hidden."""
     if previous_assessment is None:
@@ -1905,7 +1921,11 @@ def _rubric_changes(rubric: Rubric, previous_assessment: models.Assessment | Non
         None,
         {d.key: None for d in old.dimensions},
         {c.key: None for c in old.scored_criteria},
+        **rubric_structure(old),
     )
+    structure = rubric_structure(rubric)
+    if old.key == rubric.key and rubric.version > old.version + 1:
+        structure["replaces"] = replacements_between(rubric.key, old.version, rubric.version)
     after = AssessmentSnapshot(
         0,
         "",
@@ -1914,18 +1934,41 @@ def _rubric_changes(rubric: Rubric, previous_assessment: models.Assessment | Non
         None,
         {d.key: None for d in rubric.dimensions},
         {c.key: None for c in rubric.scored_criteria},
+        **structure,
     )
     comparison = compare(before, after)
-    for key in comparison.only_in_current:
-        if key in rubric.dimension_by_key:
-            lines.append(f"New dimension: {rubric.dimension_by_key[key].name}.")
-        else:
-            lines.append(f"New criterion: {rubric.criterion_by_key[key].text}")
-    for key in comparison.only_in_previous:
-        if key in old.dimension_by_key:
-            lines.append(f"Dimension no longer assessed: {old.dimension_by_key[key].name}.")
-        else:
-            lines.append(f"Criterion no longer asked: {old.criterion_by_key[key].text}")
+    followed = [d for d in (*comparison.dimensions, *comparison.criteria) if d.previous_keys not in ((), (d.key,))]
+    for delta in followed:
+        if delta.key in rubric.dimension_by_key:
+            was = " and ".join(old.dimension_by_key[k].name for k in delta.previous_keys)
+            lines.append(f"{rubric.dimension_by_key[delta.key].name} continues {was}: compared with its scores.")
+    renamed_criteria = [d for d in followed if d.key in rubric.criterion_by_key]
+    if renamed_criteria:
+        lines.append(
+            f"{len(renamed_criteria)} {'criterion carries' if len(renamed_criteria) == 1 else 'criteria carry'} "
+            "on under a new key or new wording, compared with what they replace."
+        )
+    for change in comparison.dimension_changes:
+        if not change.like_for_like:
+            name = rubric.dimension_by_key[change.key].name
+            parts = [f"{len(change.added)} added"] if change.added else []
+            parts += [f"{len(change.removed)} no longer asked"] if change.removed else []
+            lines.append(f"{name} is not like for like: of its criteria, {' and '.join(parts)}.")
+    new_dimensions = [k for k in comparison.only_in_current if k in rubric.dimension_by_key]
+    new_criteria = [k for k in comparison.only_in_current if k in rubric.criterion_by_key]
+    gone_dimensions = [k for k in comparison.only_in_previous if k in old.dimension_by_key]
+    gone_criteria = [k for k in comparison.only_in_previous if k in old.criterion_by_key]
+    lines += [f"New dimension: {rubric.dimension_by_key[k].name}." for k in new_dimensions]
+    lines += [f"Dimension no longer assessed: {old.dimension_by_key[k].name}." for k in gone_dimensions]
+    # A handful of questions are named; a new edition's dozens are counted (the rubric's export lists them).
+    if len(new_criteria) <= MAX_LISTED_CRITERIA:
+        lines += [f"New criterion: {rubric.criterion_by_key[k].text}" for k in new_criteria]
+    else:
+        lines.append(f"{len(new_criteria)} new criteria.")
+    if len(gone_criteria) <= MAX_LISTED_CRITERIA:
+        lines += [f"Criterion no longer asked: {old.criterion_by_key[k].text}" for k in gone_criteria]
+    else:
+        lines.append(f"{len(gone_criteria)} criteria no longer asked.")
     if old.thresholds != rubric.thresholds:
         lines.append(
             "Level thresholds changed from "

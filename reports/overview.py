@@ -43,6 +43,7 @@ class PeriodScores:
     overall_level: int | None
     dimensions: dict[str, float | None]
     note: str = ""  # why the overall is not shown (nothing published yet, or withheld), else ""
+    replaces: dict[str, tuple[str, ...]] | None = None  # keys of the previous rubric version its keys replace
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,8 @@ def period_scores(assessments: Sequence[models.Assessment], *, role: str | None)
                 overall_level=kept.get("overall_level"),
                 dimensions=dict(kept.get("dimensions", {})),
                 note=note,
+                # A renamed dimension's trend follows its old key (the rubric is loaded once per process).
+                replaces=load_rubric(rubric).rubric.replacements,
             )
         )
     return rows
@@ -373,6 +376,7 @@ def _as_snapshot(p: PeriodScores) -> AssessmentSnapshot:
         overall=p.overall,
         dimensions=p.dimensions,
         criteria={},
+        replaces=dict(p.replaces or {}),
     )
 
 
