@@ -208,8 +208,15 @@ def test_a_firm_admin_batches_too(consultant, organisation, clients):
 def _finish(report: Report, status: str, error: str = "") -> None:
     if status == ReportStatus.READY:
         report.pdf.save(f"batch-{report.pk}.pdf", ContentFile(b"%PDF-1.7\n"), save=False)
+        report.deck.save(f"batch-{report.pk}.pptx", ContentFile(b"PK\x03\x04"), save=False)
         Report.objects.filter(pk=report.pk).update(
-            status=status, pdf=report.pdf.name, checksum="0" * 64, snapshot={}, rendered_at=timezone.now(), pages=9
+            status=status,
+            pdf=report.pdf.name,
+            deck=report.deck.name,
+            checksum="0" * 64,
+            snapshot={},
+            rendered_at=timezone.now(),
+            pages=9,
         )
     else:
         Report.objects.filter(pk=report.pk).update(status=status, error=error)
@@ -296,6 +303,7 @@ def test_the_batch_page_shows_downloads_and_failures_and_stops_refreshing_when_f
     halfway = client.get(url).content.decode()
     assert "1 of 2 ready" in halfway and '<progress max="2" value="1"' in halfway
     assert f'href="{reverse("reports:download", kwargs={"report_id": acme.pk})}" download' in halfway
+    assert f'href="{reverse("reports:download-deck", kwargs={"report_id": acme.pk})}" download' in halfway
     assert 'http-equiv="refresh"' in halfway
     _finish(northwind, ReportStatus.FAILED, "WeasyPrint ran out of memory.")
     done = client.get(url).content.decode()
