@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "OrganisationRoleEnum": "organisations.models.Role",
         "ClientRoleEnum": "organisations.models.CLIENT_ROLE_CHOICES",
         "FirmRoleEnum": "organisations.models.FirmRole",
+        "ReportStatusEnum": "reports.models.ReportStatus",
     },
 }
 
