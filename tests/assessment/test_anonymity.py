@@ -10,7 +10,7 @@ from itertools import count, pairwise
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -18,7 +18,8 @@ from rest_framework.test import APIClient
 
 from assessment import services
 from assessment.models import Assessment, ScoreSnapshot
-from assessment.queries import load_rubric
+from assessment.queries import load_evidence, load_rubric
+from assessment.scoring import score_assessment
 from reports.services import render_pdf
 
 GROUPS = ("sales-leadership", "managers", "reps", "marketing")
@@ -71,7 +72,20 @@ def shown_figures(body: dict) -> list:
     return [f for f in figures if f is not None]
 
 
-def assert_every_figure_has_enough_people(body: dict, minimum: int) -> None:
+def entering_dimensions(assessment: Assessment, body: dict) -> set[str]:
+    """The dimensions that enter the overall shown in `body`: those with a score before anything is
+    withheld, from the same responses (the latest snapshot's while open, every counted one once closed).
+    A dimension with too little evidence has no score and enters nothing, so hiding it hides no sum."""
+    responses = None
+    if body["state"] == "open":
+        snapshot = ScoreSnapshot.objects.filter(assessment=assessment).order_by("-created_at", "-id").first()
+        responses = snapshot.response_ids if snapshot else []
+    evidence = load_evidence(assessment, response_ids=responses)
+    raw = score_assessment(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
+    return {key for key, d in raw.dimensions.items() if d.score is not None}
+
+
+def assert_every_figure_has_enough_people(body: dict, minimum: int, entering: set[str] | None = None) -> None:
     """The property: a figure is shown only with a respondent count of at least `minimum` beside it."""
     overall = body["overall"]
     if any(overall[k] is not None for k in ("score", "level", "index", "coverage", "insufficient_evidence")):
@@ -100,7 +114,8 @@ def assert_every_figure_has_enough_people(body: dict, minimum: int) -> None:
             parts = [c for c in body["criteria"] if c["dimension"] == d["key"] and c["respondents"] > 0]
             assert sum(1 for c in parts if c["withheld"]) != 1
     if overall["score"] is not None:
-        assert sum(1 for d in body["dimensions"] if d["withheld"] and d["respondents"] > 0) != 1
+        inside = [d for d in body["dimensions"] if entering is None or d["key"] in entering]
+        assert sum(1 for d in inside if d["withheld"] and d["respondents"] > 0) != 1
     # The hidden groups together are never fewer than the minimum: the shown ones cannot be subtracted away.
     hidden = sum(g["respondents"] for g in body["groups"] if g["hidden"])
     assert hidden == 0 or hidden >= minimum or not shown_groups
@@ -274,6 +289,9 @@ respondent = st.tuples(
 
 
 @hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+# Found by a random run: organisation design answered by two people, too thinly to be scored at all,
+# beside an overall from three: withheld alone, but it enters no sum, so nothing can be worked back.
+@example(groups=4, respondents=[(2, "2", (2, 0)), (3, "2", (1, 0)), (3, "3", (2, 0))], close=False)
 @given(
     groups=st.integers(1, 4),
     respondents=st.lists(respondent, min_size=1, max_size=12),
@@ -291,7 +309,7 @@ def test_nothing_shown_is_derived_from_fewer_than_the_minimum(
             services.close_assessment(assessment=assessment)
         for user in (consultant, leader, viewer):
             body = scores_of(user, assessment)
-            assert_every_figure_has_enough_people(body, 3)
+            assert_every_figure_has_enough_people(body, 3, entering_dimensions(assessment, body))
             if not close and user != consultant:
                 assert body["published"] is False and shown_figures(body) == []
             if not close and user == consultant:
