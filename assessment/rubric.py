@@ -184,7 +184,9 @@ class Rubric:
     @cached_property
     def replacements(self) -> dict[str, tuple[str, ...]]:
         """Each key that declares `replaces`, with the keys of the previous version it takes over."""
-        return {item.key: item.replaces for item in (*self.nodes, *self.criteria) if item.replaces}
+        declared: dict[str, tuple[str, ...]] = {n.key: n.replaces for n in self.nodes if n.replaces}
+        declared.update((c.key, c.replaces) for c in self.criteria if c.replaces)
+        return declared
 
     @cached_property
     def recommendations(self) -> tuple[Recommendation, ...]:

@@ -1940,8 +1940,8 @@ def _rubric_changes(rubric: Rubric, previous_assessment: models.Assessment | Non
     followed = [d for d in (*comparison.dimensions, *comparison.criteria) if d.previous_keys not in ((), (d.key,))]
     for delta in followed:
         if delta.key in rubric.dimension_by_key:
-            was = " and ".join(old.dimension_by_key[k].name for k in delta.previous_keys)
-            lines.append(f"{rubric.dimension_by_key[delta.key].name} continues {was}: compared with its scores.")
+            carried_on = " and ".join(old.dimension_by_key[k].name for k in delta.previous_keys)
+            lines.append(f"{rubric.dimension_by_key[delta.key].name} continues {carried_on}: compared with its scores.")
     renamed_criteria = [d for d in followed if d.key in rubric.criterion_by_key]
     if renamed_criteria:
         lines.append(
