@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
-from drf_spectacular.utils import extend_schema_field
 
 from assessment.models import Assessment, AssessmentState, Initiative, InitiativeStatus, RubricVersion
-from organisations.permissions import MAX_ID
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
-class IdFilter(django_filters.NumberFilter):
-    """A row id: a whole number the database can hold (a larger one is a 400, not a crash)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
+from organisations.filters import IdFilter
 
 
 class RubricVersionFilter(django_filters.FilterSet):
