@@ -6,7 +6,6 @@ caller's role (403), validates the shape, calls one service or query, and serial
 
 from __future__ import annotations
 
-import dataclasses
 from itertools import pairwise
 from typing import Any
 
@@ -42,10 +41,10 @@ from assessment.portfolio import (
     portfolio_page,
 )
 from assessment.queries import (
+    across_skipped_versions,
     assessment_targets,
     assessments_with_evidence,
     load_rubric,
-    replacements_between,
     response_counts,
 )
 from assessment.roadmap import build_roadmap, percent_to_target, progress_to_date, target_gaps
@@ -666,7 +665,7 @@ class YearOverYear(APIView):
         comparisons = []
         # Each snapshot knows what its version replaces of the one before it; where versions were skipped,
         # of the earlier assessment's version (through the versions between).
-        history = history[:1] + [_across_skipped_versions(p, c) for p, c in pairwise(history)]
+        history = history[:1] + [across_skipped_versions(p, c) for p, c in pairwise(history)]
         for index, (previous, current) in enumerate(pairwise(history)):
             c = compare(previous, current)
             comparisons.append(
@@ -718,14 +717,6 @@ class YearOverYear(APIView):
             ],
         }
         return Response(YearOverYearSerializer(body).data)
-
-
-def _across_skipped_versions(previous: AssessmentSnapshot, current: AssessmentSnapshot) -> AssessmentSnapshot:
-    """`current` with the replacements of every version since `previous`'s, when versions were skipped."""
-    if previous.rubric_key != current.rubric_key or current.rubric_version <= previous.rubric_version + 1:
-        return current
-    lineage = replacements_between(current.rubric_key, previous.rubric_version, current.rubric_version)
-    return dataclasses.replace(current, replaces=lineage)
 
 
 def _outcome_change(row: Any, index: int) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from assessment.rubric import (
     Rubric,
 )
 from assessment.scoring import AssessmentScores, ResponseAnswers, score_assessment
+from assessment.year_over_year import AssessmentSnapshot, chain_replacements
 
 
 @dataclass(frozen=True)
@@ -307,11 +309,18 @@ def response_progress(assessment: models.Assessment) -> list[GroupProgress]:
 def replacements_between(rubric_key: str, after: int, up_to: int) -> dict[str, tuple[str, ...]]:
     """What version `up_to` of a family replaces of version `after`'s keys, through the versions between
     (see `year_over_year.chain_replacements`); one version's own `replaces` when they are adjacent."""
-    from assessment.year_over_year import chain_replacements
-
     versions = (
         models.RubricVersion.objects.filter(rubric__key=rubric_key, version__gt=after, version__lte=up_to)
         .select_related("rubric")
         .order_by("version")
     )
     return chain_replacements([load_rubric(v).rubric.replacements for v in versions])
+
+
+def across_skipped_versions(previous: AssessmentSnapshot, current: AssessmentSnapshot) -> AssessmentSnapshot:
+    """`current` with the `replaces` of every version since `previous`'s when versions were skipped (v1
+    against v3), so that a comparison follows keys through the versions between; else `current`."""
+    if previous.rubric_key != current.rubric_key or current.rubric_version <= previous.rubric_version + 1:
+        return current
+    lineage = replacements_between(current.rubric_key, previous.rubric_version, current.rubric_version)
+    return dataclasses.replace(current, replaces=lineage)

@@ -30,6 +30,8 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
+from reports.document import shown
+
 logger = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -582,39 +584,30 @@ SVG_LOGO_HEIGHT_PX = 140
 
 
 def _picture_of(logo: Path | None) -> Path | io.BytesIO | None:
-    """The logo as a picture python-pptx places: a PNG as it is; an SVG (sanitised when it was uploaded:
-    no script, no link, no entity) drawn as a PNG by CairoSVG, which fetches nothing; else None."""
-    if _is_png(logo):
-        return logo
-    if logo is None or logo.suffix.lower() != ".svg" or not logo.is_file():
+    """The logo as a picture python-pptx places: a file that opens as a PNG as it is; an SVG (sanitised
+    when it was uploaded: no script, no link, no entity) drawn as a PNG by CairoSVG, which fetches
+    nothing; anything else, or a drawing that fails, None (the firm's name then stands alone)."""
+    if logo is None or not logo.is_file():
+        return None
+    suffix = logo.suffix.lower()
+    if suffix == ".png":
+        return logo if _opens_as_png(logo) else None
+    if suffix != ".svg":
         return None
     try:
         import cairosvg
 
-        drawn = cairosvg.svg2png(bytestring=logo.read_bytes(), output_height=SVG_LOGO_HEIGHT_PX, unsafe=False)
+        return io.BytesIO(
+            cairosvg.svg2png(bytestring=logo.read_bytes(), output_height=SVG_LOGO_HEIGHT_PX, unsafe=False)
+        )
     except Exception:  # a drawing that fails leaves the logo out, never the deck
         logger.warning("The firm's SVG logo %s could not be drawn for the deck; left out", logo.name, exc_info=True)
         return None
-    picture = io.BytesIO(drawn)
-    return picture if _is_png_bytes(picture) else None
 
 
-def _is_png_bytes(data: io.BytesIO) -> bool:
+def _opens_as_png(path: Path) -> bool:
+    """What python-pptx reads to place a picture: a PNG's format and size."""
     try:
-        with Image.open(data) as image:
-            return image.format == "PNG" and image.width > 0 and image.height > 0
-    except (OSError, ValueError):
-        return False
-    finally:
-        data.seek(0)
-
-
-def _is_png(path: Path | None) -> bool:
-    """A logo python-pptx can embed: a file that opens as a PNG (an SVG, or anything else, is left out)."""
-    if path is None or path.suffix.lower() != ".png" or not path.is_file():
-        return False
-    try:
-        # What python-pptx reads to place it: the format and the size.
         with Image.open(path) as image:
             return image.format == "PNG" and image.width > 0 and image.height > 0
     except (OSError, ValueError):
@@ -623,7 +616,7 @@ def _is_png(path: Path | None) -> bool:
 
 def chart_values(values: Sequence[float | None]) -> list[float | None]:
     """A chart's values as the pages show them: one decimal; a withheld or unscored value stays empty."""
-    return [None if value is None else round(float(value) + 1e-9, 1) for value in values]
+    return [shown(None if value is None else float(value)) for value in values]
 
 
 def _scale(chart: Chart, levels: Sequence[Sequence[Any]]) -> None:

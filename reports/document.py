@@ -7,7 +7,6 @@ dataclasses; the templates in reports/templates/reports/roadmap/ only lay it out
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import re
 from collections.abc import Mapping, Sequence
@@ -31,10 +30,10 @@ from assessment.anonymity import (
 from assessment.benchmark import MIN_PEERS, DimensionBenchmark
 from assessment.portfolio import OutcomeRow, outcome_change, outcome_history, peer_benchmark
 from assessment.queries import (
+    across_skipped_versions,
     assessment_targets,
     assessments_with_evidence,
     load_rubric,
-    replacements_between,
 )
 from assessment.roadmap import build_roadmap, percent_to_target, target_gaps
 from assessment.rubric import HORIZON_NAMES, HORIZONS, Level, Node, Rubric
@@ -744,10 +743,7 @@ def _history_until(
 
 def _in_this_years_keys(previous: AssessmentSnapshot, current: AssessmentSnapshot) -> AssessmentSnapshot:
     """`previous` re-keyed to `current`'s rubric, through the `replaces` of every version between them."""
-    if previous.rubric_key == current.rubric_key and current.rubric_version > previous.rubric_version + 1:
-        lineage = replacements_between(current.rubric_key, previous.rubric_version, current.rubric_version)
-        current = dataclasses.replace(current, replaces=lineage)
-    return in_current_keys(previous, current)
+    return in_current_keys(previous, across_skipped_versions(previous, current))
 
 
 def _respondents_sentence(scores: AssessmentScores) -> str:
@@ -1923,9 +1919,6 @@ def _rubric_changes(rubric: Rubric, previous_assessment: models.Assessment | Non
         {c.key: None for c in old.scored_criteria},
         **rubric_structure(old),
     )
-    structure = rubric_structure(rubric)
-    if old.key == rubric.key and rubric.version > old.version + 1:
-        structure["replaces"] = replacements_between(rubric.key, old.version, rubric.version)
     after = AssessmentSnapshot(
         0,
         "",
@@ -1934,9 +1927,9 @@ def _rubric_changes(rubric: Rubric, previous_assessment: models.Assessment | Non
         None,
         {d.key: None for d in rubric.dimensions},
         {c.key: None for c in rubric.scored_criteria},
-        **structure,
+        **rubric_structure(rubric),
     )
-    comparison = compare(before, after)
+    comparison = compare(before, across_skipped_versions(before, after))
     followed = [d for d in (*comparison.dimensions, *comparison.criteria) if d.previous_keys not in ((), (d.key,))]
     for delta in followed:
         if delta.key in rubric.dimension_by_key:
