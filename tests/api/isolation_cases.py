@@ -278,6 +278,7 @@ case(
     body=lambda w: {"targets": {"technology": 1}},
 )
 
+
 def _our_rating(w: World) -> dict[str, Any]:
     """Our closed assessment with an assessor's rating of ours, which the outsider must not see or change."""
     from assessment.models import AssessorRating
