@@ -964,7 +964,9 @@ class AssessmentExport(JsonErrors, APIView):
         table = (
             exports.response_table(assessment)
             if kind == "responses"
-            else exports.score_table(published_scores(assessment, role=role))
+            else exports.score_table(
+                published_scores(assessment, role=role), assessor.assessor_scores_of(assessment, role=role)
+            )
         )
         content = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx([(kind.capitalize(), table)])
         audit.record(

@@ -191,3 +191,22 @@ def test_a_rating_is_replaced_then_cleared(world):
     assert not AssessorRating.objects.exists()
     again = client.delete(_url(closed, "crm-adoption"))
     assert again.status_code == 404 and "no assessor's rating" in again.json()["message"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_scores_export_carries_the_assessors_rating_beside_the_teams(world, fmt):
+    from tests.api.test_exports import csv_rows, xlsx_rows
+
+    closed = world.closed_assessment
+    _put(world.consultant, closed, "crm-adoption", {"option": "4", "notes": "Logins weekly", "links": []})
+    _put(world.consultant, closed, "crm-single-source", {"option": "1"})
+    response = token_client(world.leader).get(f"/api/v1/assessments/{closed.pk}/export/scores.{fmt}")
+    assert response.status_code == 200
+    header, *body = csv_rows(response) if fmt == "csv" else xlsx_rows(response, "Scores")
+    rows = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in body}
+    adoption = rows[("criterion", "crm-adoption")]
+    assert (float(adoption["score"]), float(adoption["assessor score"])) == (2, 4)
+    assert (adoption["assessor rating"], adoption["evidence notes"]) == ("Measured", "Logins weekly")
+    assert float(rows[("dimension", "technology")]["assessor score"]) == 2.5
+    assert rows[("dimension", "technology")]["assessor level"] == "Emerging"
+    assert rows[("dimension", "sales-process")]["assessor score"] in ("", None)
