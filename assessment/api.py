@@ -375,6 +375,11 @@ def _level(level: Any) -> dict[str, Any] | None:
     return {"value": level.value, "name": level.name} if level else None
 
 
+def _assessor_of(body: dict[str, Any] | None) -> dict[str, Any]:
+    """The assessor's block beside a team figure: present only where recorded and shown (assessment/assessor.py)."""
+    return {"assessor": body} if body is not None else {}
+
+
 def _withheld(published: Published, withheld: bool) -> str | None:
     return published.reason if withheld else None
 
@@ -427,7 +432,7 @@ class AssessmentScores(APIView):
                     "gap": gaps[node.key].gap if node.key in gaps else None,
                     "baseline_score": base_score,
                     "progress_to_date": progress_to_date(d.score, base_score, target) if target is not None else None,
-                    "assessor": node_body(rated.dimensions.get(node.key)) if rated else None,
+                    **_assessor_of(node_body(rated.dimensions.get(node.key)) if rated else None),
                 }
             )
         group_names = {g.key: g.name for g in rubric.respondent_groups}
@@ -454,7 +459,7 @@ class AssessmentScores(APIView):
                 "index": scores.overall.index,
                 "coverage": None if overall_withheld else scores.overall.coverage,
                 "insufficient_evidence": None if overall_withheld else scores.overall.insufficient_evidence,
-                "assessor": node_body(rated.overall) if rated else None,
+                **_assessor_of(node_body(rated.overall) if rated else None),
             },
             "dimensions": dimensions,
             "criteria": [
@@ -470,7 +475,7 @@ class AssessmentScores(APIView):
                     "answered": c.answered,
                     "not_applicable": None if published.criterion_withheld(c.key) else c.not_applicable,
                     "addressed": c.addressed,
-                    "assessor": criterion_body(rated.criteria.get(c.key)) if rated else None,
+                    **_assessor_of(criterion_body(rated.criteria.get(c.key)) if rated else None),
                 }
                 for c in scores.criteria.values()
             ],

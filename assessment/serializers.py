@@ -300,7 +300,7 @@ class OverallScoreSerializer(serializers.Serializer):
     coverage = serializers.FloatField(allow_null=True, help_text="Null when withheld.")
     insufficient_evidence = serializers.BooleanField(allow_null=True, help_text="Null when withheld.")
     assessor = AssessorNodeSerializer(
-        allow_null=True, required=False, help_text="The assessor's roll-up of their ratings; null where none."
+        required=False, help_text="The assessor's roll-up of their ratings; absent where they rated none of it."
     )
 
 
@@ -327,7 +327,7 @@ class DimensionScoreSerializer(serializers.Serializer):
         allow_null=True, help_text="(current − baseline) ÷ (target − baseline); null when undefined."
     )
     assessor = AssessorNodeSerializer(
-        allow_null=True, required=False, help_text="The assessor's roll-up of their ratings; null where none."
+        required=False, help_text="The assessor's roll-up of their ratings; absent where they rated none of it."
     )
 
 
@@ -346,7 +346,7 @@ class CriterionScoreSerializer(serializers.Serializer):
     not_applicable = serializers.IntegerField(allow_null=True, help_text="Null when withheld.")
     addressed = serializers.IntegerField()
     assessor = AssessorCriterionSerializer(
-        allow_null=True, required=False, help_text="The assessor's own rating with evidence; null where none."
+        required=False, help_text="The assessor's own rating with evidence; absent where not rated (or not shown)."
     )
 
 
