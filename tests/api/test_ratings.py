@@ -211,3 +211,28 @@ def test_the_scores_export_carries_the_assessors_rating_beside_the_teams(world, 
     assert float(rows[("dimension", "technology")]["assessor score"]) == 2.5
     assert rows[("dimension", "technology")]["assessor level"] == "Emerging"
     assert rows[("dimension", "sales-process")]["assessor score"] in ("", None)
+
+
+def test_an_initiative_comes_from_the_roadmap_on_the_chosen_basis_and_each_change_is_logged(world):
+    closed = world.closed_assessment
+    consultant = token_client(world.consultant)
+    for key in TECHNOLOGY:
+        _put(world.consultant, closed, key, {"option": "5"})
+    consultant.patch(f"/api/v1/assessments/{closed.pk}/", {"roadmap_basis": "assessor"}, format="json")
+    refused = consultant.post(
+        "/api/v1/initiatives/",
+        {"assessment": closed.pk, "recommendation_key": "configure-crm-to-process"},
+        format="json",
+    )
+    assert refused.status_code == 422 and "not on this assessment's roadmap" in refused.json()["message"]
+    consultant.patch(f"/api/v1/assessments/{closed.pk}/", {"roadmap_basis": "team"}, format="json")
+    taken = consultant.post(
+        "/api/v1/initiatives/",
+        {"assessment": closed.pk, "recommendation_key": "configure-crm-to-process"},
+        format="json",
+    )
+    assert taken.status_code == 201, taken.json()
+    consultant.delete(_url(closed, "crm-adoption"))
+    actions = list(AuditEvent.objects.filter(action__startswith="assessment.").values_list("action", flat=True))
+    assert actions.count("assessment.roadmap_basis_changed") == 2
+    assert actions.count("assessment.assessor_rating_changed") == len(TECHNOLOGY) + 1

@@ -89,3 +89,16 @@ def test_evidence_is_not_shown_to_a_leader_while_the_assessment_is_open(
     respond(answered, "reps", "2")
     client.force_login(leader)
     assert "evidence says" not in client.get(page(answered)).content.decode()
+
+
+def test_the_page_of_a_draft_says_to_open_it_and_of_a_fresh_one_offers_every_criterion(
+    client, consultant, draft_assessment
+):
+    client.force_login(consultant)
+    draft = client.get(ratings_page(draft_assessment)).content.decode()
+    assert "This assessment is a draft" in draft and 'name="option"' not in draft
+    assert client.post(ratings_page(draft_assessment), {"criterion": "crm-adoption", "option": "3"}).status_code == 409
+    services.open_assessment(assessment=draft_assessment)
+    fresh = client.get(ratings_page(draft_assessment)).content.decode()
+    assert 'id="option-crm-adoption"' in fresh and "team: not shown" in fresh
+    assert not AssessorRating.objects.exists()
