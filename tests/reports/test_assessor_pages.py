@@ -87,3 +87,27 @@ def test_the_deck_shows_the_assessors_rating_beside_the_teams_on_the_dimension_s
     assert set(series) == {"Team's score", "Assessor's rating"}
     assert sorted(v for v in series["Assessor's rating"] if v is not None) == [1.0, 2.0]
     assert NOTE in technology.notes_slide.notes_text_frame.text
+
+
+def test_a_rendered_report_keeps_the_ratings_it_was_built_with(
+    this_year, consultant, django_capture_on_commit_callbacks
+):
+    from reports import services
+    from reports.models import ReportStatus
+
+    rate(this_year, consultant)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.request_report(assessment=this_year, requested_by=consultant)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.READY
+    kept = next(d for d in report.snapshot["dimensions"] if d["key"] == "technology")["assessor"]
+    assert kept["assessor_text"] == "1.5" and kept["lines"][0]["notes"] == NOTE
+    assessor.record_rating(assessment=this_year, criterion_key="crm-adoption", option_key="5", actor=consultant)
+    report.refresh_from_db()
+    again = next(d for d in report.snapshot["dimensions"] if d["key"] == "technology")["assessor"]
+    assert again == kept
+    with report.deck.open("rb") as handle:
+        deck = Presentation(io.BytesIO(handle.read()))
+    assert any(
+        "evidence says 1.5" in s.text_frame.text for slide in deck.slides for s in slide.shapes if s.has_text_frame
+    )
