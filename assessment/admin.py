@@ -103,14 +103,22 @@ class TargetInline(admin.TabularInline):
     extra = 0
 
 
+class AssessorRatingInline(ReadOnlyInline):
+    model = models.AssessorRating
+    fields = ["criterion_key", "option_key", "not_applicable", "notes", "links", "rated_by", "updated_at"]
+    readonly_fields = fields
+    show_change_link = False
+
+
 @admin.register(models.Assessment)
 class AssessmentAdmin(admin.ModelAdmin):
     list_display = ["organisation", "period", "state", "rubric_version", "response_count"]
     list_filter = ["state", "organisation"]
     search_fields = ["organisation__name", "period", "title"]
     # State changes go through the services (open/close), never a raw field edit.
-    readonly_fields = ["state", "rubric_version", "opened_at", "closed_at", "created_by"]
-    inlines = [TargetInline]
+    # The roadmap's basis and the assessor's ratings change through assessment/assessor.py (audited) only.
+    readonly_fields = ["state", "rubric_version", "opened_at", "closed_at", "created_by", "roadmap_basis"]
+    inlines = [TargetInline, AssessorRatingInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: models.Assessment | None = None) -> list[str]:
         # What the scores depend on is fixed once respondents answer: a closed assessment's kept scores

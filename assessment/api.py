@@ -21,13 +21,14 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from assessment import exports, services
+from assessment import assessor, exports, services
 from assessment.anonymity import (
     Published,
     dimension_levels,
     published_history,
     published_scores,
 )
+from assessment.assessor_serializers import criterion_body, node_body
 from assessment.filters import AssessmentFilter, InitiativeFilter, RubricVersionFilter
 from assessment.models import Assessment, AssessmentState, Initiative, Outcome, RubricVersion
 from assessment.outcomes import OUTCOMES
@@ -272,13 +273,24 @@ class AssessmentDetail(APIView):
     @extend_schema(
         request=AssessmentUpdateSerializer,
         responses={200: AssessmentSerializer},
-        description="Only a draft can change its period, title, respondent groups and weighting (409 otherwise).",
+        description=(
+            "Only a draft can change its period, title, respondent groups and weighting (409 otherwise); "
+            "`roadmap_basis` changes in any state, by the firm's consultants only."
+        ),
     )
     def patch(self, request: Request, id: int) -> Response:
         assessment = _assessment(request, id, RUN, "change assessments")
         given = AssessmentUpdateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        services.update_assessment(assessment=assessment, **given.validated_data)
+        settings = dict(given.validated_data)
+        basis = settings.pop("roadmap_basis", None)
+        if basis is not None:
+            # The roadmap's basis is the firm's choice, in any state (assessment/assessor.py).
+            require_role(request.user, assessment.organisation, MANAGE, action="choose the roadmap's basis")
+        if settings or basis is None:
+            services.update_assessment(assessment=assessment, **settings)
+        if basis is not None:
+            assessor.set_roadmap_basis(assessment=assessment, basis=basis, actor=request.user)
         return Response(AssessmentSerializer(_fresh(assessment)).data)
 
 
@@ -363,6 +375,11 @@ def _level(level: Any) -> dict[str, Any] | None:
     return {"value": level.value, "name": level.name} if level else None
 
 
+def _assessor_of(body: dict[str, Any] | None) -> dict[str, Any]:
+    """The assessor's block beside a team figure: present only where recorded and shown (assessment/assessor.py)."""
+    return {"assessor": body} if body is not None else {}
+
+
 def _withheld(published: Published, withheld: bool) -> str | None:
     return published.reason if withheld else None
 
@@ -390,6 +407,7 @@ class AssessmentScores(APIView):
         gaps = target_gaps(levels, targets)
         baseline = _baseline_of(assessment)
         baseline_dimensions = published_scores(baseline, role=role).scores.dimensions if baseline else {}
+        rated = assessor.assessor_scores_of(assessment, role=role)
         dimensions = []
         for node in rubric.dimensions:
             d = scores.dimensions[node.key]
@@ -414,6 +432,7 @@ class AssessmentScores(APIView):
                     "gap": gaps[node.key].gap if node.key in gaps else None,
                     "baseline_score": base_score,
                     "progress_to_date": progress_to_date(d.score, base_score, target) if target is not None else None,
+                    **_assessor_of(node_body(rated.dimensions.get(node.key)) if rated else None),
                 }
             )
         group_names = {g.key: g.name for g in rubric.respondent_groups}
@@ -440,6 +459,7 @@ class AssessmentScores(APIView):
                 "index": scores.overall.index,
                 "coverage": None if overall_withheld else scores.overall.coverage,
                 "insufficient_evidence": None if overall_withheld else scores.overall.insufficient_evidence,
+                **_assessor_of(node_body(rated.overall) if rated else None),
             },
             "dimensions": dimensions,
             "criteria": [
@@ -455,6 +475,7 @@ class AssessmentScores(APIView):
                     "answered": c.answered,
                     "not_applicable": None if published.criterion_withheld(c.key) else c.not_applicable,
                     "addressed": c.addressed,
+                    **_assessor_of(criterion_body(rated.criteria.get(c.key)) if rated else None),
                 }
                 for c in scores.criteria.values()
             ],
@@ -497,7 +518,8 @@ class AssessmentRoadmap(APIView):
     def get(self, request: Request, id: int) -> Response:
         assessment, role = _assessment_and_role(request, id, READ, "see the roadmap")
         published = published_scores(assessment, role=role)
-        roadmap = build_roadmap(published.rubric, dimension_levels(published), assessment_targets(assessment))
+        basis = assessor.roadmap_levels(assessment, published, role=role)
+        roadmap = build_roadmap(published.rubric, basis.levels, assessment_targets(assessment))
         tracked = dict(assessment.initiatives.values_list("recommendation_key", "id"))
         horizons = [
             {
@@ -525,7 +547,13 @@ class AssessmentRoadmap(APIView):
             }
             for horizon in roadmap.horizons
         ]
-        body = {"assessment": assessment.pk, "horizons": horizons, "skipped_dimensions": roadmap.skipped_dimensions}
+        body = {
+            "assessment": assessment.pk,
+            "horizons": horizons,
+            "skipped_dimensions": roadmap.skipped_dimensions,
+            "basis": basis.basis,
+            "basis_note": basis.note,
+        }
         return Response(RoadmapSerializer(body).data)
 
 
@@ -941,7 +969,9 @@ class AssessmentExport(JsonErrors, APIView):
         table = (
             exports.response_table(assessment)
             if kind == "responses"
-            else exports.score_table(published_scores(assessment, role=role))
+            else exports.score_table(
+                published_scores(assessment, role=role), assessor.assessor_scores_of(assessment, role=role)
+            )
         )
         content = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx([(kind.capitalize(), table)])
         audit.record(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment import api
+from assessment import api, assessor_api
 
 urlpatterns = [
     path("rubrics/", api.RubricList.as_view(), name="api-rubrics"),
@@ -14,6 +14,12 @@ urlpatterns = [
     path("assessments/<int:id>/progress/", api.AssessmentProgress.as_view(), name="api-assessment-progress"),
     path("assessments/<int:id>/scores/", api.AssessmentScores.as_view(), name="api-assessment-scores"),
     path("assessments/<int:id>/roadmap/", api.AssessmentRoadmap.as_view(), name="api-assessment-roadmap"),
+    path("assessments/<int:id>/ratings/", assessor_api.AssessmentRatings.as_view(), name="api-assessment-ratings"),
+    path(
+        "assessments/<int:id>/ratings/<str:criterion_key>/",
+        assessor_api.AssessmentRating.as_view(),
+        name="api-assessment-rating",
+    ),
     path("assessments/<int:id>/outcomes/", api.AssessmentOutcomes.as_view(), name="api-assessment-outcomes"),
     path("assessments/<int:id>/benchmark/", api.AssessmentBenchmark.as_view(), name="api-assessment-benchmark"),
     path(

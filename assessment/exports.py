@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 
 from assessment import anonymity, models
 from assessment.anonymity import Published
+from assessment.assessor import AssessorScores
 from assessment.portfolio import PortfolioRow
 from assessment.queries import LoadedRubric, load_rubric
 from organisations.models import Organisation
@@ -111,12 +112,46 @@ def _round(value: float | None, places: int = 2) -> float | str:
     return "" if value is None else round(value, places)
 
 
-def score_table(published: Published) -> Table:
+def score_table(published: Published, assessor: AssessorScores | None = None) -> Table:
     """Overall, each dimension and each criterion: score, level, index, coverage and spread, as published.
 
     A figure derived from fewer than the minimum of respondents reads as the reason it is withheld; an
-    assessment with nothing published yet is one row saying why.
+    assessment with nothing published yet is one row saying why. The last columns hold the assessor's own
+    rating and its roll-up (assessment/assessor.py) where recorded and shown to the reader.
     """
+    table = _team_score_table(published)
+    return with_assessor_columns(table, assessor)
+
+
+ASSESSOR_COLUMNS = ["assessor score", "assessor level", "assessor rating", "evidence notes", "evidence links"]
+
+
+def with_assessor_columns(table: Table, assessor: AssessorScores | None) -> Table:
+    """The score table with the assessor's columns beside each overall, dimension and criterion row."""
+    header, body = table
+    rows = []
+    for row in body:
+        kind, key = row[0], row[1]
+        cells: list[Any] = ["", "", "", "", ""]
+        if assessor is not None:
+            if kind == "criterion" and key in assessor.criteria:
+                rated = assessor.criteria[key]
+                cells = [
+                    "" if rated.value is None else _round(rated.value),
+                    rated.level.name if rated.level else "",
+                    rated.label,
+                    rated.notes,
+                    " ".join(rated.links),
+                ]
+            elif kind in ("dimension", "overall"):
+                node = assessor.overall if kind == "overall" else assessor.dimensions.get(key)
+                if node is not None and node.score is not None:
+                    cells = [_round(node.score), node.level.name if node.level else "", "", "", ""]
+        rows.append([*row, *cells])
+    return [*header, *ASSESSOR_COLUMNS], rows
+
+
+def _team_score_table(published: Published) -> Table:
     rubric, scores = published.rubric, published.scores
     header = [
         "kind",

@@ -232,6 +232,11 @@ class AssessmentState(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class RoadmapBasis(models.TextChoices):
+    TEAM = "team", "The team's answers"
+    ASSESSOR = "assessor", "The assessor's evidence"
+
+
 class AssessmentQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> AssessmentQuerySet:
         return self.filter(organisation__in=Organisation.objects.visible_to(user))
@@ -264,6 +269,12 @@ class Assessment(models.Model):
     # Written once when the assessment closes; its scores can no longer change (late responses
     # are not counted), so portfolio pages and benchmarks read this instead of re-scoring.
     closing_scores = models.JSONField(null=True, blank=True, editable=False)
+    roadmap_basis = models.CharField(
+        max_length=10,
+        choices=RoadmapBasis.choices,
+        default=RoadmapBasis.TEAM,
+        help_text="Which scores drive the roadmap: the team's answers or the assessor's own ratings",
+    )
 
     objects = AssessmentQuerySet.as_manager()
 
@@ -518,3 +529,42 @@ class KeptScores(models.Model):
 
     def __str__(self) -> str:
         return f"Kept scores of {self.assessment_id}"
+
+
+class AssessorRatingQuerySet(models.QuerySet["AssessorRating"]):
+    def visible_to(self, user: Any) -> AssessorRatingQuerySet:
+        return self.filter(assessment__in=Assessment.objects.visible_to(user))
+
+
+class AssessorRating(models.Model):
+    """The assessor's own rating of one criterion, from interviews and evidence, beside the team's answers.
+
+    An option of the criterion's own answer set (so on the same scale), or "not applicable"; kept apart
+    from the respondents' answers, never counted in their scores (assessment/assessor.py).
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="assessor_ratings")
+    criterion_key = models.CharField(max_length=80)
+    option_key = models.CharField(max_length=80, blank=True, help_text="Blank when not applicable")
+    not_applicable = models.BooleanField(default=False)
+    notes = models.TextField(blank=True, help_text="The evidence: interviews, CRM reports, pipeline reviews, ...")
+    links = models.JSONField(default=list, blank=True, help_text="http(s) addresses of the evidence")
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssessorRatingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion_key"], name="one_assessor_rating_per_criterion"),
+            models.CheckConstraint(
+                condition=(Q(not_applicable=True) & Q(option_key="")) | (Q(not_applicable=False) & ~Q(option_key="")),
+                name="assessor_rating_is_option_or_not_applicable",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_key}: {self.option_key or 'n/a'}"

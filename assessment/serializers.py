@@ -10,7 +10,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assessment.models import Assessment, AssessmentState, Initiative, InitiativeStatus, RubricVersion
+from assessment.assessor_serializers import AssessorCriterionSerializer, AssessorNodeSerializer
+from assessment.models import Assessment, AssessmentState, Initiative, InitiativeStatus, RoadmapBasis, RubricVersion
 from assessment.outcomes import OUTCOMES, OutcomeKpi
 from assessment.portfolio import SORT_CHOICES as PORTFOLIO_SORTS
 from assessment.portfolio import STATES as PORTFOLIO_STATES
@@ -231,6 +232,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "state",
             "respondent_groups",
             "group_weighting",
+            "roadmap_basis",
             "targets",
             "created_at",
             "opened_at",
@@ -257,6 +259,11 @@ class AssessmentUpdateSerializer(StrictSerializer):
     title = SingleLineField(max_length=200, allow_blank=True, required=False)
     respondent_groups = key_list_field(required=False)
     group_weighting = serializers.BooleanField(required=False)
+    roadmap_basis = serializers.ChoiceField(
+        choices=RoadmapBasis.choices,
+        required=False,
+        help_text="Which scores drive the roadmap; the firm's consultants change it in any state.",
+    )
 
 
 class TargetsSerializer(StrictSerializer):
@@ -292,6 +299,9 @@ class OverallScoreSerializer(serializers.Serializer):
     index = serializers.FloatField(allow_null=True, help_text="The score rescaled to 0–100.")
     coverage = serializers.FloatField(allow_null=True, help_text="Null when withheld.")
     insufficient_evidence = serializers.BooleanField(allow_null=True, help_text="Null when withheld.")
+    assessor = AssessorNodeSerializer(
+        required=False, help_text="The assessor's roll-up of their ratings; absent where they rated none of it."
+    )
 
 
 class DimensionScoreSerializer(serializers.Serializer):
@@ -316,6 +326,9 @@ class DimensionScoreSerializer(serializers.Serializer):
     progress_to_date = serializers.FloatField(
         allow_null=True, help_text="(current − baseline) ÷ (target − baseline); null when undefined."
     )
+    assessor = AssessorNodeSerializer(
+        required=False, help_text="The assessor's roll-up of their ratings; absent where they rated none of it."
+    )
 
 
 class CriterionScoreSerializer(serializers.Serializer):
@@ -332,6 +345,9 @@ class CriterionScoreSerializer(serializers.Serializer):
     answered = serializers.IntegerField(help_text="Scored answers (the criterion's respondents).")
     not_applicable = serializers.IntegerField(allow_null=True, help_text="Null when withheld.")
     addressed = serializers.IntegerField()
+    assessor = AssessorCriterionSerializer(
+        required=False, help_text="The assessor's own rating with evidence; absent where not rated (or not shown)."
+    )
 
 
 class GroupScoreSerializer(serializers.Serializer):
@@ -425,6 +441,10 @@ class RoadmapSerializer(serializers.Serializer):
     skipped_dimensions = serializers.ListField(
         child=serializers.CharField(), help_text="Dimensions with a target but insufficient evidence."
     )
+    basis = serializers.ChoiceField(
+        choices=RoadmapBasis.choices, help_text="The scores it follows: the team's, or the assessor's evidence."
+    )
+    basis_note = serializers.CharField(allow_blank=True, help_text="Which scores it follows, in a sentence.")
 
 
 class InitiativeSerializer(serializers.ModelSerializer):

@@ -699,12 +699,14 @@ def create_initiative(
 
     The roadmap is the one `role` may see (assessment/anonymity.py), so a refusal tells nothing more.
     """
-    from assessment.anonymity import dimension_levels, published_scores
+    from assessment.anonymity import published_scores
+    from assessment.assessor import roadmap_levels
     from assessment.queries import assessment_targets
     from assessment.roadmap import build_roadmap
 
     published = published_scores(assessment, role=role)
-    roadmap = build_roadmap(published.rubric, dimension_levels(published), assessment_targets(assessment))
+    levels = roadmap_levels(assessment, published, role=role).levels
+    roadmap = build_roadmap(published.rubric, levels, assessment_targets(assessment))
     item = next((i for i in roadmap.items if i.recommendation.key == recommendation_key), None)
     if item is None:
         raise Unprocessable(f"{recommendation_key!r} is not on this assessment's roadmap.", field="recommendation_key")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment import views
+from assessment import assessor_views, views
 
 app_name = "assessment"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("assessments/<int:assessment_id>/open/", views.assessment_open, name="assessment-open"),
     path("assessments/<int:assessment_id>/close/", views.assessment_close, name="assessment-close"),
     path("assessments/<int:assessment_id>/initiatives/", views.initiative_create, name="initiative-create"),
+    path("assessments/<int:assessment_id>/ratings/", assessor_views.ratings_page, name="ratings"),
     path("assessments/<int:assessment_id>/outcomes/", views.outcomes_update, name="outcomes"),
     path("initiatives/<int:initiative_id>/", views.initiative_update, name="initiative-update"),
 ]

@@ -23,8 +23,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import anonymity, services
-from assessment.anonymity import dimension_levels, published_scores
+from assessment import anonymity, assessor, services
+from assessment.anonymity import published_scores
 from assessment.charts import keyed_radar_chart, radar_svg
 from assessment.forms import (
     AssessmentForm,
@@ -403,7 +403,9 @@ def _scores_context(assessment: Assessment, role: str) -> dict[str, Any]:
     published = published_scores(assessment, role=role)
     rubric, scores = published.rubric, published.scores
     targets = assessment_targets(assessment)
-    roadmap = build_roadmap(rubric, dimension_levels(published), targets)
+    basis = assessor.roadmap_levels(assessment, published, role=role)
+    roadmap = build_roadmap(rubric, basis.levels, targets)
+    rated = assessor.assessor_scores_of(assessment, role=role)
     dimensions = []
     for node in rubric.dimensions:
         score = scores.dimensions.get(node.key)
@@ -417,6 +419,7 @@ def _scores_context(assessment: Assessment, role: str) -> dict[str, Any]:
                 "insufficient": score.insufficient_evidence if score else True,
                 "withheld": published.reason if withheld else "",
                 "target": targets.get(node.key),
+                "assessor": rated.dimensions[node.key].score if rated else None,
             }
         )
     chart = keyed_radar_chart(
@@ -449,6 +452,10 @@ def _scores_context(assessment: Assessment, role: str) -> dict[str, Any]:
         "has_targets": bool(targets),
         "horizons": horizons,
         "skipped": [names.get(k, k) for k in roadmap.skipped_dimensions],
+        "basis_note": basis.note,
+        "ratings_url": reverse("assessment:ratings", kwargs={"assessment_id": assessment.pk})
+        if role == Role.CONSULTANT
+        else "",
     }
 
 

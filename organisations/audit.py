@@ -29,6 +29,8 @@ class Action:
     ASSESSMENT_OPENED = "assessment.opened"
     ASSESSMENT_CLOSED = "assessment.closed"
     TARGETS_CHANGED = "assessment.targets_changed"
+    ASSESSOR_RATING_CHANGED = "assessment.assessor_rating_changed"
+    ROADMAP_BASIS_CHANGED = "assessment.roadmap_basis_changed"
     REPORT_REQUESTED = "report.requested"
     REPORT_BATCH_REQUESTED = "report.batch_requested"
     REPORT_DOWNLOADED = "report.downloaded"

@@ -329,11 +329,20 @@ class _Deck:
         ]
         if page["gap_significant"]:
             facts += [("", 8, False, INK), (_clip(page["gap_sentence"], 160), 11, False, TARGET)]
+        assessor = page.get("assessor")  # the assessor's rating beside the team's (reports/assessor_pages.py)
+        if assessor:
+            facts += [("", 8, False, INK), (_clip(assessor["sentence"], 160), 12, True, INK)]
         self._text(slide, MARGIN, Inches(1.2), Inches(4.6), Inches(5.8), [line for line in facts if line[0]])
         if rows:
             data = CategoryChartData(number_format="0.0")
             data.categories = [_clip(row["text"], LABEL_CHARS) for row in rows]
             data.add_series("Team's score", chart_values([row["mean"] for row in rows]))
+            if assessor:
+                rated = {line["text"]: line["assessor_text"] for line in assessor["lines"]}
+                values = [rated.get(row["text"]) for row in rows]
+                data.add_series(
+                    "Assessor's rating", chart_values([None if v in (None, "n/a") else float(v) for v in values])
+                )
             chart = self._chart(
                 slide, XL_CHART_TYPE.BAR_CLUSTERED, data, Inches(5.3), Inches(1.55), Inches(7.6), Inches(5.5)
             )
@@ -349,14 +358,35 @@ class _Deck:
             plot.data_labels.font.size = Pt(10)
             plot.series[0].format.fill.solid()
             plot.series[0].format.fill.fore_color.rgb = self.colour
+            if assessor:
+                plot.series[1].format.fill.solid()
+                plot.series[1].format.fill.fore_color.rgb = TARGET
+                chart.has_legend = True
+                chart.legend.include_in_layout = False
             chart.has_title = False
-            caption = [("The team's score, question by question", 13, True, INK)]
+            caption = [
+                (
+                    "The team's score and the assessor's rating, question by question"
+                    if assessor
+                    else "The team's score, question by question",
+                    13,
+                    True,
+                    INK,
+                )
+            ]
             self._text(slide, Inches(5.3), Inches(1.15), Inches(7.6), Inches(0.4), caption)
         notes = [page["description"]]
         for group in page["subgroups"]:
             for row in group["rows"]:
                 notes.append(f"{row['text']} — {row['mean_text']} ({row['answered_text']})")
         notes += [f"“{c['text']}”" + (f" ({c['count']} people)" if c["count"] > 1 else "") for c in page["comments"]]
+        if assessor:
+            notes.append(assessor["sentence"])
+            notes += [
+                f"{line['text']} — team {line['team_text']}, assessor {line['assessor_text']} ({line['label']})"
+                + (f": {line['notes']}" if line["notes"] else "")
+                for line in assessor["lines"]
+            ]
         self._notes(slide, notes)
 
     def roadmap(self) -> None:

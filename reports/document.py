@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from assessment.anonymity import (
     withheld_reason,
     year_snapshot,
 )
+from assessment.assessor import assessor_scores_of, roadmap_levels
 from assessment.benchmark import MIN_PEERS, DimensionBenchmark
 from assessment.portfolio import OutcomeRow, outcome_change, outcome_history, peer_benchmark
 from assessment.queries import (
@@ -41,6 +42,7 @@ from assessment.scoring import AssessmentScores, node_value
 from assessment.year_over_year import AssessmentSnapshot, compare, in_current_keys, rubric_structure, trends
 from organisations.models import Role
 from organisations.text import CONTROL_CHARACTERS
+from reports.assessor_pages import AssessorView, dimension_view
 
 LANG = "en"
 DOCUMENT_TITLE = "Sales maturity roadmap"
@@ -130,6 +132,7 @@ class AnswerPage:
     next_90_days_note: str
     next_90_days_shown: int = 0  # how many fit on page 1; the rest are named in `next_90_days_more`
     next_90_days_more: str = ""
+    basis_note: str = ""  # whose scores the gaps and steps follow, when the assessor's (assessment/assessor.py)
 
 
 @dataclass(frozen=True)
@@ -273,6 +276,7 @@ class DimensionPage:
     heading: Heading = Heading("", "")
     target_sentence: str = ""
     comments_people: str = ""
+    assessor: AssessorView | None = None  # the assessor's rating beside the team's (reports/assessor_pages.py)
 
 
 @dataclass(frozen=True)
@@ -676,11 +680,19 @@ def build_roadmap_document(
     issued_on = issued_on or timezone.localdate()
     names = {d.key: d.name for d in rubric.dimensions}
     previous_scores = dict(previous.dimensions) if previous else {}
-    levels = dimension_levels(published)
+    # The roadmap and page 1's gaps follow the assessment's roadmap basis: the team's or the assessor's scores.
+    basis = roadmap_levels(assessment, published, role=role)
+    levels = basis.levels
     roadmap = _roadmap_section(assessment, rubric, levels, targets, names, issued_on)
+    if basis.note:
+        roadmap = replace(roadmap, notes=(basis.note, *roadmap.notes))
     comments = _comments(assessment, rubric, published)
+    rated = assessor_scores_of(assessment, role=role)
     dimensions = tuple(
-        _dimension_page(rubric, published, node, targets, previous, comments.get(node.key))
+        replace(
+            _dimension_page(rubric, published, node, targets, previous, comments.get(node.key)),
+            assessor=dimension_view(rubric, published, node, rated),
+        )
         for node in rubric.dimensions
     )
     summary = _summary(organisation, published, targets, previous, roadmap, names)
@@ -714,7 +726,10 @@ def build_roadmap_document(
         contents=contents,
         summary=summary,
         radar=radar,
-        answer=_answer(organisation, published, targets, previous, roadmap, summary),
+        answer=replace(
+            _answer(organisation, published, targets, previous, roadmap, summary, levels=levels),
+            basis_note=basis.note,
+        ),
         dimensions=dimensions,
         roadmap=roadmap,
         year_over_year=_year_over_year(rubric, assessed, history, previous, previous_assessment, targets, names),
@@ -852,6 +867,8 @@ def _answer(
     previous: AssessmentSnapshot | None,
     roadmap: RoadmapSection,
     summary: Summary,
+    *,
+    levels: Mapping[str, int | None] | None = None,
 ) -> AnswerPage:
     """Page 1 (PRODUCT.md: the roadmap): the overall level and its change, the three biggest gaps to target
     and the next 90 days' steps with owner, due date and how done is judged."""
@@ -873,7 +890,7 @@ def _answer(
     else:
         title = f"{organisation} stands at {level}, {score_text(overall.score)} of {rubric.scale_max}"
         title += f", {change_sentence}" if change_sentence else ", in its first assessment"
-    gaps = _answer_gaps(rubric, published, targets)
+    gaps = _answer_gaps(rubric, published, targets, levels)
     if gaps:
         gaps_note = ""
     elif not published.shown or not level:
@@ -915,12 +932,17 @@ def _answer(
     )
 
 
-def _answer_gaps(rubric: Rubric, published: Published, targets: Mapping[str, int]) -> tuple[AnswerGap, ...]:
+def _answer_gaps(
+    rubric: Rubric,
+    published: Published,
+    targets: Mapping[str, int],
+    levels: Mapping[str, int | None] | None = None,
+) -> tuple[AnswerGap, ...]:
     """The three biggest gaps to target, one per dimension (most levels short first, then the heavier
     dimension, then the lower score), each worded as the next level's practice that is not yet in place.
     Fewer than three dimensions short of target: their weakest criteria fill the list, by what is missing."""
     scores = published.scores
-    levels = dimension_levels(published)
+    levels = dimension_levels(published) if levels is None else levels
     short = []
     for i, node in enumerate(rubric.dimensions):
         level, target = levels.get(node.key), targets.get(node.key)

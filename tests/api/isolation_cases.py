@@ -278,6 +278,29 @@ case(
     body=lambda w: {"targets": {"technology": 1}},
 )
 
+
+def _our_rating(w: World) -> dict[str, Any]:
+    """Our closed assessment with an assessor's rating of ours, which the outsider must not see or change."""
+    from assessment.models import AssessorRating
+
+    AssessorRating.objects.get_or_create(
+        assessment=w.closed_assessment,
+        criterion_key="win-loss-analysis",
+        defaults={"option_key": "2", "notes": "Northwind win/loss review, March", "links": []},
+    )
+    return {"id": w.closed_assessment.pk, "criterion_key": "win-loss-analysis"}
+
+
+case("/api/v1/assessments/{id}/ratings/", "GET", NOT_FOUND, params=_our_rating)
+case(
+    "/api/v1/assessments/{id}/ratings/{criterion_key}/",
+    "PUT",
+    NOT_FOUND,
+    params=_our_rating,
+    body=lambda w: {"option": "5", "notes": "Taken over", "links": ["https://example.com/crm"]},
+)
+case("/api/v1/assessments/{id}/ratings/{criterion_key}/", "DELETE", NOT_FOUND, params=_our_rating)
+
 case("/api/v1/assessments/{id}/outcomes/", "GET", NOT_FOUND, params=lambda w: {"id": w.closed_assessment.pk})
 case(
     "/api/v1/assessments/{id}/outcomes/",

@@ -139,6 +139,11 @@ def test_the_scores_export_matches_the_scores_endpoint_cell_by_cell(who, fmt, sc
         "n/a",
         "respondents",
         "withheld",
+        "assessor score",
+        "assessor level",
+        "assessor rating",
+        "evidence notes",
+        "evidence links",
     ]
     rows = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in body}
     assert len(rows) == len(body) == 1 + len(scores["dimensions"]) + len(scores["criteria"])

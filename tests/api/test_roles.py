@@ -91,6 +91,20 @@ ACTIONS = {
     "see progress": ("GET", "/api/v1/assessments/{open}/progress/", None, READ),
     "see scores": ("GET", "/api/v1/assessments/{closed}/scores/", None, READ),
     "see the roadmap": ("GET", "/api/v1/assessments/{closed}/roadmap/", None, READ),
+    "see the assessor's ratings": ("GET", "/api/v1/assessments/{closed}/ratings/", None, READ),
+    "record an assessor's rating": (
+        "PUT",
+        "/api/v1/assessments/{closed}/ratings/win-loss-analysis/",
+        {"option": "2", "notes": "Two of five lost deals reviewed", "links": ["https://crm.example.com/r/1"]},
+        MANAGE,
+    ),
+    "clear an assessor's rating": (
+        "DELETE",
+        "/api/v1/assessments/{rated}/ratings/crm-adoption/",
+        None,
+        roles(204, 403, 403, 404),
+    ),
+    "choose the roadmap's basis": ("PATCH", "/api/v1/assessments/{closed}/", {"roadmap_basis": "assessor"}, MANAGE),
     "list reports": ("GET", "/api/v1/assessments/{closed}/reports/", None, READ),
     "request a report": ("POST", "/api/v1/assessments/{closed}/reports/", None, roles(202, 202, 403, 404)),
     "list initiatives": ("GET", "/api/v1/initiatives/", None, OWN_LIST),
@@ -155,12 +169,23 @@ def _fill(text: str, world) -> str:
         "draft": world.draft_assessment.pk,
         "closed": world.closed_assessment.pk,
         "initiative": world.initiative.pk,
+        "rated": _rated(world),
         **_sent_report(world),
         "batch": _our_batch(world),
     }
     for name, value in ids.items():
         text = text.replace(f'"{{{name}}}"', str(value)).replace(f"{{{name}}}", str(value))
     return text
+
+
+def _rated(world) -> int:
+    """The closed assessment, with an assessor's rating of crm-adoption (made once per world)."""
+    from assessment.models import AssessorRating
+
+    AssessorRating.objects.get_or_create(
+        assessment=world.closed_assessment, criterion_key="crm-adoption", defaults={"option_key": "3"}
+    )
+    return world.closed_assessment.pk
 
 
 def _our_batch(world) -> int:

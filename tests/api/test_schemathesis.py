@@ -82,6 +82,11 @@ def known_ids(world) -> dict[str, dict[str, object]]:
         },
         "/api/v1/organisations/{organisation_id}/reports/": {"organisation_id": organisation},
         "/api/v1/assessments/{id}/export/{kind}.{fmt}": {"id": world.closed_assessment.pk},
+        "/api/v1/assessments/{id}/ratings/": {"id": world.closed_assessment.pk},
+        "/api/v1/assessments/{id}/ratings/{criterion_key}/": {
+            "id": world.closed_assessment.pk,
+            "criterion_key": "win-loss-analysis",
+        },
         "/api/v1/rubrics/{id}/": {"id": world.rubric_version.pk},
         "/api/v1/rubrics/{id}/export/": {"id": world.rubric_version.pk},
         "/api/v1/assessments/{id}/": {"id": world.draft_assessment.pk},

@@ -34,6 +34,10 @@ def test_the_demo_is_created_once_with_three_years_of_believable_history(db):
     # Acme reported its business results each year, and the firm's seven other clients make the
     # benchmark of Acme's latest assessment big enough to show (Globex, in a firm of its own, is no peer).
     assert [a.outcome.win_rate for a in years] == [17.0, 19.5, 23.0]
+    # The consultant's own ratings with evidence sit beside the team's answers in FY2026 only.
+    rated = years[-1].assessor_ratings.all()
+    assert rated.count() == 4 and all(r.notes and r.rated_by.username == "consultant" for r in rated)
+    assert not years[0].assessor_ratings.exists()
     benchmark = peer_benchmark(years[-1])
     assert benchmark.shown and benchmark.peers == 7
     assert all(d.percentile is not None for d in benchmark.dimensions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
 
-from assessment import services
+from assessment import assessor, services
 from assessment.models import Assessment, RubricVersion
 from assessment.queries import load_rubric
 from assessment.rubric import Rubric
@@ -200,6 +201,7 @@ def seed(version: RubricVersion) -> bool:
         services.close_assessment(assessment=assessment, actor=consultant)
         services.set_outcomes(assessment=assessment, values=OUTCOMES[period])
     _seed_initiatives(Assessment.objects.get(organisation=acme, period="FY2025"))
+    _seed_assessor_ratings(Assessment.objects.get(organisation=acme, period="FY2026"), consultant)
 
     # Globex runs its own self-assessment: a firm of its own, with its sales leader as admin.
     globex_firm = Firm.objects.create(name="Globex Software", colour=settings.WAYPOINT_FIRM_COLOUR)
@@ -263,6 +265,39 @@ def _respond(
     services.save_answers(response=response, answers=answers)
     if submit:
         services.submit_response(response=response)
+
+
+# --- the assessor's ratings of FY2026, from the interviews and the evidence read -----------------
+
+ASSESSOR_RATINGS = (
+    (
+        "win-loss-analysis",
+        "1",
+        "No win/loss review since the spring; the two lost renewals were never debriefed (pipeline review, Q3).",
+        ["https://crm.acme-robotics.example/reports/closed-lost-q3"],
+    ),
+    (
+        "crm-data-quality",
+        "2",
+        "A third of open opportunities have no next step or close date in the CRM export of 1 October.",
+        ["https://crm.acme-robotics.example/reports/pipeline-hygiene"],
+    ),
+    (
+        "incentives-aligned",
+        "2",
+        "The FY2026 comp plan pays on bookings only: nothing for multi-year deals or new logos.",
+        [],
+    ),
+    ("forecast-categories-defined", "3", "Commit and best case are defined and used in the weekly call.", []),
+)
+
+
+def _seed_assessor_ratings(assessment: Assessment, consultant: Any) -> None:
+    """The consultant's own ratings with evidence, beside the team's answers (assessment/assessor.py)."""
+    for key, option, notes, links in ASSESSOR_RATINGS:
+        assessor.record_rating(
+            assessment=assessment, criterion_key=key, option_key=option, notes=notes, links=links, actor=consultant
+        )
 
 
 # --- initiatives (used by the FY2026 roadmap report's year over year) -------------------------
