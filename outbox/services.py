@@ -20,6 +20,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from organisations import sql
 from outbox.models import OutboxMessage, OutboxState
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def enqueue_many(
     name = task if isinstance(task, str) else task.name
     ids = about_ids if about_ids is not None else [None] * len(arguments)
     rows = zip(arguments, ids, strict=True)  # one about_id per message, or a ValueError
-    messages = OutboxMessage.objects.bulk_create(
+    messages = sql.insert_many(
         [OutboxMessage(task=name, args=list(args), about=about, about_id=pk) for args, pk in rows],
         batch_size=BATCH_SIZE,
     )

@@ -313,7 +313,7 @@ def _invite_planned(
     if new:
         try:
             with transaction.atomic():
-                Invitation.objects.bulk_create(new, batch_size=LIST_BATCH_SIZE)
+                sql.insert_many(new, batch_size=LIST_BATCH_SIZE)
         except IntegrityError:
             # Someone invited one of them between the lookup and the insert.
             raise StateConflict(
