@@ -64,6 +64,8 @@ def shown_figures(body: dict) -> list:
     figures = [body["overall"][k] for k in ("score", "level", "index", "coverage")]
     for d in body["dimensions"]:
         figures += [d[k] for k in ("score", "level", "index", "coverage", "consensus", "gap", "progress_to_date")]
+    for n in body["nodes"]:
+        figures += [n[k] for k in ("score", "level", "index", "coverage", "consensus")]
     for c in body["criteria"]:
         figures += [c[k] for k in ("mean", "sd", "consensus", "not_applicable")]
     for g in body["groups"]:
@@ -89,10 +91,17 @@ def assert_every_figure_has_enough_people(body: dict, minimum: int, entering: se
     """The property: a figure is shown only with a respondent count of at least `minimum` beside it."""
     overall = body["overall"]
     if any(overall[k] is not None for k in ("score", "level", "index", "coverage", "insufficient_evidence")):
-        assert overall["respondents"] >= minimum and overall["withheld"] is None
+        assert overall["respondents"] >= minimum
+        # Withheld for want of evidence (not of people), the overall still shows its coverage, never a score.
+        assert overall["withheld"] is None or (
+            overall["withheld"].startswith("withheld: ") and overall["score"] is None
+        )
     for d in body["dimensions"]:
         if any(d[k] is not None for k in ("score", "level", "index", "coverage", "consensus", "gap")):
             assert d["respondents"] >= minimum and d["withheld"] is None
+    for n in body["nodes"]:
+        if any(n[k] is not None for k in ("score", "level", "index", "coverage", "consensus")):
+            assert n["respondents"] >= minimum and n["withheld"] is None
     for c in body["criteria"]:
         if any(c[k] is not None for k in ("mean", "sd", "consensus", "not_applicable")):
             assert c["respondents"] >= minimum and c["withheld"] is None
