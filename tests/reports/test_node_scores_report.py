@@ -1,13 +1,15 @@
 """The PDF's dimension pages show sub-groups at every depth in rubric order, with the decimals the scale needs,
-and page 1 says the overall is withheld when a weighted dimension has insufficient evidence."""
+and page 1 and the deck say the overall is withheld when a weighted dimension has insufficient evidence."""
 
 from __future__ import annotations
 
 import datetime
 import io
 
+from pptx import Presentation
 from pypdf import PdfReader
 
+from reports.deck import roadmap_deck
 from reports.document import build_roadmap_document, roadmap_html
 from reports.pdf import AssetFetcher, html_to_pdf
 from tests.api.test_node_scores import deep_assessment
@@ -46,3 +48,17 @@ def test_page_one_says_the_overall_is_withheld_when_a_dimension_has_insufficient
     first = pdf_pages(document)[0]
     assert "withheld: Evidence has insufficient evidence" in first
     assert "stands at" not in first
+
+
+def test_the_deck_says_the_overall_is_withheld_and_charts_a_zero_to_three_scale_with_two_decimals(organisation):
+    seven = [*DEEP_ANSWERS, DEEP_ANSWERS[0], DEEP_ANSWERS[1]]
+    answers = [("reps", {**a, "e1": a["e1"] if i < 3 else None}) for i, a in enumerate(seven)]
+    document = build_roadmap_document(deep_assessment(organisation, answers), issued_on=ISSUED)
+    deck = Presentation(io.BytesIO(roadmap_deck(document.as_json(), logo=None)))
+    first = " ".join(shape.text_frame.text for shape in deck.slides[0].shapes if shape.has_text_frame)
+    assert "withheld: Evidence has insufficient evidence" in first
+    assert " of 5" not in first
+    charts = [shape.chart for slide in deck.slides for shape in slide.shapes if shape.has_chart]
+    bars = next(c for c in charts if c.plots[0].series[0].name == "Team's score")
+    # Stream A1's questions first: their means 13/28, 13/28 and 9/28 keep their second decimal.
+    assert list(bars.plots[0].series[0].values)[:3] == [0.46, 0.46, 0.32]
