@@ -11,10 +11,10 @@ from assessment.models import KeptScores
 from tests.assessment.test_node_scores import DEEP_ANSWERS, deep_rubric_document, expected_node_scores
 
 
-def deep_assessment(organisation, answers: list[tuple[str, dict[str, str | None]]], *, document=None):
+def deep_assessment(organisation, answers: list[tuple[str, dict[str, str | None]]], *, document=None, period="FY2031"):
     version = services.import_rubric(document=document or deep_rubric_document()).version
     assessment = services.create_assessment(
-        organisation=organisation, period="FY2031", rubric_version=version, respondent_groups=["leaders", "reps"]
+        organisation=organisation, period=period, rubric_version=version, respondent_groups=["leaders", "reps"]
     )
     services.open_assessment(assessment=assessment)
     for group, given in answers:
@@ -126,3 +126,28 @@ def test_the_overall_is_withheld_with_the_reason_when_a_dimension_has_insufficie
     assert body["overall"]["insufficient_evidence"] is True
     # The other dimension is still scored.
     assert body["dimensions"][0]["score"] is not None
+
+
+def test_a_year_without_an_overall_has_no_overall_change_but_keeps_its_dimension_changes(
+    consultant, organisation, api_client, client
+):
+    deep_assessment(organisation, [("reps", a) for a in DEEP_ANSWERS], period="FY2030")
+    seven = [*DEEP_ANSWERS, DEEP_ANSWERS[0], DEEP_ANSWERS[1]]
+    answers = [("reps", {**a, "e1": a["e1"] if i < 3 else None}) for i, a in enumerate(seven)]
+    deep_assessment(organisation, answers, period="FY2031")
+    api = api_client(consultant)
+
+    body = api.get(f"/api/v1/organisations/{organisation.pk}/year-over-year/").json()
+    assert [(a["period"], a["overall"] is None) for a in body["assessments"]] == [("FY2030", False), ("FY2031", True)]
+    [comparison] = body["comparisons"]
+    assert comparison["overall"]["current"] is None and comparison["overall"]["change"] is None
+    function = next(d for d in comparison["dimensions"] if d["key"] == "function")
+    assert function["previous"] is not None and function["current"] is not None and function["change"] is not None
+
+    rows = api.get("/api/v1/portfolio/").json()["results"]
+    row = next(r for r in rows if r["organisation"]["id"] == organisation.pk)
+    assert (row["latest_period"], row["overall"], row["overall_level"], row["change"]) == ("FY2031", None, None, None)
+
+    client.force_login(consultant)
+    page = client.get("/portfolio/").content.decode()
+    assert "No overall" in page and "withheld: Evidence has insufficient evidence, FY2031" in page
