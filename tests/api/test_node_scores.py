@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from django.urls import reverse
 
 from assessment import services
 from assessment.models import KeptScores
@@ -151,3 +152,6 @@ def test_a_year_without_an_overall_has_no_overall_change_but_keeps_its_dimension
     client.force_login(consultant)
     page = client.get("/portfolio/").content.decode()
     assert "No overall" in page and "withheld: Evidence has insufficient evidence, FY2031" in page
+    overview = client.get(reverse("reports:organisation", kwargs={"organisation_id": organisation.pk}))
+    assert overview.status_code == 200
+    assert "No overall score: withheld: Evidence has insufficient evidence." in overview.content.decode()
