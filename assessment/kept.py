@@ -5,6 +5,9 @@ reading it back gives dataclasses equal to the ones scored, field for field. Flo
 (Python writes the shortest text that reads back to the same float). Mappings are kept as lists of pairs
 because a JSON object's key order is not kept by every database (PostgreSQL's jsonb sorts keys), and
 the order of dimensions, criteria and groups is the order pages show them in.
+
+Fields added since (the sub-group scores `nodes`, the overall's withheld reason, the people per node) leave
+the format as it was: a row kept without them is read with them worked out from what it kept.
 """
 
 from __future__ import annotations

@@ -43,8 +43,9 @@ class DimensionScore:
 class NodeScore:
     """An inner node's score (a dimension at depth 1, its sub-groups deeper), with its place in the tree.
 
-    `level` and `index` are given where the node's possible values lie within the scale's range (a
-    `sum` of a few criteria may not); `score` is None where the evidence is insufficient.
+    `level` and `index` are given where the node's possible values lie within the scale's range (the
+    import refuses a `sum` that can leave it, so always for a stored rubric); `score` is None where the
+    evidence is insufficient.
     """
 
     key: str
