@@ -179,11 +179,9 @@ def _node_suppression(
     while True:
         more: set[str] = set()
         for node in rubric.nodes:
-            entering = {
-                g.key: people.nodes.get(g.key, 0)
-                for g in node.groups
-                if g.key in scores.nodes and scores.nodes[g.key].score is not None
-            }
+            # A sub-group enters its parent's roll-up whenever anything under it is answered, even with too
+            # little evidence for a score of its own (unlike a dimension in the overall).
+            entering = {g.key: people.nodes.get(g.key, 0) for g in node.groups if people.nodes.get(g.key, 0) > 0}
             more |= complement(entering, hidden, whole_shown=node.key not in hidden)
         if more <= hidden:
             return hidden

@@ -5,11 +5,15 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from assessment import services
 from assessment.models import KeptScores
-from tests.assessment.test_node_scores import DEEP_ANSWERS, deep_rubric_document, expected_node_scores
+from tests.assessment.test_node_scores import DEEP_ANSWERS, QUARTERS, deep_rubric_document, expected_node_scores
 
 
 def deep_assessment(organisation, answers: list[tuple[str, dict[str, str | None]]], *, document=None, period="FY2031"):
@@ -18,7 +22,7 @@ def deep_assessment(organisation, answers: list[tuple[str, dict[str, str | None]
         organisation=organisation, period=period, rubric_version=version, respondent_groups=["leaders", "reps"]
     )
     services.open_assessment(assessment=assessment)
-    for group, given in answers:
+    for group, answered in answers:
         response = services.start_response(assessment=assessment, group=group)
         services.save_answers(
             response=response,
@@ -26,7 +30,7 @@ def deep_assessment(organisation, answers: list[tuple[str, dict[str, str | None]
                 services.AnswerInput(criterion=k, option=v)
                 if v is not None
                 else services.AnswerInput(criterion=k, not_applicable=True)
-                for k, v in given.items()
+                for k, v in answered.items()
             ],
         )
         services.submit_response(response=response)
@@ -155,3 +159,53 @@ def test_a_year_without_an_overall_has_no_overall_change_but_keeps_its_dimension
     overview = client.get(reverse("reports:organisation", kwargs={"organisation_id": organisation.pk}))
     assert overview.status_code == 200
     assert "No overall score: withheld: Evidence has insufficient evidence." in overview.content.decode()
+
+
+def routed_document() -> dict:
+    """The three-level rubric with practice B asked of leaders only and stream A2's b2 of reps only."""
+    document = deep_rubric_document()
+    function = document["dimensions"][0]
+    function["groups"][1]["criteria"][0]["audience"] = ["leaders"]
+    function["groups"][0]["groups"][1]["criteria"][1]["audience"] = ["reps"]
+    return document
+
+
+ASKED = {
+    "leaders": ["a1", "a2", "a3", "b1", "c1", "e1"],
+    "reps": ["a1", "a2", "a3", "b1", "b2", "e1"],
+}
+respondent = st.tuples(
+    st.sampled_from(["leaders", "reps"]),
+    st.sampled_from(list(QUARTERS)),
+    st.sets(st.integers(0, 5), max_size=6),  # which of the group's questions are left "don't know"
+)
+
+
+@hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(respondents=st.lists(respondent, min_size=1, max_size=9))
+def test_no_shown_sub_group_comes_from_too_few_people_nor_gives_a_withheld_sibling_away(
+    respondents, consultant, organisation, api_client
+):
+    with transaction.atomic():
+        answers = [
+            (
+                group,
+                {
+                    key: (None if i in skipped else (option if key[0] in "ab" else "2"))
+                    for i, key in enumerate(ASKED[group])
+                },
+            )
+            for group, option, skipped in respondents
+        ]
+        body = scores(api_client(consultant), deep_assessment(organisation, answers, document=routed_document()))
+        nodes = {n["key"]: n for n in body["nodes"]}
+        for node in nodes.values():
+            if any(node[k] is not None for k in ("score", "level", "index", "coverage", "consensus")):
+                assert node["respondents"] >= 3 and node["withheld"] is None, node
+        for parent in nodes.values():
+            if parent["score"] is None:
+                continue
+            # Anything answered under a sub-group enters its parent's roll-up, scored on its own or not.
+            entering = [n for n in nodes.values() if n["parent"] == parent["key"] and n["respondents"]]
+            assert sum(1 for n in entering if n["withheld"]) != 1, (parent["key"], entering)
+        transaction.set_rollback(True)
