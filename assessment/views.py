@@ -440,7 +440,6 @@ def _scores_context(assessment: Assessment, role: str) -> dict[str, Any]:
                 "key": node.key,
                 "name": node.name,
                 "depth": kept.depth,
-                "indent": kept.depth - 1,
                 "score_text": precision.score_text(kept.score, decimals),
                 "level": kept.level,
                 "insufficient": kept.insufficient_evidence,
