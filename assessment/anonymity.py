@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -69,12 +69,31 @@ class People:
     groups: Mapping[str, int]  # respondents per group
     group_overall: Mapping[str, int]
     group_dimensions: Mapping[str, Mapping[str, int]]  # group → dimension → people
+    nodes: Mapping[str, int] = field(default_factory=dict)  # every dimension and sub-group → people
+
+
+def node_people_at_least(rubric: Rubric, people: People) -> dict[str, int]:
+    """For people kept before nodes were counted: each node's people as far as the kept counts tell, never
+    more than it had (a dimension's own count; a sub-group's busiest criterion), so that withholding from
+    them hides at least what the true counts would."""
+    counts = {}
+    for node in rubric.nodes:
+        if node.key in rubric.dimension_by_key:
+            counts[node.key] = people.dimensions.get(node.key, 0)
+        else:
+            counts[node.key] = max((people.criteria.get(c.key, 0) for c in node.walk_criteria()), default=0)
+    return counts
 
 
 def count_people(rubric: Rubric, responses: Iterable[ResponseAnswers]) -> People:
     """Per criterion, dimension and group, the respondents who gave a scored answer there (N/A is none)."""
     scored = {c.key for c in rubric.scored_criteria}
     dimension_of = rubric.dimension_of_criterion
+    nodes_of: dict[str, list[str]] = defaultdict(list)
+    for node in rubric.nodes:
+        for c in node.walk_criteria():
+            nodes_of[c.key].append(node.key)
+    nodes: Counter[str] = Counter()
     criteria: Counter[str] = Counter()
     dimensions: Counter[str] = Counter()
     groups: Counter[str] = Counter()
@@ -84,11 +103,14 @@ def count_people(rubric: Rubric, responses: Iterable[ResponseAnswers]) -> People
     for response in responses:
         groups[response.group] += 1
         answered: set[str] = set()
+        answered_nodes: set[str] = set()
         for key, value in response.values.items():
             if value is None or key not in scored or not rubric.criterion_by_key[key].addressed_to(response.group):
                 continue
             criteria[key] += 1
             answered.add(dimension_of[key])
+            answered_nodes.update(nodes_of[key])
+        nodes.update(answered_nodes)
         for dimension in answered:
             dimensions[dimension] += 1
             group_dimensions[response.group][dimension] += 1
@@ -102,6 +124,7 @@ def count_people(rubric: Rubric, responses: Iterable[ResponseAnswers]) -> People
         groups=dict(groups),
         group_overall=dict(group_overall),
         group_dimensions={g: dict(c) for g, c in group_dimensions.items()},
+        nodes=dict(nodes),
     )
 
 
@@ -139,6 +162,30 @@ class Suppression:
     dimensions: frozenset[str]
     groups: frozenset[str]  # groups not shown on their own
     group_dimensions: frozenset[tuple[str, str]]  # (group, dimension) of shown groups
+    nodes: frozenset[str] = frozenset()  # dimensions and sub-groups
+
+
+def _node_suppression(
+    rubric: Rubric, scores: AssessmentScores, people: People, minimum: int, dimensions: set[str]
+) -> set[str]:
+    """Sub-groups to withhold: those of fewer than `minimum` people, the withheld dimensions themselves, and
+    (see `complement`) under each shown node, a sibling of a lone withheld sub-group; repeated until
+    nothing more is hidden, since hiding a sibling can leave one withheld under the node above."""
+    hidden = {
+        n.key
+        for n in rubric.nodes
+        if n.key in dimensions or (n.key in scores.nodes and people.nodes.get(n.key, 0) < minimum)
+    }
+    while True:
+        more: set[str] = set()
+        for node in rubric.nodes:
+            # A sub-group enters its parent's roll-up whenever anything under it is answered, even with too
+            # little evidence for a score of its own (unlike a dimension in the overall).
+            entering = {g.key: people.nodes.get(g.key, 0) for g in node.groups if people.nodes.get(g.key, 0) > 0}
+            more |= complement(entering, hidden, whole_shown=node.key not in hidden)
+        if more <= hidden:
+            return hidden
+        hidden |= more
 
 
 def suppression(rubric: Rubric, scores: AssessmentScores, people: People, minimum: int) -> Suppression:
@@ -169,7 +216,10 @@ def suppression(rubric: Rubric, scores: AssessmentScores, people: People, minimu
         entering = {k: own.get(k, 0) for k, v in g.dimensions.items() if v is not None}
         few |= complement(entering, few, whole_shown=people.group_overall.get(g.group, 0) >= minimum)
         group_dimensions |= {(g.group, k) for k in few}
-    return Suppression(frozenset(criteria), frozenset(dimensions), frozenset(groups), frozenset(group_dimensions))
+    nodes = _node_suppression(rubric, scores, people, minimum, dimensions)
+    return Suppression(
+        frozenset(criteria), frozenset(dimensions), frozenset(groups), frozenset(group_dimensions), frozenset(nodes)
+    )
 
 
 def withhold(
@@ -192,6 +242,12 @@ def withhold(
             key=key, score=None, level=None, index=None, coverage=0.0, insufficient_evidence=True, consensus=None
         )
         for key, d in scores.dimensions.items()
+    }
+    nodes = {
+        key: n
+        if key not in hidden.nodes
+        else replace(n, score=None, level=None, index=None, coverage=0.0, insufficient_evidence=True, consensus=None)
+        for key, n in scores.nodes.items()
     }
     overall = (
         scores.overall
@@ -218,6 +274,7 @@ def withhold(
         scores,
         criteria=criteria,
         dimensions=dimensions,
+        nodes=nodes,
         overall=overall,
         groups=tuple(groups),
         perception_gaps=perception_gaps(rubric, groups),
@@ -267,6 +324,10 @@ class Published:
 
     def dimension_withheld(self, key: str) -> bool:
         return key in self.hidden.dimensions or self.people.dimensions.get(key, 0) < self.minimum
+
+    def node_withheld(self, key: str) -> bool:
+        """Is this dimension's or sub-group's score withheld (its people, or a sibling's protection)?"""
+        return key in self.hidden.nodes or self.people.nodes.get(key, 0) < self.minimum
 
     def criterion_withheld(self, key: str) -> bool:
         return key in self.hidden.criteria or self.people.criteria.get(key, 0) < self.minimum
@@ -352,8 +413,11 @@ def score_evidence(
     return scores, count_people(rubric, responses)
 
 
-def _read_kept(kept: Any) -> tuple[AssessmentScores, People]:
-    return kept_form.decode_scores(kept["scores"]), People(**kept_form.decode_people_fields(kept["people"]))
+def _read_kept(kept: Any, rubric: Rubric) -> tuple[AssessmentScores, People]:
+    people = People(**kept_form.decode_people_fields(kept["people"]))
+    if "nodes" not in kept["people"]:
+        people = replace(people, nodes=node_people_at_least(rubric, people))
+    return kept_form.decode_scores(kept["scores"], rubric), people
 
 
 def closed_scores(
@@ -366,7 +430,7 @@ def closed_scores(
     if kept is None:
         kept = models.KeptScores.objects.filter(assessment_id=assessment.pk).values_list("data", flat=True).first()
     if kept_form.readable(kept):
-        return _read_kept(kept)
+        return _read_kept(kept, loaded.rubric)
     evidence = load_evidence(assessment, loaded=loaded)
     scores, people = score_evidence(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
     data = kept_form.encode(scores, people)
@@ -386,7 +450,7 @@ def snapshot_scores(
     """A snapshot's kept scores and people; a snapshot taken before the complete form was kept is scored
     once here and completed."""
     if kept_form.readable(snapshot.kept):
-        return _read_kept(snapshot.kept)
+        return _read_kept(snapshot.kept, loaded.rubric)
     evidence = load_evidence(assessment, response_ids=snapshot.response_ids, loaded=loaded)
     scores, people = score_evidence(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
     snapshot.kept = kept_form.encode(scores, people)

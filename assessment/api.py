@@ -389,7 +389,9 @@ class AssessmentScores(APIView):
         responses={200: ScoresSerializer},
         summary="Scores of an assessment",
         description=(
-            "Overall, per dimension and per criterion, with consensus, coverage and insufficient evidence; "
+            "Overall, per dimension, per sub-group at every depth (`nodes`, in rubric order with parent and depth) "
+            "and per criterion, with consensus, coverage and insufficient evidence; the overall is null, with the "
+            "reason in `withheld`, when a weighted dimension has insufficient evidence; "
             "per respondent group with perception gaps; percent-to-target, and progress-to-date against the "
             "organisation's previous assessment. Anonymity rules: a closed assessment shows all its counted "
             "responses; an open one shows its latest snapshot to the firm's consultants only (each snapshot adds "
@@ -437,6 +439,28 @@ class AssessmentScores(APIView):
             )
         group_names = {g.key: g.name for g in rubric.respondent_groups}
         overall_withheld = published.overall_withheld()
+        nodes = []
+        for node in rubric.nodes:
+            n = scores.nodes[node.key]
+            withheld = published.node_withheld(node.key)
+            nodes.append(
+                {
+                    "key": node.key,
+                    "name": node.name,
+                    "parent": n.parent,
+                    "depth": n.depth,
+                    "weight": node.weight,
+                    "rollup": node.rollup,
+                    "respondents": people.nodes.get(node.key, 0),
+                    "withheld": _withheld(published, withheld),
+                    "score": n.score,
+                    "level": _level(n.level),
+                    "index": n.index,
+                    "coverage": None if withheld else n.coverage,
+                    "insufficient_evidence": None if withheld else n.insufficient_evidence,
+                    "consensus": n.consensus,
+                }
+            )
         body = {
             "assessment": assessment.pk,
             "period": assessment.period,
@@ -453,7 +477,7 @@ class AssessmentScores(APIView):
             "min_group_size": published.minimum,
             "overall": {
                 "respondents": people.overall,
-                "withheld": _withheld(published, overall_withheld),
+                "withheld": _withheld(published, overall_withheld) or scores.overall.withheld,
                 "score": scores.overall.score,
                 "level": _level(scores.overall.level),
                 "index": scores.overall.index,
@@ -462,6 +486,7 @@ class AssessmentScores(APIView):
                 **_assessor_of(node_body(rated.overall) if rated else None),
             },
             "dimensions": dimensions,
+            "nodes": nodes,
             "criteria": [
                 {
                     "key": c.key,

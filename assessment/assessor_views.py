@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from assessment import assessor
+from assessment import assessor, precision
 from assessment.anonymity import published_scores
 from assessment.assessor import MAX_LINKS, MAX_NOTES
 from assessment.models import Assessment, AssessmentState, RoadmapBasis
@@ -53,6 +53,7 @@ def _page(request: HttpRequest, assessment: Assessment, role: str, *, status: in
     rubric = published.rubric
     rated = assessor.assessor_scores_of(assessment, role=role)
     answer_sets = rubric.answer_set_by_key
+    decimals = precision.decimals_of(rubric)
     dimensions = []
     for node in rubric.dimensions:
         team = published.scores.dimensions.get(node.key)
@@ -63,12 +64,15 @@ def _page(request: HttpRequest, assessment: Assessment, role: str, *, status: in
             aggregate = published.scores.criteria.get(criterion.key)
             withheld = not published.shown or published.criterion_withheld(criterion.key)
             mine = rated.criteria.get(criterion.key) if rated else None
+            team_mean = None if withheld or aggregate is None else aggregate.mean
             criteria.append(
                 {
                     "key": criterion.key,
                     "text": criterion.text,
-                    "team": None if withheld or aggregate is None else aggregate.mean,
+                    "team": team_mean,
+                    "team_text": precision.score_text(team_mean, decimals),
                     "assessor": mine,
+                    "assessor_text": precision.score_text(mine.value if mine else None, decimals),
                     "options": answer_sets[criterion.answer_set].options,
                     "chosen": (mine.option or NOT_APPLICABLE) if mine else "",
                 }
@@ -80,7 +84,9 @@ def _page(request: HttpRequest, assessment: Assessment, role: str, *, status: in
                 "key": node.key,
                 "name": node.name,
                 "team": None if withheld or team is None else team.score,
+                "team_text": precision.score_text(None if withheld or team is None else team.score, decimals),
                 "assessor": mine_node.score if mine_node else None,
+                "assessor_text": precision.score_text(mine_node.score if mine_node else None, decimals),
                 "criteria": criteria,
             }
         )

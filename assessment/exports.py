@@ -24,6 +24,7 @@ from assessment.anonymity import Published
 from assessment.assessor import AssessorScores
 from assessment.portfolio import PortfolioRow
 from assessment.queries import LoadedRubric, load_rubric
+from assessment.rubric import Node
 from organisations.models import Organisation
 
 NOT_APPLICABLE = "n/a"
@@ -113,7 +114,8 @@ def _round(value: float | None, places: int = 2) -> float | str:
 
 
 def score_table(published: Published, assessor: AssessorScores | None = None) -> Table:
-    """Overall, each dimension and each criterion: score, level, index, coverage and spread, as published.
+    """Overall, each dimension, each sub-group at every depth and each criterion, in rubric order with the
+    key of the row's parent: score, level, index, coverage and spread, as published.
 
     A figure derived from fewer than the minimum of respondents reads as the reason it is withheld; an
     assessment with nothing published yet is one row saying why. The last columns hold the assessor's own
@@ -167,9 +169,10 @@ def _team_score_table(published: Published) -> Table:
         "n/a",
         "respondents",
         "withheld",
+        "parent",
     ]
     if not published.shown:
-        return header, [["overall", "overall", rubric.name, "", "", "", "", "", "", "", "", 0, published.notice]]
+        return header, [["overall", "overall", rubric.name, "", "", "", "", "", "", "", "", 0, published.notice, ""]]
     reason = published.reason
     overall = scores.overall
     overall_withheld = published.overall_withheld()
@@ -187,30 +190,45 @@ def _team_score_table(published: Published) -> Table:
             scores.respondents,
             "",
             published.people.overall,
-            reason if overall_withheld else "",
+            reason if overall_withheld else (overall.withheld or ""),
+            "",
         ]
     ]
-    for dimension in rubric.dimensions:
-        d = scores.dimensions[dimension.key]
-        withheld = published.dimension_withheld(dimension.key)
+
+    def node_rows(node: Node, parent: str) -> None:
+        """A dimension or sub-group, then its sub-groups (each followed by its own), then its own criteria."""
+        if parent:
+            n = scores.nodes.get(node.key)
+            withheld = published.node_withheld(node.key)
+            score, level, index = (n.score, n.level, n.index) if n else (None, None, None)
+            coverage, consensus = (n.coverage, n.consensus) if n else (None, None)
+            people = published.people.nodes.get(node.key, 0)
+        else:
+            d = scores.dimensions[node.key]
+            withheld = published.dimension_withheld(node.key)
+            score, level, index, coverage, consensus = d.score, d.level, d.index, d.coverage, d.consensus
+            people = published.people.dimensions.get(node.key, 0)
         body.append(
             [
-                "dimension",
-                dimension.key,
-                dimension.name,
-                _round(d.score),
-                "" if withheld else (d.level.name if d.level else "insufficient evidence"),
-                _round(d.index, 0),
-                "" if withheld else _round(d.coverage),
-                _round(d.consensus),
+                "sub-group" if parent else "dimension",
+                node.key,
+                node.name,
+                _round(score),
+                "" if withheld else (level.name if level else "insufficient evidence"),
+                _round(index, 0),
+                "" if withheld else _round(coverage),
+                _round(consensus),
                 "",
                 "",
                 "",
-                published.people.dimensions.get(dimension.key, 0),
+                people,
                 reason if withheld else "",
+                parent,
             ]
         )
-        for criterion in dimension.walk_criteria():
+        for group in node.groups:
+            node_rows(group, node.key)
+        for criterion in node.criteria:
             c = scores.criteria.get(criterion.key)
             if c is None:
                 continue
@@ -230,8 +248,12 @@ def _team_score_table(published: Published) -> Table:
                     "" if withheld else c.not_applicable,
                     c.answered,
                     reason if withheld else "",
+                    node.key,
                 ]
             )
+
+    for dimension in rubric.dimensions:
+        node_rows(dimension, "")
     return header, body
 
 

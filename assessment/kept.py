@@ -5,6 +5,9 @@ reading it back gives dataclasses equal to the ones scored, field for field. Flo
 (Python writes the shortest text that reads back to the same float). Mappings are kept as lists of pairs
 because a JSON object's key order is not kept by every database (PostgreSQL's jsonb sorts keys), and
 the order of dimensions, criteria and groups is the order pages show them in.
+
+Fields added since (the sub-group scores `nodes`, the overall's withheld reason, the people per node) leave
+the format as it was: a row kept without them is read with them worked out from what it kept.
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assessment.rubric import Level
+from assessment.rubric import Level, Rubric
 from assessment.scoring import (
     AssessmentScores,
     CriterionAggregate,
     DimensionScore,
     GroupScores,
+    NodeScore,
     OverallScore,
     PerceptionGap,
+    node_scores,
+    overall_withheld_reason,
 )
 
 FORMAT = 1
@@ -64,6 +70,21 @@ def encode_scores(scores: AssessmentScores) -> dict[str, Any]:
             overall.index,
             overall.coverage,
             overall.insufficient_evidence,
+            overall.withheld,
+        ],
+        "nodes": [
+            [
+                n.key,
+                n.parent,
+                n.depth,
+                n.score,
+                _level(n.level),
+                n.index,
+                n.coverage,
+                n.insufficient_evidence,
+                n.consensus,
+            ]
+            for n in scores.nodes.values()
         ],
         "groups": [[g.group, g.respondents, g.hidden, _pairs(g.dimensions), g.overall] for g in scores.groups],
         "perception_gaps": [
@@ -72,8 +93,13 @@ def encode_scores(scores: AssessmentScores) -> dict[str, Any]:
     }
 
 
-def decode_scores(kept: Mapping[str, Any]) -> AssessmentScores:
-    """The scores `encode_scores` wrote, equal to the ones it was given."""
+def decode_scores(kept: Mapping[str, Any], rubric: Rubric | None = None) -> AssessmentScores:
+    """The scores `encode_scores` wrote, equal to the ones it was given.
+
+    Rows kept before sub-group scores and the withheld overall were kept have neither: given the rubric,
+    the node scores are rolled up again from the kept criterion scores (the same figures scoring gives)
+    and an overall a weighted dimension without evidence should have withheld is withheld.
+    """
     criteria = {}
     for key, dimension, mean, sd, consensus, answered, not_applicable, addressed in kept["criteria"]:
         criteria[key] = CriterionAggregate(
@@ -97,7 +123,28 @@ def decode_scores(kept: Mapping[str, Any]) -> AssessmentScores:
             insufficient_evidence=insufficient,
             consensus=consensus,
         )
-    score, level, index, coverage, insufficient = kept["overall"]
+    score, level, index, coverage, insufficient, *rest = kept["overall"]
+    withheld = rest[0] if rest else None
+    if not rest and rubric is not None and (withheld := overall_withheld_reason(rubric, dimensions)):
+        score = level = index = None
+        insufficient = True
+    if "nodes" in kept:
+        nodes = {
+            row[0]: NodeScore(
+                key=row[0],
+                parent=row[1],
+                depth=row[2],
+                score=row[3],
+                level=_read_level(row[4]),
+                index=row[5],
+                coverage=row[6],
+                insufficient_evidence=row[7],
+                consensus=row[8],
+            )
+            for row in kept["nodes"]
+        }
+    else:
+        nodes = node_scores(rubric, criteria) if rubric is not None else {}
     return AssessmentScores(
         respondents=kept["respondents"],
         respondents_by_group=_mapping(kept["respondents_by_group"]),
@@ -105,7 +152,12 @@ def decode_scores(kept: Mapping[str, Any]) -> AssessmentScores:
         criteria=criteria,
         dimensions=dimensions,
         overall=OverallScore(
-            score=score, level=_read_level(level), index=index, coverage=coverage, insufficient_evidence=insufficient
+            score=score,
+            level=_read_level(level),
+            index=index,
+            coverage=coverage,
+            insufficient_evidence=insufficient,
+            withheld=withheld,
         ),
         groups=tuple(
             GroupScores(group=group, respondents=n, hidden=hidden, dimensions=_mapping(values), overall=group_overall)
@@ -115,10 +167,11 @@ def decode_scores(kept: Mapping[str, Any]) -> AssessmentScores:
             PerceptionGap(dimension=d, spread=spread, highest_group=high, lowest_group=low, significant=significant)
             for d, spread, high, low, significant in kept["perception_gaps"]
         ),
+        nodes=nodes,
     )
 
 
-PEOPLE_FIELDS = ("dimensions", "criteria", "groups", "group_overall")
+PEOPLE_FIELDS = ("dimensions", "criteria", "groups", "group_overall", "nodes")
 
 
 def encode_people(people: Any) -> dict[str, Any]:
@@ -134,7 +187,7 @@ def decode_people_fields(kept: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments of `anonymity.People` that `encode_people` wrote."""
     return {
         "overall": kept["overall"],
-        **{name: _mapping(kept[name]) for name in PEOPLE_FIELDS},
+        **{name: _mapping(kept[name]) for name in PEOPLE_FIELDS if name in kept},
         "group_dimensions": {group: _mapping(counts) for group, counts in kept["group_dimensions"]},
     }
 

@@ -51,6 +51,7 @@ class PortfolioRow:
     dimensions: Mapping[str, float | None] = field(default_factory=dict)  # latest closed, by dimension key
     overall_withheld: bool = False  # the latest closed overall came from too few people
     change_withheld: bool = False  # either overall of the change came from too few people
+    overall_reason: str = ""  # why the latest closed has no overall though its dimensions are scored
 
     @property
     def trend(self) -> str:
@@ -287,6 +288,7 @@ def _row(
         dimensions=_in_order(latest[2].get("dimensions", {}), order.get(latest[3], [])) if latest else {},
         overall_withheld=bool(latest and latest[4]),
         change_withheld=bool(latest and previous and (latest[4] or previous[4])),
+        overall_reason=str(latest[2].get("overall_reason") or "") if latest else "",
     )
 
 

@@ -223,6 +223,7 @@ def closing_scores(rubric: Rubric, scores: AssessmentScores) -> dict:
         "respondents": scores.respondents,
         "overall": scores.overall.score,
         "overall_level": scores.overall.level.value if scores.overall.level else None,
+        "overall_reason": scores.overall.withheld,
         "dimensions": {key: d.score for key, d in scores.dimensions.items()},
     }
 

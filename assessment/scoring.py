@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assessment.rubric import Level, Node, Rubric
 
@@ -40,12 +40,33 @@ class DimensionScore:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeScore:
+    """An inner node's score (a dimension at depth 1, its sub-groups deeper), with its place in the tree.
+
+    `level` and `index` are given where the node's possible values lie within the scale's range (the
+    import refuses a `sum` that can leave it, so always for a stored rubric); `score` is None where the
+    evidence is insufficient.
+    """
+
+    key: str
+    parent: str | None
+    depth: int
+    score: float | None
+    level: Level | None
+    index: float | None
+    coverage: float
+    insufficient_evidence: bool
+    consensus: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OverallScore:
     score: float | None
     level: Level | None
     index: float | None
     coverage: float
     insufficient_evidence: bool
+    withheld: str | None = None  # why there is no overall though dimensions are scored (PRODUCT.md scoring 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +119,7 @@ class AssessmentScores:
     overall: OverallScore
     groups: tuple[GroupScores, ...]
     perception_gaps: tuple[PerceptionGap, ...]
+    nodes: dict[str, NodeScore] = field(default_factory=dict)  # every dimension and sub-group, in rubric order
 
 
 # --- roll-ups -------------------------------------------------------------------
@@ -187,10 +209,24 @@ def _dimension_score(
     )
 
 
+def overall_withheld_reason(rubric: Rubric, dimensions: Mapping[str, DimensionScore]) -> str | None:
+    """PRODUCT.md scoring 4: why there is no overall, when a weighted dimension has insufficient evidence.
+
+    The mean of the other dimensions would pass off a partial picture as the whole; None when every
+    dimension that carries weight is scored.
+    """
+    missing = [d.name for d in rubric.dimensions if d.weight > 0 and dimensions[d.key].insufficient_evidence]
+    if not missing:
+        return None
+    names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+    return f"withheld: {names} {'has' if len(missing) == 1 else 'have'} insufficient evidence"
+
+
 def _overall(rubric: Rubric, dimensions: Mapping[str, DimensionScore]) -> OverallScore:
-    score = overall_value(rubric, {k: d.score for k, d in dimensions.items()})
     total_weight = sum(d.weight for d in rubric.dimensions)
     coverage = sum(d.weight * dimensions[d.key].coverage for d in rubric.dimensions) / total_weight
+    reason = overall_withheld_reason(rubric, dimensions)
+    score = None if reason else overall_value(rubric, {k: d.score for k, d in dimensions.items()})
     insufficient = score is None or coverage + 1e-9 < rubric.coverage_threshold
     return OverallScore(
         score=score,
@@ -198,6 +234,7 @@ def _overall(rubric: Rubric, dimensions: Mapping[str, DimensionScore]) -> Overal
         index=rubric.index(score) if score is not None else None,
         coverage=coverage,
         insufficient_evidence=insufficient,
+        withheld=reason,
     )
 
 
@@ -311,6 +348,46 @@ def _dimensions_from_criteria(rubric: Rubric, criteria: Mapping[str, CriterionAg
     return dimensions
 
 
+def node_scores(rubric: Rubric, criteria: Mapping[str, CriterionAggregate]) -> dict[str, NodeScore]:
+    """Every inner node's score from the criterion scores, in rubric order (each dimension, then its
+    sub-groups depth first), by the same roll-up, coverage rule and consensus weighting as a dimension's.
+
+    A sub-group's coverage is its answered share of the weight of its own criteria addressed to anyone.
+    """
+    means = {k: c.mean for k, c in criteria.items()}
+    result: dict[str, NodeScore] = {}
+
+    def visit(node: Node, parent: str | None, depth: int, shares: Mapping[str, float]) -> None:
+        own = {c.key for c in node.walk_criteria() if c.key in shares}
+        addressed = sum(shares[k] * criteria[k].addressed for k in own)
+        answered = sum(shares[k] * criteria[k].answered for k in own)
+        weighted = [(shares[k], c) for k in own if (c := criteria[k].consensus) is not None]
+        consensus = sum(s * c for s, c in weighted) / sum(s for s, _ in weighted) if weighted else None
+        coverage = answered / addressed if addressed else 0.0
+        value = node_value(rubric, node, means)
+        insufficient = value is None or coverage + 1e-9 < rubric.coverage_threshold
+        score = None if insufficient else value
+        low, high = rubric.value_ranges[node.key]
+        on_scale = depth == 1 or (low >= rubric.scale_min - 1e-9 and high <= rubric.scale_max + 1e-9)
+        result[node.key] = NodeScore(
+            key=node.key,
+            parent=parent,
+            depth=depth,
+            score=score,
+            level=rubric.level_for(score) if score is not None and on_scale else None,
+            index=rubric.index(score) if score is not None and on_scale else None,
+            coverage=coverage,
+            insufficient_evidence=insufficient,
+            consensus=consensus,
+        )
+        for group in node.groups:
+            visit(group, node.key, depth + 1, shares)
+
+    for dimension in rubric.dimensions:
+        visit(dimension, None, 1, rubric.criterion_shares[dimension.key])
+    return result
+
+
 def score_assessment(
     rubric: Rubric,
     responses: Sequence[ResponseAnswers],
@@ -359,6 +436,7 @@ def score_assessment(
         overall=_overall(rubric, dimensions),
         groups=tuple(groups),
         perception_gaps=perception_gaps(rubric, groups),
+        nodes=node_scores(rubric, criteria),
     )
 
 

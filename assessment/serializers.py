@@ -15,6 +15,7 @@ from assessment.models import Assessment, AssessmentState, Initiative, Initiativ
 from assessment.outcomes import OUTCOMES, OutcomeKpi
 from assessment.portfolio import SORT_CHOICES as PORTFOLIO_SORTS
 from assessment.portfolio import STATES as PORTFOLIO_STATES
+from assessment.rubric import ROLLUPS
 from organisations.models import SizeBand
 from organisations.permissions import MAX_ID
 from organisations.serializers import SingleLineField, StrictSerializer
@@ -292,7 +293,11 @@ class ProgressSerializer(serializers.Serializer):
 class OverallScoreSerializer(serializers.Serializer):
     respondents = serializers.IntegerField(help_text="The respondents these figures are derived from.")
     withheld = serializers.CharField(
-        allow_null=True, help_text="Why the figures are null (fewer than min_respondents people), else null."
+        allow_null=True,
+        help_text=(
+            "Why the figures are null (fewer than min_respondents people, or a weighted dimension with "
+            "insufficient evidence: 'withheld: Sales process has insufficient evidence'), else null."
+        ),
     )
     score = serializers.FloatField(allow_null=True)
     level = LevelSerializer(allow_null=True)
@@ -329,6 +334,33 @@ class DimensionScoreSerializer(serializers.Serializer):
     assessor = AssessorNodeSerializer(
         required=False, help_text="The assessor's roll-up of their ratings; absent where they rated none of it."
     )
+
+
+class NodeScoreSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    parent = serializers.CharField(
+        allow_null=True, help_text="The enclosing dimension or sub-group; null for a dimension."
+    )
+    depth = serializers.IntegerField(min_value=1, help_text="1 for a dimension, 2 for its sub-groups, and so on.")
+    weight = serializers.FloatField(help_text="The node's weight within its parent.")
+    rollup = serializers.ChoiceField(choices=list(ROLLUPS))
+    respondents = serializers.IntegerField(help_text="The respondents who answered any of its criteria.")
+    withheld = serializers.CharField(
+        allow_null=True, help_text="Why the figures are null (fewer than min_respondents people), else null."
+    )
+    score = serializers.FloatField(
+        allow_null=True, help_text="Full precision; null when the evidence is insufficient or withheld."
+    )
+    level = LevelSerializer(allow_null=True, help_text="Null where the node's values do not lie on the scale (a sum).")
+    index = serializers.FloatField(allow_null=True, help_text="The score rescaled to 0–100, where it has a level.")
+    coverage = serializers.FloatField(
+        allow_null=True, help_text="Answered weight ÷ addressed weight; null when withheld."
+    )
+    insufficient_evidence = serializers.BooleanField(
+        allow_null=True, help_text="Coverage below the rubric's threshold; null when withheld."
+    )
+    consensus = serializers.FloatField(allow_null=True, help_text="1 − sd ÷ sd_max, weighted over its criteria.")
 
 
 class CriterionScoreSerializer(serializers.Serializer):
@@ -400,6 +432,9 @@ class ScoresSerializer(serializers.Serializer):
     min_group_size = serializers.IntegerField(help_text="The same as min_respondents (kept for older clients).")
     overall = OverallScoreSerializer()
     dimensions = DimensionScoreSerializer(many=True)
+    nodes = NodeScoreSerializer(
+        many=True, help_text="Every dimension and sub-group at every depth, in rubric order (depth first)."
+    )
     criteria = CriterionScoreSerializer(many=True)
     groups = GroupScoreSerializer(many=True)
     perception_gaps = PerceptionGapSerializer(many=True)

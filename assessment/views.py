@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import anonymity, assessor, services
+from assessment import anonymity, assessor, precision, services
 from assessment.anonymity import published_scores
 from assessment.charts import keyed_radar_chart, radar_svg
 from assessment.forms import (
@@ -406,6 +406,7 @@ def _scores_context(assessment: Assessment, role: str) -> dict[str, Any]:
     basis = assessor.roadmap_levels(assessment, published, role=role)
     roadmap = build_roadmap(rubric, basis.levels, targets)
     rated = assessor.assessor_scores_of(assessment, role=role)
+    decimals = precision.decimals_of(rubric)
     dimensions = []
     for node in rubric.dimensions:
         score = scores.dimensions.get(node.key)
@@ -414,12 +415,14 @@ def _scores_context(assessment: Assessment, role: str) -> dict[str, Any]:
             {
                 "key": node.key,
                 "name": node.name,
+                "score_text": precision.score_text(score.score if score else None, decimals),
                 "score": score.score if score else None,
                 "level": score.level if score else None,
                 "insufficient": score.insufficient_evidence if score else True,
                 "withheld": published.reason if withheld else "",
                 "target": targets.get(node.key),
                 "assessor": rated.dimensions[node.key].score if rated else None,
+                "assessor_text": precision.score_text(rated.dimensions[node.key].score if rated else None, decimals),
             }
         )
     chart = keyed_radar_chart(
@@ -429,6 +432,24 @@ def _scores_context(assessment: Assessment, role: str) -> dict[str, Any]:
         levels=[(lv.value, lv.name) for lv in rubric.scale],
         title=f"Maturity by dimension, {assessment.period}",
     )
+    # Every dimension and sub-group at every depth, in rubric order, as published.
+    nodes = []
+    for node in rubric.nodes:
+        kept = scores.nodes.get(node.key)
+        if kept is None:
+            continue
+        withheld = published.shown and published.node_withheld(node.key)
+        nodes.append(
+            {
+                "key": node.key,
+                "name": node.name,
+                "depth": kept.depth,
+                "score_text": precision.score_text(kept.score, decimals),
+                "level": kept.level,
+                "insufficient": kept.insufficient_evidence,
+                "withheld": published.reason if withheld else "",
+            }
+        )
     names = {d.key: d.name for d in rubric.dimensions}
     horizons = [
         {
@@ -445,6 +466,10 @@ def _scores_context(assessment: Assessment, role: str) -> dict[str, Any]:
         "published_notice": published.notice,
         "overall_withheld": published.shown and published.overall_withheld(),
         "withheld_reason": published.reason,
+        "overall_score_text": precision.score_text(scores.overall.score, decimals),
+        "overall_reason": scores.overall.withheld or "",
+        "nodes": nodes,
+        "has_sub_groups": any(n["depth"] > 1 for n in nodes),
         "scale": rubric.scale,
         "dimensions": dimensions,
         "dimension_names": names,

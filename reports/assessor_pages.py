@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assessment import precision
 from assessment.anonymity import Published
 from assessment.assessor import AssessorScores
 from assessment.rubric import Node, Rubric
@@ -15,9 +16,9 @@ from assessment.rubric import Node, Rubric
 MAX_NOTE = 600
 
 
-def _text(score: float | None) -> str:
-    """As the document writes a score (reports/document.py: score_text): one decimal, a dash for none."""
-    return "–" if score is None else f"{score:.1f}"
+def _text(score: float | None, decimals: int) -> str:
+    """As the document writes a score: the scale's decimals (assessment/precision.py), a dash for none."""
+    return precision.score_text(score, decimals)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def dimension_view(
     if not rated:
         return None
     scores = published.scores
+    decimals = precision.decimals_of(rubric)
     team_score = None if published.dimension_withheld(node.key) else scores.dimensions[node.key].score
     mine = assessor.dimensions[node.key]
     lines = []
@@ -68,14 +70,14 @@ def dimension_view(
         lines.append(
             AssessorLine(
                 text=criterion.text,
-                team_text=_text(team),
-                assessor_text="n/a" if rating.value is None else _text(rating.value),
+                team_text=_text(team, decimals),
+                assessor_text="n/a" if rating.value is None else _text(rating.value, decimals),
                 label=rating.label,
                 notes=notes,
                 links=rating.links,
             )
         )
-    team_text, assessor_text = _text(team_score), _text(mine.score)
+    team_text, assessor_text = _text(team_score, decimals), _text(mine.score, decimals)
     sentence = (
         f"The assessor's evidence: {_says(team_text, assessor_text)}"
         + (f" ({mine.level.name})." if mine.level else ".")

@@ -30,6 +30,7 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
+from assessment.precision import decimals_for
 from reports.document import shown
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def answer_of(snapshot: Mapping[str, Any]) -> Answer:
         return Answer(
             title=_text(heading.get("title")) or _text(summary.get("headline")),
             level=_text(block.get("level_text")) or _text(summary.get("overall_level")),
-            score=f"{score} of 5" if score and score != "–" else _score_of(summary),
+            score=f"{score} of {_scale_top(snapshot)}" if score and score != "–" else _score_of(snapshot),
             change=_text(block.get("change")) or _text(summary.get("overall_change")),
             gaps=tuple(_gap_line(gap) for gap in (block.get("gaps") or ())[:3]),
             actions=tuple(_action(item) for item in (block.get("next_90_days") or ())[:3]),
@@ -91,7 +92,7 @@ def answer_of(snapshot: Mapping[str, Any]) -> Answer:
     return Answer(
         title=_text(summary.get("headline")),
         level=_text(summary.get("overall_level")),
-        score=_score_of(summary),
+        score=_score_of(snapshot),
         change=_text(summary.get("overall_change")),
         gaps=tuple(
             f"{gap['dimension']}: {gap['criterion']} (scored {gap['score']})" for gap in (summary.get("gaps") or ())[:3]
@@ -103,9 +104,14 @@ def answer_of(snapshot: Mapping[str, Any]) -> Answer:
     )
 
 
-def _score_of(summary: Mapping[str, Any]) -> str:
-    score = _text(summary.get("overall_score"))
-    return f"{score} of 5" if score and score != "–" else ""
+def _scale_top(snapshot: Mapping[str, Any]) -> int:
+    levels = [int(level[0]) for level in (snapshot.get("radar") or {}).get("levels") or ()]
+    return max(levels) if levels else 5
+
+
+def _score_of(snapshot: Mapping[str, Any]) -> str:
+    score = _text((snapshot.get("summary") or {}).get("overall_score"))
+    return f"{score} of {_scale_top(snapshot)}" if score and score != "–" else ""
 
 
 def _gap_line(gap: Any) -> str:
@@ -170,6 +176,8 @@ class _Deck:
         self.on_colour = on_colour
         self.logo = logo
         self.cover = snapshot["cover"]
+        self.decimals = decimals_of_snapshot(snapshot)
+        self.number_format = "0." + "0" * self.decimals
         self.prs: PresentationType = Presentation()
         self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
         _set_theme_accent(self.prs, colour)
@@ -240,10 +248,10 @@ class _Deck:
     def radar(self) -> None:
         radar = self.snapshot["radar"]
         slide = self._slide(self._title(radar, "Maturity at a glance"), kicker="Maturity at a glance")
-        data = CategoryChartData(number_format="0.0")
+        data = CategoryChartData(number_format=self.number_format)
         data.categories = [_text(label) for label in radar["labels"]]
         for series in radar["series"]:
-            data.add_series(_text(series["name"]), chart_values(series["values"]))
+            data.add_series(_text(series["name"]), chart_values(series["values"], self.decimals))
         chart = self._chart(slide, XL_CHART_TYPE.RADAR, data, MARGIN, Inches(1.2), Inches(7.2), Inches(5.9))
         _scale(chart, radar["levels"])
         chart.has_legend = True
@@ -284,10 +292,10 @@ class _Deck:
         if len(periods) < 2 or not yoy["trends"]:
             return
         slide = self._slide(self._title(yoy, "Year over year"), kicker="Year over year")
-        data = CategoryChartData(number_format="0.0")
+        data = CategoryChartData(number_format=self.number_format)
         data.categories = [_text(period) for period in periods]
         for trend in yoy["trends"]:
-            data.add_series(_text(trend["dimension"]), chart_values(trend["values"]))
+            data.add_series(_text(trend["dimension"]), chart_values(trend["values"], self.decimals))
         chart = self._chart(slide, XL_CHART_TYPE.LINE_MARKERS, data, MARGIN, Inches(1.2), Inches(8.2), Inches(5.9))
         _scale(chart, self.snapshot["radar"]["levels"])
         chart.has_legend = True
@@ -318,7 +326,14 @@ class _Deck:
         rows = [row for group in page["subgroups"] for row in group["rows"]]
         facts: list[tuple[str, int, bool, RGBColor]] = [
             (page["level_text"], 24, True, self.colour),
-            ("Insufficient evidence" if page["insufficient"] else f"Score {page['score_text']} of 5", 16, False, INK),
+            (
+                "Insufficient evidence"
+                if page["insufficient"]
+                else f"Score {page['score_text']} of {_scale_top(self.snapshot)}",
+                16,
+                False,
+                INK,
+            ),
             (f"Target: {page['target_text']}" if page["target_text"] else "", 12, False, MUTED),
             (_clip(page["change_text"], 140), 12, False, MUTED),
             ("", 8, False, INK),
@@ -334,14 +349,15 @@ class _Deck:
             facts += [("", 8, False, INK), (_clip(assessor["sentence"], 160), 12, True, INK)]
         self._text(slide, MARGIN, Inches(1.2), Inches(4.6), Inches(5.8), [line for line in facts if line[0]])
         if rows:
-            data = CategoryChartData(number_format="0.0")
+            data = CategoryChartData(number_format=self.number_format)
             data.categories = [_clip(row["text"], LABEL_CHARS) for row in rows]
-            data.add_series("Team's score", chart_values([row["mean"] for row in rows]))
+            data.add_series("Team's score", chart_values([row["mean"] for row in rows], self.decimals))
             if assessor:
                 rated = {line["text"]: line["assessor_text"] for line in assessor["lines"]}
                 values = [rated.get(row["text"]) for row in rows]
                 data.add_series(
-                    "Assessor's rating", chart_values([None if v in (None, "n/a") else float(v) for v in values])
+                    "Assessor's rating",
+                    chart_values([None if v in (None, "n/a") else float(v) for v in values], self.decimals),
                 )
             chart = self._chart(
                 slide, XL_CHART_TYPE.BAR_CLUSTERED, data, Inches(5.3), Inches(1.55), Inches(7.6), Inches(5.5)
@@ -377,6 +393,8 @@ class _Deck:
             self._text(slide, Inches(5.3), Inches(1.15), Inches(7.6), Inches(0.4), caption)
         notes = [page["description"]]
         for group in page["subgroups"]:
+            if group["name"] and group["score_text"]:
+                notes.append(f"{'  ' * max(0, group.get('depth', 2) - 2)}{group['name']} · {group['score_text']}")
             for row in group["rows"]:
                 notes.append(f"{row['text']} — {row['mean_text']} ({row['answered_text']})")
         notes += [f"“{c['text']}”" + (f" ({c['count']} people)" if c["count"] > 1 else "") for c in page["comments"]]
@@ -644,9 +662,16 @@ def _opens_as_png(path: Path) -> bool:
         return False
 
 
-def chart_values(values: Sequence[float | None]) -> list[float | None]:
-    """A chart's values as the pages show them: one decimal; a withheld or unscored value stays empty."""
-    return [shown(None if value is None else float(value)) for value in values]
+def chart_values(values: Sequence[float | None], decimals: int = 1) -> list[float | None]:
+    """A chart's values as the pages show them (`decimals` for the scale); a withheld or unscored value stays
+    empty."""
+    return [shown(None if value is None else float(value), decimals) for value in values]
+
+
+def decimals_of_snapshot(snapshot: Mapping[str, Any]) -> int:
+    """The decimals the document's scale is shown with (assessment/precision.py), from its radar's levels."""
+    levels = [int(level[0]) for level in (snapshot.get("radar") or {}).get("levels") or ()]
+    return decimals_for(min(levels), max(levels)) if levels else 1
 
 
 def _scale(chart: Chart, levels: Sequence[Sequence[Any]]) -> None:

@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from assessment import charts, models
+from assessment import charts, models, precision
 from assessment.anonymity import (
     Published,
     dimension_levels,
@@ -38,7 +38,7 @@ from assessment.queries import (
 )
 from assessment.roadmap import build_roadmap, percent_to_target, target_gaps
 from assessment.rubric import HORIZON_NAMES, HORIZONS, Level, Node, Rubric
-from assessment.scoring import AssessmentScores, node_value
+from assessment.scoring import AssessmentScores
 from assessment.year_over_year import AssessmentSnapshot, compare, in_current_keys, rubric_structure, trends
 from organisations.models import Role
 from organisations.text import CONTROL_CHARACTERS
@@ -227,6 +227,7 @@ class Subgroup:
     name: str
     score_text: str
     rows: tuple[CriterionRow, ...]
+    depth: int = 2  # 2: a sub-group of the dimension, 3: one of its sub-groups, and so on
 
 
 @dataclass(frozen=True)
@@ -485,14 +486,14 @@ class RoadmapDocument:
 # --- formatting: one place decides how a number reads ----------------------------------------
 
 
-def score_text(score: float | None) -> str:
-    """A score as every page and the API's consumers read it: one decimal, or a dash when not scored."""
-    return "–" if score is None else f"{score:.1f}"
+def score_text(score: float | None, decimals: int = 1) -> str:
+    """A score as every page reads it (assessment/precision.py: `decimals_of` the rubric), or a dash."""
+    return precision.score_text(score, decimals)
 
 
-def shown(score: float | None) -> float | None:
-    """The score as shown (one decimal), from which changes are computed so that pages add up."""
-    return None if score is None else round(score + 1e-9, 1)
+def shown(score: float | None, decimals: int = 1) -> float | None:
+    """The score as shown, from which changes are computed so that pages add up."""
+    return precision.rounded(score, decimals)
 
 
 def delta_text(change: float) -> str:
@@ -782,6 +783,9 @@ def _summary(
         headline = f"No scores of {shorten(organisation, 80)} are published yet: {published.notice}"
     elif published.overall_withheld():
         headline = f"The overall score of {shorten(organisation, 80)} is withheld: {published.reason}."
+    elif overall.withheld:
+        # PRODUCT.md scoring 4: a weighted dimension without evidence leaves no overall to report.
+        headline = f"The overall score of {shorten(organisation, 80)} is {overall.withheld}."
     elif overall.score is None or overall.level is None:
         headline = (
             f"{shorten(organisation, 80)} does not have enough answers yet for an overall score "
@@ -790,7 +794,7 @@ def _summary(
     else:
         headline = (
             f"{shorten(organisation, 80)} stands at level {overall.level.value}, {overall.level.name}, "
-            f"with an overall score of {score_text(overall.score)} out of {top}."
+            f"with an overall score of {score_text(overall.score, precision.decimals_of(rubric))} out of {top}."
         )
     overall_delta = overall_change = ""
     if previous is not None:
@@ -842,8 +846,10 @@ def _summary(
     )[:3]
     return Summary(
         headline=headline,
-        overall_score=score_text(overall.score),
-        overall_level=level_text(rubric, overall.level.value if overall.level else None),
+        overall_score=score_text(overall.score, precision.decimals_of(rubric)),
+        overall_level=capitalised(overall.withheld)
+        if overall.withheld and published.shown and not published.overall_withheld()
+        else level_text(rubric, overall.level.value if overall.level else None),
         overall_index="–" if overall.index is None else f"{overall.index:.0f}",
         overall_delta=overall_delta,
         overall_change=overall_change,
@@ -888,12 +894,15 @@ def _answer(
     if not level:
         title = summary.headline
     else:
-        title = f"{organisation} stands at {level}, {score_text(overall.score)} of {rubric.scale_max}"
+        title = (
+            f"{organisation} stands at {level}, "
+            f"{score_text(overall.score, precision.decimals_of(rubric))} of {rubric.scale_max}"
+        )
         title += f", {change_sentence}" if change_sentence else ", in its first assessment"
     gaps = _answer_gaps(rubric, published, targets, levels)
     if gaps:
         gaps_note = ""
-    elif not published.shown or not level:
+    elif not published.shown or (not level and not overall.withheld):
         gaps_note = "The gaps to target are shown once the scores are published."
     elif not targets:
         gaps_note = "No target levels are set yet: agree one per dimension to see the gaps to close."
@@ -1183,7 +1192,7 @@ def _dimension_page(
     withheld = published.shown and published.dimension_withheld(node.key)
     score = scores.dimensions[node.key]
     level = score.level.value if score.level else None
-    means = {k: c.mean for k, c in scores.criteria.items()}
+    decimals = precision.decimals_of(rubric)
 
     def row(key: str, subgroup: str) -> CriterionRow:
         aggregate = scores.criteria[key]
@@ -1196,7 +1205,7 @@ def _dimension_page(
             text=rubric.criterion_by_key[key].text,
             subgroup=subgroup,
             mean=aggregate.mean,
-            mean_text=score_text(aggregate.mean),
+            mean_text=score_text(aggregate.mean, decimals),
             share=0.0
             if aggregate.mean is None
             else charts.scale_position(aggregate.mean, low=rubric.scale_min, high=rubric.scale_max, start=0, end=100),
@@ -1207,20 +1216,35 @@ def _dimension_page(
     def scored(node: Node) -> list[str]:
         return [c.key for c in node.criteria if c.key in scores.criteria]
 
-    # The sub-groups in rubric order, then the dimension's own criteria: under a heading of their own when
-    # there are sub-groups, so that no sub-group's heading stands over criteria that are not in it.
+    # The sub-groups at every depth in rubric order (each followed by its own), each with its own criteria,
+    # then the dimension's own criteria: under a heading of their own when there are sub-groups, so that no
+    # sub-group's heading stands over criteria that are not in it. Scores are the published node scores.
     subgroups = []
-    for group in node.groups:
-        keys = [c.key for c in group.walk_criteria() if c.key in scores.criteria]
-        value = node_value(rubric, group, means)
-        label = (
-            f"level {int(value)} practices in place"
-            if group.rollup == "gated" and value is not None
-            else score_text(value)
+    for group in (g for g in node.walk_nodes() if g is not node):
+        if not any(c.key in scores.criteria for c in group.walk_criteria()):
+            continue
+        kept = scores.nodes.get(group.key)
+        value = kept.score if kept else None
+        if published.node_withheld(group.key):
+            label = f"withheld: {published.reason}"
+        elif value is None:
+            label = "insufficient evidence"
+        elif group.rollup == "gated":
+            label = f"level {int(value)} practices in place"
+        else:
+            label = score_text(value, decimals)
+        subgroups.append(
+            Subgroup(
+                name=group.name,
+                score_text=label,
+                rows=tuple(row(k, group.name) for k in scored(group)),
+                depth=(kept.depth if kept else 2),
+            )
         )
-        subgroups.append(Subgroup(name=group.name, score_text=label, rows=tuple(row(k, group.name) for k in keys)))
-    own_name = f"Other {in_sentence(node.name)} practices" if any(s.rows for s in subgroups) else ""
-    subgroups.append(Subgroup(name=own_name, score_text="", rows=tuple(row(k, own_name) for k in scored(node))))
+    own_name = f"Other {in_sentence(node.name)} practices" if subgroups else ""
+    subgroups.append(
+        Subgroup(name=own_name, score_text="", rows=tuple(row(k, own_name) for k in scored(node)), depth=1)
+    )
 
     group_names = {g.key: g.name for g in rubric.respondent_groups}
     groups = tuple(
@@ -1299,7 +1323,7 @@ def _dimension_page(
         name=node.name,
         description=node.description,
         score=score.score,
-        score_text=score_text(score.score),
+        score_text=score_text(score.score, decimals),
         level_text=f"Withheld: {published.reason}" if withheld else level_text(rubric, level),
         index_text="–" if score.index is None else f"{score.index:.0f}",
         coverage_text="–" if withheld else percent_text(score.coverage),
@@ -1315,7 +1339,7 @@ def _dimension_page(
         descriptor=descriptors[index] if index < len(descriptors) else "",
         next_descriptor_title=f"Next: {level_text(rubric, next_level.value)}" if next_level else "",
         next_descriptor=descriptors[index + 1] if next_level and index + 1 < len(descriptors) else "",
-        subgroups=tuple(s for s in subgroups if s.rows),
+        subgroups=tuple(s for s in subgroups if s.rows or s.depth > 1),
         groups=groups,
         gap_sentence=gap_sentence,
         gap_significant=bool(gap and gap.significant),

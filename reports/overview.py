@@ -192,6 +192,8 @@ def period_scores(assessments: Sequence[models.Assessment], *, role: str | None)
             note = not_published_notice(a, role) or "No scores are published for this assessment yet."
         elif kept.get("overall") is None and not enough(kept.get("overall_respondents", kept.get("respondents", 0))):
             note = f"Withheld: {withheld_reason()}."
+        elif kept.get("overall") is None and kept.get("overall_reason"):
+            note = f"No overall score: {kept['overall_reason']}."  # a weighted dimension without evidence
         else:
             note = ""
         rows.append(

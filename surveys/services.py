@@ -544,10 +544,11 @@ class SelfAssessment:
 
 
 def default_rubric_version() -> RubricVersion:
-    """The latest version of the default rubric, imported from the project's YAML if absent."""
+    """The latest imported built-in version of the default rubric (version 2 once its file is imported);
+    when none is stored, every shipped rubric file is imported first, as `import_built_in_rubrics` does."""
     version = RubricVersion.objects.latest_built_in(DEFAULT_RUBRIC_KEY)
     if version is None:
-        version = assessment_services.import_rubric(document=DEFAULT_RUBRIC_FILE.read_text()).version
+        version = assessment_services.import_built_in_rubrics()[DEFAULT_RUBRIC_KEY]
     return version
 
 

@@ -139,6 +139,7 @@ def test_the_scores_export_matches_the_scores_endpoint_cell_by_cell(who, fmt, sc
         "n/a",
         "respondents",
         "withheld",
+        "parent",
         "assessor score",
         "assessor level",
         "assessor rating",
@@ -146,7 +147,18 @@ def test_the_scores_export_matches_the_scores_endpoint_cell_by_cell(who, fmt, sc
         "evidence links",
     ]
     rows = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in body}
-    assert len(rows) == len(body) == 1 + len(scores["dimensions"]) + len(scores["criteria"])
+    assert len(rows) == len(body) == 1 + len(scores["nodes"]) + len(scores["criteria"])
+    # Every sub-group, at every depth, in the rubric's order as the API lists them, under its parent.
+    parent = header.index("parent")
+    assert [(r[1], r[parent] or "") for r in body if r[0] in ("dimension", "sub-group")] == [
+        (n["key"], n["parent"] or "") for n in scores["nodes"]
+    ]
+    for n in scores["nodes"]:
+        row = rows[("dimension" if n["depth"] == 1 else "sub-group", n["key"])]
+        assert _number(row["score"]) == _api(n["score"])
+        assert row["level"] == ("" if n["withheld"] else _level(n["level"]))
+        assert (int(row["respondents"]), row["withheld"] or None) == (n["respondents"], n["withheld"])
+    assert any(n["depth"] == 2 for n in scores["nodes"])
 
     overall = rows[("overall", "overall")]
     assert _number(overall["score"]) == _api(scores["overall"]["score"])

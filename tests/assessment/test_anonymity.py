@@ -64,6 +64,8 @@ def shown_figures(body: dict) -> list:
     figures = [body["overall"][k] for k in ("score", "level", "index", "coverage")]
     for d in body["dimensions"]:
         figures += [d[k] for k in ("score", "level", "index", "coverage", "consensus", "gap", "progress_to_date")]
+    for n in body["nodes"]:
+        figures += [n[k] for k in ("score", "level", "index", "coverage", "consensus")]
     for c in body["criteria"]:
         figures += [c[k] for k in ("mean", "sd", "consensus", "not_applicable")]
     for g in body["groups"]:
@@ -89,10 +91,17 @@ def assert_every_figure_has_enough_people(body: dict, minimum: int, entering: se
     """The property: a figure is shown only with a respondent count of at least `minimum` beside it."""
     overall = body["overall"]
     if any(overall[k] is not None for k in ("score", "level", "index", "coverage", "insufficient_evidence")):
-        assert overall["respondents"] >= minimum and overall["withheld"] is None
+        assert overall["respondents"] >= minimum
+        # Withheld for want of evidence (not of people), the overall still shows its coverage, never a score.
+        assert overall["withheld"] is None or (
+            overall["withheld"].startswith("withheld: ") and overall["score"] is None
+        )
     for d in body["dimensions"]:
         if any(d[k] is not None for k in ("score", "level", "index", "coverage", "consensus", "gap")):
             assert d["respondents"] >= minimum and d["withheld"] is None
+    for n in body["nodes"]:
+        if any(n[k] is not None for k in ("score", "level", "index", "coverage", "consensus")):
+            assert n["respondents"] >= minimum and n["withheld"] is None
     for c in body["criteria"]:
         if any(c[k] is not None for k in ("mean", "sd", "consensus", "not_applicable")):
             assert c["respondents"] >= minimum and c["withheld"] is None
@@ -163,7 +172,9 @@ def test_with_a_leader_and_one_rep_the_scores_page_export_and_roadmap_show_no_nu
     html = client.get(reverse("assessment:assessment", kwargs={"assessment_id": two_respondents.pk})).content
     page = html.decode()
     assert "Overall level withheld: fewer than 3 responses" in page
-    assert page.count("withheld: fewer than 3 responses") == 1 + 5  # the overall and each dimension
+    nodes = load_rubric(two_respondents.rubric_version).rubric.nodes
+    # The overall, each dimension beside the radar, and each dimension and sub-group in the table of every depth.
+    assert page.count("withheld: fewer than 3 responses") == 1 + 5 + len(nodes)
     assert "(score " not in page and "3.50" not in page
     exported = api(user).get(f"/api/v1/assessments/{two_respondents.pk}/export/scores.csv")
     header, *rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))

@@ -39,12 +39,12 @@ def test_a_consultant_records_ratings_and_the_pages_say_what_the_evidence_says(
     services.close_assessment(assessment=answered)
     shown = client.get(ratings_page(answered)).content.decode()
     # Three reps answered "2" everywhere: the team says 2.00; the assessor rated 1 and 2, a mean of 1.50.
-    assert "team says 2.00, evidence says 1.00 (Not in place)" in shown
-    assert "Team says 2.00, evidence says 1.50" in shown
+    assert "team says 2.0, evidence says 1.0 (Not in place)" in shown
+    assert "Team says 2.0, evidence says 1.5" in shown
     assert "CRM login report, May" in shown
 
     assessment_page = client.get(page(answered)).content.decode()
-    assert "team says 2.00, evidence says 1.50" in assessment_page
+    assert "team says 2.0, evidence says 1.5" in assessment_page
     assert f'href="{ratings_page(answered)}"' in assessment_page
 
 

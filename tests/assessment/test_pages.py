@@ -316,7 +316,7 @@ def test_the_consultant_sees_progress_scores_radar_and_roadmap_with_actions(clie
     assert '<th scope="row">Sales reps</th><td>4</td><td>3</td><td>3</td>' in html
     assert '<th scope="row">Front-line managers</th><td>0</td><td>1</td><td>0</td>' in html
     assert "<svg" in html and "Maturity by dimension, FY2026" in html
-    assert "level 2, " in html and "(score 2.00)" in html
+    assert "level 2, " in html and "(score 2.0)" in html  # one decimal on a 1–5 scale
     assert html.count("Track as initiative<span") == len(roadmap_keys(answered)) > 0
     assert 'name="win_rate"' in html
     assert "Only 0 comparable organisations" in html

@@ -125,5 +125,8 @@ def test_closing_keeps_the_headline_scores_that_live_scoring_gives(open_assessme
     assert kept["respondents"] == 2
     assert kept["overall"] == scores.overall.score
     assert kept["dimensions"] == {k: d.score for k, d in scores.dimensions.items()}
-    assert kept["dimensions"]["sales-process"] == 3.0 and kept["overall"] == 3.0
+    # Only sales process is answered: the other dimensions have no evidence, so no overall is kept.
+    assert kept["dimensions"]["sales-process"] == 3.0 and kept["overall"] is None
+    others = [d.name for d in rubric.dimensions if d.key != "sales-process"]
+    assert kept["overall_reason"] == (f"withheld: {', '.join(others[:-1])} and {others[-1]} have insufficient evidence")
     assert (kept["rubric"], kept["rubric_version"]) == (rubric.key, rubric.version)

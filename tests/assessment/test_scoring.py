@@ -65,9 +65,17 @@ def test_a_dimension_below_the_coverage_threshold_is_insufficient_evidence_not_a
     people = scores.dimensions["people"]
     assert people.insufficient_evidence and people.score is None and people.level is None
     assert people.coverage == 0.25
-    # The overall rolls up what there is evidence for, and says how much that is.
-    assert scores.overall.score == 5
+    # The mean of the other dimension would pass for the whole: the overall is withheld and says why.
+    assert (scores.overall.score, scores.overall.level, scores.overall.index) == (None, None, None)
+    assert scores.overall.withheld == "withheld: People has insufficient evidence"
+    assert scores.overall.insufficient_evidence
     assert scores.overall.coverage == pytest.approx((2 * 1 + 0.25) / 3)
+
+
+def test_every_weighted_dimension_without_evidence_is_named():
+    scores = score_response(TINY, ResponseAnswers("reps", {}))
+    assert scores.overall.score is None
+    assert scores.overall.withheld == "withheld: Process and People have insufficient evidence"
 
 
 THREE = [

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from assessment.precision import decimals_for
 from assessment.queries import assessment_roadmap, assessment_scores
 from assessment.rubric import HORIZONS
 from reports.document import (
@@ -23,6 +24,7 @@ from reports.document import (
     score_change,
     score_text,
     shorten,
+    shown,
 )
 
 ISSUED = datetime.date(2026, 3, 2)
@@ -34,10 +36,20 @@ def document(this_year):
 
 
 @pytest.mark.parametrize(
-    ("score", "text"), [(None, "–"), (2.0, "2.0"), (2.04, "2.0"), (2.05, "2.0"), (2.06, "2.1"), (3.6606, "3.7")]
+    ("score", "text"), [(None, "–"), (2.0, "2.0"), (2.04, "2.0"), (2.05, "2.1"), (2.06, "2.1"), (3.6606, "3.7")]
 )
 def test_scores_read_with_one_decimal_or_a_dash_when_not_scored(score, text):
+    # 2.05 is stored a hair below itself; it reads as it is written, like `shown` that changes are made of.
     assert score_text(score) == text
+    assert score_text(score) == ("–" if score is None else f"{shown(score):.1f}")
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "score", "text"),
+    [(0, 3, 1.25, "1.25"), (0, 3, 2.0, "2.00"), (1, 4, 1.125, "1.13"), (1, 5, 1.25, "1.3"), (0, 4, 1.25, "1.3")],
+)
+def test_a_scale_of_three_points_or_fewer_reads_with_two_decimals_and_a_wider_one_with_one(low, high, score, text):
+    assert score_text(score, decimals_for(low, high)) == text
 
 
 @pytest.mark.parametrize(

@@ -176,7 +176,7 @@ def test_pages_behind_a_sign_in_still_refuse_a_cross_site_post(leader, open_asse
     assert response.status_code == 403
 
 
-def test_a_leaders_self_assessment_pages_and_results_send_a_strict_policy(client, db):
+def test_a_leaders_self_assessment_pages_and_results_send_a_strict_policy(client, default_rubric):
     from assessment.models import Response
     from tests.surveys.test_self_assessment import answer_with_pattern, own_url, sign_up
 

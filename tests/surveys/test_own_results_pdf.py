@@ -27,8 +27,9 @@ NAMES = {
 
 
 @pytest.fixture
-def submitted(client, db) -> Response:
-    """A leader who signed up, answered with the pattern and submitted; still signed in on `client`."""
+def submitted(client, default_rubric) -> Response:
+    """A leader who signed up on version 1 of the default rubric (the pattern's dimensions), answered with the
+    pattern and submitted; still signed in on `client`."""
     sign_up(client)
     response = Response.objects.get()
     answer_with_pattern(response)

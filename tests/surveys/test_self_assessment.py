@@ -110,6 +110,23 @@ def test_signing_up_creates_the_account_organisation_and_an_open_self_assessment
     assert "Continue your self-assessment" in client.get(reverse("home")).content.decode()
 
 
+def test_with_version_2_imported_the_self_assessment_starts_on_it(client, default_rubric):
+    # default_rubric is version 1; the shipped built-ins add version 2 beside it, as the demo does.
+    latest = assessment_services.import_built_in_rubrics()["sales-transformation"]
+    assert (default_rubric.version, latest.version) == (1, 2)
+    sign_up(client)
+    assessment = Assessment.objects.get()
+    assert assessment.rubric_version == latest
+    assert assessment.respondent_groups == ["sales-leadership"]
+
+
+def test_with_no_rubric_stored_the_self_assessment_imports_the_built_ins_and_starts_on_the_latest(client, db):
+    sign_up(client)
+    version = Assessment.objects.get().rubric_version
+    assert (version.rubric.key, version.version) == ("sales-transformation", 2)
+    assert RubricVersion.objects.filter(rubric__key="sales-transformation").count() == 2
+
+
 def test_the_self_assessment_uses_the_latest_version_of_the_default_rubric(client, default_rubric):
     document = yaml.safe_load(DEFAULT_RUBRIC_FILE.read_text())
     document["description"] += " Revised."
@@ -211,7 +228,7 @@ def test_missing_fields_are_refused(client, db):
     assert not get_user_model().objects.exists()
 
 
-def test_the_leader_answers_on_the_same_pages_and_sees_the_results_at_once(client, db):
+def test_the_leader_answers_on_the_same_pages_and_sees_the_results_at_once(client, default_rubric):
     sign_up(client)
     response = Response.objects.get()
     page = client.get(own_url(response, "page", number=1)).content.decode()
@@ -242,7 +259,7 @@ def test_the_results_wait_for_the_submission(client, db):
     assert client.get(own_url(response, "results"))["Location"] == own_url(response, "start")
 
 
-def test_the_leader_can_read_their_submitted_answers(client, db):
+def test_the_leader_can_read_their_submitted_answers(client, default_rubric):
     sign_up(client)
     response = Response.objects.get()
     answer_with_pattern(response)
@@ -253,7 +270,7 @@ def test_the_leader_can_read_their_submitted_answers(client, db):
     assert client.get(own_url(response, "start"))["Location"] == own_url(response, "results")
 
 
-def test_nobody_else_reaches_a_leaders_own_response_not_even_their_consultant(client, db, user_factory):
+def test_nobody_else_reaches_a_leaders_own_response_not_even_their_consultant(client, default_rubric, user_factory):
     sign_up(client)
     response = Response.objects.get()
     answer_with_pattern(response)
