@@ -243,7 +243,7 @@ class RubricDraft(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="drafts",
-        help_text="The version it started from (a built-in or one of the firm's); empty for a pasted document",
+        help_text="The version it started from (a built-in or the firm's); empty for a pasted one",
     )
     family = models.ForeignKey(
         Rubric,
@@ -251,7 +251,7 @@ class RubricDraft(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="drafts",
-        help_text="The firm's rubric it will publish into; empty until a first copy of a built-in is published",
+        help_text="The firm's rubric it publishes into; empty before a first copy is published",
     )
     document = models.JSONField(help_text="The rubric document, as its YAML holds it (docs/rubric-format.md)")
     created_by = models.ForeignKey(
