@@ -116,7 +116,7 @@ def test_an_invalid_form_shows_the_message_beside_its_field_and_saves_nothing(cl
     message = html.rindex("errorlist", 0, field)
     assert html.index('for="dimensions[0].criteria[0].weight"') < message < field
     assert "nothing was saved" in html
-    assert '>Reworded</textarea>' in html  # what was typed is kept on the page
+    assert ">Reworded</textarea>" in html  # what was typed is kept on the page
     assert RubricDraft.objects.get(pk=draft.pk).document == before
 
 
