@@ -112,9 +112,23 @@ def _at(errors: dict[str, list[str]], path: str) -> list[str]:
 
 
 def _editor_context(
-    draft: RubricDraft, document: dict[str, Any], errors: list[str], yaml_text: str | None = None
+    draft: RubricDraft,
+    document: dict[str, Any],
+    errors: list[str],
+    *,
+    shown_dimension: int = 0,
+    yaml_text: str | None = None,
 ) -> dict[str, Any]:
+    """The form shows the rubric's own fields and one dimension (a whole rubric would be thousands of
+    fields); the dimension with the first problem, when there are problems."""
     located = _located(errors)
+    all_dimensions = [d for d in document.get("dimensions") or [] if isinstance(d, dict)]
+    for path in located:
+        match = re.match(r"dimensions\[(\d+)\]", path)
+        if match and int(match[1]) < len(all_dimensions):
+            shown_dimension = int(match[1])
+            break
+    shown_dimension = min(max(shown_dimension, 0), max(len(all_dimensions) - 1, 0))
     scale = [level for level in document.get("scale") or [] if isinstance(level, dict)]
     groups = [g for g in document.get("respondent_groups") or [] if isinstance(g, dict)]
     answer_sets = [a.get("key") for a in document.get("answer_sets") or [] if isinstance(a, dict)]
@@ -186,7 +200,8 @@ def _editor_context(
         out["errors"] = [m for p, ms in located.items() if p == path for m in ms]
         return out
 
-    dimensions = [node(d, f"dimensions[{i}]", True) for i, d in enumerate(document.get("dimensions") or [])]
+    dimensions = [node(d, f"dimensions[{i}]", True) for i, d in enumerate(all_dimensions) if i == shown_dimension]
+    tabs = [(i, str(d.get("name", "")) or f"Dimension {i + 1}") for i, d in enumerate(all_dimensions)]
     rubric_fields = {
         "name": field("name", document.get("name", "")),
         "description": field("description", document.get("description", "")),
@@ -207,6 +222,8 @@ def _editor_context(
         "follows": authoring.follows(draft),
         "rubric": rubric_fields,
         "dimensions": dimensions,
+        "tabs": tabs,
+        "shown_dimension": shown_dimension,
         "scale": scale,
         "groups": groups,
         "answer_sets": answer_sets,
@@ -226,17 +243,20 @@ def draft_editor(request: HttpRequest, draft_id: int) -> HttpResponse:
     remove or move an item) or the YAML; a document with problems is shown again with each problem
     beside its field, and nothing is saved."""
     draft = _draft(request, draft_id)
+    wanted = request.GET.get("dimension") or request.POST.get("dimension") or "0"
+    shown = int(wanted) if wanted.isdigit() and len(wanted) < 4 else 0
     if request.method == "GET":
-        return render(
-            request, "assessment/authoring/editor.html", _editor_context(draft, authoring.normalise(draft.document), [])
-        )
+        context = _editor_context(draft, authoring.normalise(draft.document), [], shown_dimension=shown)
+        return render(request, "assessment/authoring/editor.html", context)
     action = request.POST.get("action", "save")
     if action == "save-yaml":
         text = request.POST.get("yaml", "")
         try:
             authoring.edit_draft(draft, text)
         except RubricInvalid as exc:
-            context = _editor_context(draft, authoring.normalise(draft.document), exc.errors, yaml_text=text)
+            context = _editor_context(
+                draft, authoring.normalise(draft.document), exc.errors, shown_dimension=shown, yaml_text=text
+            )
             context["yaml_errors"] = exc.errors
             return render(request, "assessment/authoring/editor.html", context, status=422)
         messages.success(request, "The draft was saved.")
@@ -247,12 +267,24 @@ def draft_editor(request: HttpRequest, draft_id: int) -> HttpResponse:
     try:
         authoring.edit_draft(draft, document)
     except RubricInvalid as exc:
-        return render(
-            request, "assessment/authoring/editor.html", _editor_context(draft, document, exc.errors), status=422
-        )
+        context = _editor_context(draft, document, exc.errors, shown_dimension=shown)
+        return render(request, "assessment/authoring/editor.html", context, status=422)
     messages.success(request, "The draft was saved.")
-    anchor = _anchor_of(action)
-    return redirect(f"{request.path}{anchor}")
+    shown = _dimension_after(action, shown, len(document.get("dimensions") or []))
+    return redirect(f"{request.path}?dimension={shown}{_anchor_of(action)}")
+
+
+def _dimension_after(action: str, shown: int, count: int) -> int:
+    """The dimension to show after an action: the one added, or the one that moved, where it went."""
+    verb, _, path = action.partition(":")
+    if verb == "add-dimension":
+        return max(count - 1, 0)
+    match = re.fullmatch(r"dimensions\[(\d+)\]", path)
+    if match:
+        index = int(match[1])
+        moved = {"up": index - 1, "down": index + 1, "remove": index - 1}.get(verb, index)
+        return min(max(moved, 0), max(count - 1, 0))
+    return shown
 
 
 def _anchor_of(action: str) -> str:
