@@ -156,10 +156,7 @@ def start_draft(
     _check_room(firm)
     family: models.Rubric | None = None
     if document is not None:
-        try:
-            rubric = read_document(document)
-        except RubricInvalid:
-            raise
+        rubric = read_document(document)
         draft = models.RubricDraft(firm=firm, document=canonical(rubric), created_by=created_by)
         family = target_family(draft)
         draft.family = family
@@ -167,7 +164,8 @@ def start_draft(
         if family is not None and draft.document["key"] != family.key:
             draft.document["key"] = family.key
     else:
-        version = source if isinstance(source, models.RubricVersion) else _usable_version(firm, int(source))  # type: ignore[arg-type]
+        assert source is not None
+        version = source if isinstance(source, models.RubricVersion) else _usable_version(firm, int(source))
         if version.rubric.firm_id not in (None, firm.pk):
             raise NotFound(f"There is no rubric version {version.pk} in your firm's rubrics.")
         rubric = load_rubric(version).rubric
