@@ -139,6 +139,24 @@ class RubricDraftSerializer(serializers.Serializer):
         return _version_ref(authoring.follows(draft))
 
 
+class RubricDraftSummarySerializer(serializers.Serializer):
+    """A draft in a list: what it is and where it came from (its document: GET the draft)."""
+
+    id = serializers.IntegerField()
+    firm = serializers.IntegerField(source="firm_id")
+    name = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField(help_text="The version the draft started from.")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_name(self, draft: RubricDraft) -> str:
+        return str(draft.document.get("name", ""))
+
+    @extend_schema_field(VersionRefSerializer(allow_null=True))
+    def get_source(self, draft: RubricDraft) -> dict[str, Any] | None:
+        return _version_ref(draft.source)
+
+
 class PreviewOptionSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
@@ -206,7 +224,7 @@ def _invalid(exc: RubricInvalid, what: str) -> UnprocessableFields:
 class RubricDraftList(generics.ListAPIView):
     """The drafts of the caller's firms (GET); a firm member starts one (POST)."""
 
-    serializer_class = RubricDraftSerializer
+    serializer_class = RubricDraftSummarySerializer
 
     def get_queryset(self) -> QuerySet[RubricDraft]:
         return _drafts().visible_to(self.request.user).order_by("-updated_at", "-pk")
