@@ -480,7 +480,7 @@ def publish(draft: models.RubricDraft, *, published_by: Any = None) -> models.Ru
     """Import the draft as the next version of its family (services.import_rubric: numbering, the
     `replaces` check, the audit log entry), then delete the draft. Content identical to a stored
     version is refused (nothing new to publish) and the draft stays. Raises RubricInvalid."""
-    draft = models.RubricDraft.objects.select_for_update().select_related("firm", "family").get(pk=draft.pk)
+    draft = models.RubricDraft.objects.select_for_update(of=("self",)).select_related("firm", "family").get(pk=draft.pk)
     validate(draft, draft.document)
     document = normalise(draft.document)
     family = target_family(draft)
