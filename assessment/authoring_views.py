@@ -25,6 +25,7 @@ from assessment.models import Assessment, Rubric, RubricDraft, RubricVersion
 from assessment.rubric import HORIZONS, RubricInvalid, dump_rubric_yaml
 from organisations.errors import DomainError
 from organisations.models import Firm
+from organisations.permissions import MAX_ID
 
 LOCATION = re.compile(r"^(?P<path>[A-Za-z0-9_\[\].-]+?): (?P<message>.*)$", re.S)
 
@@ -33,13 +34,20 @@ def _firm(request: HttpRequest) -> Firm:
     """The firm the page is for: the one asked for (`?firm=`), else the caller's first (404 for none)."""
     firms = Firm.objects.visible_to(request.user).order_by("name", "pk")
     wanted = request.GET.get("firm") or request.POST.get("firm")
-    firm = firms.filter(pk=int(wanted) if wanted.isdigit() else 0).first() if wanted else firms.first()
+    firm = firms.filter(pk=_id(wanted)).first() if wanted else firms.first()
     if firm is None:
         raise Http404("There is no such firm in your firms.")
     return firm
 
 
+def _id(text: str) -> int:
+    """A posted or asked-for id, 0 for anything that cannot be one (too long for the database too)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,19}", text) and 0 < int(text) <= MAX_ID else 0
+
+
 def _draft(request: HttpRequest, draft_id: int) -> RubricDraft:
+    if not 0 < draft_id <= MAX_ID:
+        raise Http404("There is no such draft in your firms.")
     return get_object_or_404(
         RubricDraft.objects.visible_to(request.user).select_related("firm", "source__rubric", "family"), pk=draft_id
     )
@@ -79,7 +87,7 @@ def draft_start(request: HttpRequest) -> HttpResponse:
     firm = _firm(request)
     source = request.POST.get("source", "")
     try:
-        draft = authoring.start_draft(firm=firm, source=int(source) if source.isdigit() else 0, created_by=request.user)
+        draft = authoring.start_draft(firm=firm, source=_id(source), created_by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(f"{_rubrics_url(firm)}")
@@ -244,7 +252,7 @@ def draft_editor(request: HttpRequest, draft_id: int) -> HttpResponse:
     beside its field, and nothing is saved."""
     draft = _draft(request, draft_id)
     wanted = request.GET.get("dimension") or request.POST.get("dimension") or "0"
-    shown = int(wanted) if wanted.isdigit() and len(wanted) < 4 else 0
+    shown = int(wanted) if re.fullmatch(r"[0-9]{1,3}", wanted) else 0
     if request.method == "GET":
         context = _editor_context(draft, authoring.normalise(draft.document), [], shown_dimension=shown)
         return render(request, "assessment/authoring/editor.html", context)

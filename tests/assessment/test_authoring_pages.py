@@ -173,3 +173,15 @@ def test_a_draft_cannot_be_chosen_for_a_new_assessment_on_the_page(client, consu
 
     assert response.status_code in (200, 400, 422)
     assert not Assessment.objects.filter(organisation=organisation).exists()
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "²", "-1", "abc"])
+def test_ids_that_cannot_be_one_are_not_found_not_errors(client, consultant, draft, value):
+    client.force_login(consultant)
+
+    assert client.get(reverse("assessment:rubrics"), {"firm": value}).status_code == 404
+    started = client.post(reverse("assessment:rubric-draft-start"), {"source": value})
+    assert started.status_code == 302 and RubricDraft.objects.count() == 1
+    shown = client.get(reverse("assessment:rubric-draft", kwargs={"draft_id": draft.pk}), {"dimension": value})
+    assert shown.status_code == 200
+    assert client.get(f"/rubrics/drafts/{'9' * 25}/").status_code == 404
