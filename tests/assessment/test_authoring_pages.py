@@ -185,3 +185,29 @@ def test_ids_that_cannot_be_one_are_not_found_not_errors(client, consultant, dra
     shown = client.get(reverse("assessment:rubric-draft", kwargs={"draft_id": draft.pk}), {"dimension": value})
     assert shown.status_code == 200
     assert client.get(f"/rubrics/drafts/{'9' * 25}/").status_code == 404
+
+
+def test_the_form_adds_a_dimension_and_a_recommendation_with_a_dependency(client, consultant, draft):
+    client.force_login(consultant)
+
+    added = editor_post(client, draft, action="add-dimension")
+    editor_post(client, draft, action="add-recommendation:dimensions[0]")
+    editor_post(
+        client,
+        draft,
+        **{
+            "dimensions[0].recommendations[3].title": "Write partner stages",
+            "dimensions[0].recommendations[3].depends_on": "r1, r2",
+            "dimensions[0].recommendations[3].horizon": "3-6m",
+        },
+    )
+
+    assert added["Location"].endswith("?dimension=2")
+    rubric = authoring.draft_rubric(RubricDraft.objects.get(pk=draft.pk))
+    assert [d.key for d in rubric.dimensions] == ["process", "people", "new-dimension-1"]
+    recommendation = rubric.dimensions[0].recommendations[3]
+    assert (recommendation.title, recommendation.depends_on, recommendation.horizon) == (
+        "Write partner stages",
+        ("r1", "r2"),
+        "3-6m",
+    )
