@@ -28,8 +28,10 @@ from organisations.permissions import FIRM_MEMBER, acting_firm, require_firm_rol
 from organisations.serializers import StrictSerializer
 
 MAX_DOCUMENT = 2_000_000
-# How deep the JSON form of a document is described: mappings in lists, up to sub-groups 12 deep.
-DOCUMENT_DEPTH = 16
+# How deep the JSON form of a document is described: the document, its dimensions, two levels of
+# sub-groups, their criteria and anchors. A document nested deeper is sent as YAML text. (Each level
+# described makes the schema, and the documents a fuzzer builds from it, much larger.)
+DOCUMENT_DEPTH = 5
 SCALARS = ["string", "number", "boolean", "null"]
 KEY_TEXT = {"type": "string", "pattern": ANY_TEXT}
 
@@ -64,7 +66,8 @@ DOCUMENT_SCHEMA = {
     "type": ["string", "object"],
     "description": (
         "The rubric document (docs/rubric-format.md): YAML text, or the same document as a JSON object "
-        "(a dimension's `levels` keyed by level numbers written as strings)."
+        "(a dimension's `levels` keyed by level numbers written as strings; sub-groups more than two "
+        "levels deep: send YAML text)."
     ),
     "maxLength": MAX_DOCUMENT,
 }
