@@ -1,11 +1,20 @@
 from django.urls import path
 
-from assessment import api, assessor_api
+from assessment import api, assessor_api, authoring_api
 
 urlpatterns = [
     path("rubrics/", api.RubricList.as_view(), name="api-rubrics"),
     path("rubrics/<int:id>/", api.RubricDetail.as_view(), name="api-rubric"),
     path("rubrics/<int:id>/export/", api.RubricExport.as_view(), name="api-rubric-export"),
+    path("rubric-drafts/", authoring_api.RubricDraftList.as_view(), name="api-rubric-drafts"),
+    path("rubric-drafts/<int:id>/", authoring_api.RubricDraftDetail.as_view(), name="api-rubric-draft"),
+    path(
+        "rubric-drafts/<int:id>/preview/", authoring_api.RubricDraftPreview.as_view(), name="api-rubric-draft-preview"
+    ),
+    path("rubric-drafts/<int:id>/diff/", authoring_api.RubricDraftDiff.as_view(), name="api-rubric-draft-diff"),
+    path(
+        "rubric-drafts/<int:id>/publish/", authoring_api.RubricDraftPublish.as_view(), name="api-rubric-draft-publish"
+    ),
     path("assessments/", api.AssessmentList.as_view(), name="api-assessments"),
     path("assessments/<int:id>/", api.AssessmentDetail.as_view(), name="api-assessment"),
     path("assessments/<int:id>/open/", api.AssessmentOpen.as_view(), name="api-assessment-open"),

@@ -223,6 +223,52 @@ class Recommendation(models.Model):
         return self.title
 
 
+class RubricDraftQuerySet(models.QuerySet["RubricDraft"]):
+    def visible_to(self, user: Any) -> RubricDraftQuerySet:
+        """A firm's drafts, for the firm's members only (admins and consultants)."""
+        return self.filter(firm__in=Firm.objects.visible_to(user))
+
+
+class RubricDraft(models.Model):
+    """A firm's next version of a rubric, being written (assessment/authoring.py).
+
+    Never a RubricVersion: no assessment can use it. Publishing imports its document as the next
+    version of the target family, through the same path as a YAML import, and deletes the draft.
+    """
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="rubric_drafts")
+    source = models.ForeignKey(
+        RubricVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="drafts",
+        help_text="The version it started from (a built-in or the firm's); empty for a pasted one",
+    )
+    family = models.ForeignKey(
+        Rubric,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="drafts",
+        help_text="The firm's rubric it publishes into; empty before a first copy is published",
+    )
+    document = models.JSONField(help_text="The rubric document, as its YAML holds it (docs/rubric-format.md)")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RubricDraftQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Draft {self.pk} of {self.document.get('name', '')}"
+
+
 # --- assessments ------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment import assessor_views, views
+from assessment import assessor_views, authoring_views, views
 
 app_name = "assessment"
 
@@ -17,4 +17,11 @@ urlpatterns = [
     path("assessments/<int:assessment_id>/ratings/", assessor_views.ratings_page, name="ratings"),
     path("assessments/<int:assessment_id>/outcomes/", views.outcomes_update, name="outcomes"),
     path("initiatives/<int:initiative_id>/", views.initiative_update, name="initiative-update"),
+    path("rubrics/", authoring_views.rubrics_page, name="rubrics"),
+    path("rubrics/drafts/", authoring_views.draft_start, name="rubric-draft-start"),
+    path("rubrics/drafts/<int:draft_id>/", authoring_views.draft_editor, name="rubric-draft"),
+    path("rubrics/drafts/<int:draft_id>/preview/", authoring_views.draft_preview, name="rubric-draft-preview"),
+    path("rubrics/drafts/<int:draft_id>/diff/", authoring_views.draft_diff, name="rubric-draft-diff"),
+    path("rubrics/drafts/<int:draft_id>/publish/", authoring_views.draft_publish, name="rubric-draft-publish"),
+    path("rubrics/drafts/<int:draft_id>/delete/", authoring_views.draft_delete, name="rubric-draft-delete"),
 ]

@@ -53,6 +53,7 @@ from typing import Any
 
 from tests.api.world import World
 from tests.conftest import DEFAULT_RUBRIC
+from tests.factories import rubric_document
 
 NOT_FOUND = "not_found"
 LIST = "list"
@@ -250,6 +251,39 @@ case(
 )
 case("/api/v1/rubrics/{id}/", "GET", UNSCOPED, params=lambda w: {"id": w.rubric_version.pk}, statuses=(200,))
 case("/api/v1/rubrics/{id}/export/", "GET", UNSCOPED, params=lambda w: {"id": w.rubric_version.pk}, statuses=(200,))
+
+
+def our_rubric_draft(w: World) -> int:
+    """A draft of our firm's own rubric, renamed, so that publishing it would make a new version."""
+    from assessment import authoring
+
+    draft = authoring.start_draft(firm=w.firm, source=w.firm_rubric, created_by=w.admin)
+    document = authoring.normalise(draft.document)
+    document["name"] = f"{document['name']}, second edition"
+    return authoring.edit_draft(draft, document).pk
+
+
+# A firm's rubric drafts: only its own members reach them.
+case("/api/v1/rubric-drafts/", "GET", LIST)
+case("/api/v1/rubric-drafts/", "POST", NOT_FOUND, body=lambda w: {"source": w.firm_rubric.pk})
+for _method in ("GET", "PUT", "DELETE"):
+    case(
+        "/api/v1/rubric-drafts/{id}/",
+        _method,
+        NOT_FOUND,
+        params=lambda w: {"id": our_rubric_draft(w)},
+        body=(lambda w: {"document": rubric_document(key="northwind-tiny")}) if _method == "PUT" else None,
+    )
+case(
+    "/api/v1/rubric-drafts/{id}/preview/",
+    "GET",
+    NOT_FOUND,
+    params=lambda w: {"id": our_rubric_draft(w)},
+    query=lambda w: {"group": "leaders"},
+)
+case("/api/v1/rubric-drafts/{id}/diff/", "GET", NOT_FOUND, params=lambda w: {"id": our_rubric_draft(w)})
+case("/api/v1/rubric-drafts/{id}/publish/", "POST", NOT_FOUND, params=lambda w: {"id": our_rubric_draft(w)})
+
 
 case("/api/v1/assessments/", "GET", LIST, query=lambda w: {"organisation": w.organisation.pk})
 case(

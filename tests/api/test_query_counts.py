@@ -111,6 +111,13 @@ def add_report_links(ctx, n: int) -> None:
         )
 
 
+def add_rubric_drafts(ctx, n: int) -> None:
+    from assessment import authoring
+
+    for _ in range(n):
+        authoring.start_draft(firm=ctx["organisation"].firm, source=ctx["default_rubric"])
+
+
 LISTS: dict[str, tuple[str, Callable]] = {
     "organisations": ("/api/v1/organisations/", add_organisations),
     "members": ("/api/v1/organisations/{organisation}/members/", add_members),
@@ -122,6 +129,7 @@ LISTS: dict[str, tuple[str, Callable]] = {
     "firm members": ("/api/v1/firms/{firm_id}/members/", add_firm_members),
     "firm invitations": ("/api/v1/firms/{firm_id}/invitations/", add_member_invitations),
     "rubrics": ("/api/v1/rubrics/", add_rubric_versions),
+    "rubric drafts": ("/api/v1/rubric-drafts/", add_rubric_drafts),
     "assessments": ("/api/v1/assessments/", add_assessments),
     "initiatives": ("/api/v1/initiatives/", add_initiatives),
     "invitations": ("/api/v1/invitations/", add_invitations),

@@ -78,6 +78,25 @@ ACTIONS = {
         {"document": DEFAULT_RUBRIC.read_text(), "firm": "{firm}"},
         roles(200, 403, 403, 404),
     ),
+    # A firm's rubric drafts: its admins and consultants; client-side members are outside the firm.
+    "list rubric drafts": ("GET", "/api/v1/rubric-drafts/", None, OWN_LIST),
+    "start a rubric draft": ("POST", "/api/v1/rubric-drafts/", {"source": "{rubric}"}, roles(201, 403, 403, 201)),
+    "see a rubric draft": ("GET", "/api/v1/rubric-drafts/{rubric_draft}/", None, FIRM_READ),
+    "edit a rubric draft": (
+        "PUT",
+        "/api/v1/rubric-drafts/{rubric_draft}/",
+        {"document": DEFAULT_RUBRIC.read_text()},
+        FIRM_READ,
+    ),
+    "preview a rubric draft": ("GET", "/api/v1/rubric-drafts/{rubric_draft}/preview/?group=leaders", None, FIRM_READ),
+    "see a rubric draft's changes": ("GET", "/api/v1/rubric-drafts/{rubric_draft}/diff/", None, FIRM_READ),
+    "publish a rubric draft": (
+        "POST",
+        "/api/v1/rubric-drafts/{rubric_draft}/publish/",
+        None,
+        roles(201, 404, 404, 404),
+    ),
+    "delete a rubric draft": ("DELETE", "/api/v1/rubric-drafts/{rubric_draft}/", None, roles(204, 404, 404, 404)),
     "list assessments": ("GET", "/api/v1/assessments/", None, OWN_LIST),
     "create an assessment": ("POST", "/api/v1/assessments/", {"organisation": "{org}", "period": "FY2030"}, RUN_CREATE),
     "see an assessment": ("GET", "/api/v1/assessments/{open}/", None, READ),
@@ -172,6 +191,7 @@ def _fill(text: str, world) -> str:
         "rated": _rated(world),
         **_sent_report(world),
         "batch": _our_batch(world),
+        "rubric_draft": _our_rubric_draft(world),
     }
     for name, value in ids.items():
         text = text.replace(f'"{{{name}}}"', str(value)).replace(f"{{{name}}}", str(value))
@@ -197,6 +217,15 @@ def _our_batch(world) -> int:
     return world.batch
 
 
+def _our_rubric_draft(world) -> int:
+    """A draft of our firm's rubric, with a change to publish (made once per world)."""
+    from tests.api.isolation_cases import our_rubric_draft
+
+    if not hasattr(world, "rubric_draft"):
+        world.rubric_draft = our_rubric_draft(world)
+    return world.rubric_draft
+
+
 def _sent_report(world) -> dict[str, int]:
     """A ready report of the closed assessment and a link it was sent with (made once per world)."""
     from tests.reports.isolation_cases import our_link
@@ -213,6 +242,7 @@ def test_each_role_gets_the_expected_status_for_each_action(role, world, user_fa
     user_factory(username="newcomer", email="newcomer@example.com")
     _sent_report(world)  # before the actions, whose changes are each rolled back
     _our_batch(world)
+    _our_rubric_draft(world)
     actual, expected = {}, {}
     for action, (method, path, body, statuses) in ACTIONS.items():
         # Each action starts from the same world: its changes are rolled back afterwards.

@@ -26,6 +26,7 @@ from schemathesis.config import SchemathesisConfig
 from config.wsgi import application
 from reports.models import Report
 from surveys import tokens
+from tests.api.isolation_cases import our_rubric_draft
 from tests.factories import InvitationFactory
 from tests.reports.isolation_cases import our_batch
 
@@ -72,6 +73,7 @@ def known_ids(world) -> dict[str, dict[str, object]]:
     report = Report.objects.create(assessment=world.closed_assessment, rubric_version=world.rubric_version)
     batch = our_batch(world)
     organisation, assessment = world.organisation.pk, world.open_assessment.pk
+    draft = our_rubric_draft(world)
     return {
         "/api/v1/organisations/{id}/": {"id": organisation},
         "/api/v1/organisations/{id}/year-over-year/": {"id": organisation},
@@ -92,6 +94,7 @@ def known_ids(world) -> dict[str, dict[str, object]]:
         "/api/v1/assessments/{id}/": {"id": world.draft_assessment.pk},
         "/api/v1/assessments/{assessment_id}/reports/": {"assessment_id": world.closed_assessment.pk},
         "/api/v1/initiatives/{id}/": {"id": world.initiative.pk},
+        **{f"/api/v1/rubric-drafts/{{id}}/{view}": {"id": draft} for view in ("", "preview/", "diff/", "publish/")},
         "/api/v1/invitations/{id}/": {"id": managed.pk},
         "/api/v1/invitations/{id}/resend/": {"id": managed.pk},
         "/api/v1/invitations/{id}/revoke/": {"id": managed.pk},

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from assessment import authoring
 from assessment import services as assessment_services
 from organisations.models import FirmRole
 from reports.tasks import render_report
@@ -134,6 +135,11 @@ def test_no_page_reports_a_policy_violation_and_every_page_still_works(live_serv
     expect(page.locator("svg.chart.trend").first).to_be_visible()
     visit(f"/firms/{organisation.firm_id}/", "firm")
     visit(f"/firms/{organisation.firm_id}/settings/", "firm-settings")
+    visit("/rubrics/", "rubrics")
+    draft = authoring.start_draft(firm=organisation.firm, source=fy2027.rubric_version)
+    for suffix, step in (("", "rubric-editor"), ("preview/", "rubric-preview"), ("diff/", "rubric-diff")):
+        visit(f"/rubrics/drafts/{draft.pk}/{suffix}", step)
+    visit(f"/rubrics/drafts/{draft.pk}/publish/", "rubric-publish")
 
     # The reports page notices by itself, with its script, when a queued report is ready.
     queued: list[int] = []
