@@ -48,7 +48,10 @@ def _ratings_url(assessment: Assessment, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _page(request: HttpRequest, assessment: Assessment, role: str, *, status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest, assessment: Assessment, role: str, *, status: int = 200, open_key: str = ""
+) -> HttpResponse:
+    """The page; `open_key` names the criterion whose form is shown open (the one a refused save was for)."""
     published = published_scores(assessment, role=role)
     rubric = published.rubric
     rated = assessor.assessor_scores_of(assessment, role=role)
@@ -94,6 +97,7 @@ def _page(request: HttpRequest, assessment: Assessment, role: str, *, status: in
         "assessment": assessment,
         "organisation": assessment.organisation,
         "dimensions": dimensions,
+        "open_key": open_key,
         "not_applicable": NOT_APPLICABLE,
         "basis_form": BasisForm(initial={"roadmap_basis": assessment.roadmap_basis}),
         "rateable": assessment.state != AssessmentState.DRAFT,
@@ -148,6 +152,7 @@ def ratings_page(request: HttpRequest, assessment_id: int) -> HttpResponse:
             done = _record(request, assessment)
     except DomainError as error:
         messages.error(request, error.message)
-        return _page(request, assessment, role, status=409 if isinstance(error, StateConflict) else 400)
+        status = 409 if isinstance(error, StateConflict) else 400
+        return _page(request, assessment, role, status=status, open_key=str(request.POST.get("criterion", "")))
     messages.success(request, done)
     return redirect(_ratings_url(assessment, anchor))
