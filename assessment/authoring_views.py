@@ -185,16 +185,7 @@ def _editor_context(
                     "path": f"{path}.recommendations[{i}]",
                     **{
                         name: field(f"{path}.recommendations[{i}].{name}", r.get(name, ""))
-                        for name in (
-                            "key",
-                            "from_level",
-                            "title",
-                            "description",
-                            "effort",
-                            "impact",
-                            "owner_role",
-                            "horizon",
-                        )
+                        for name in ("key", *(f for f in authoring.RECOMMENDATION_FIELDS if f != "depends_on"))
                     },
                     "depends_on": field(
                         f"{path}.recommendations[{i}].depends_on", ", ".join(r.get("depends_on") or [])
