@@ -343,6 +343,7 @@ SPECTACULAR_SETTINGS = {
         "ClientRoleEnum": "organisations.models.CLIENT_ROLE_CHOICES",
         "FirmRoleEnum": "organisations.models.FirmRole",
         "ReportStatusEnum": "reports.models.ReportStatus",
+        "RoadmapBasisEnum": "assessment.models.RoadmapBasis",
     },
 }
 
