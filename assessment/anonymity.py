@@ -535,6 +535,46 @@ def published_history(assessments: Sequence[models.Assessment], *, role: str | N
     return [year_snapshot(a, p) for a, p in zip(assessments, published_many(assessments, role=role), strict=True)]
 
 
+def headline_snapshots(
+    assessments: Sequence[models.Assessment], *, role: str | None
+) -> list[AssessmentSnapshot | None]:
+    """The overall and dimension scores of closed assessments for a trend, read from the headline kept on
+    their row (`closing_scores`) and withheld as `published_headline` withholds, which is what the complete
+    kept scores give for these figures; no criterion scores. None for an assessment that is not closed, not
+    published to `role`, or whose headline was kept before the people behind it and the overall's reason were
+    (read those with `published_many`). One query for the rubric versions, whatever the number of years."""
+    usable = {
+        a.id
+        for a in assessments
+        if a.state == models.AssessmentState.CLOSED
+        and not not_published_notice(a, role)
+        and {"overall_respondents", "dimension_respondents", "overall_reason"} <= set(a.closing_scores or {})
+    }
+    versions = models.RubricVersion.objects.select_related("rubric").in_bulk(
+        {a.rubric_version_id for a in assessments if a.id in usable}
+    )
+    snapshots: list[AssessmentSnapshot | None] = []
+    for assessment in assessments:
+        if assessment.id not in usable:
+            snapshots.append(None)
+            continue
+        rubric = load_rubric(versions[assessment.rubric_version_id]).rubric
+        shown = published_headline(assessment.closing_scores)
+        snapshots.append(
+            AssessmentSnapshot(
+                assessment_id=assessment.id,
+                period=assessment.period,
+                rubric_key=rubric.key,
+                rubric_version=rubric.version,
+                overall=shown.get("overall"),
+                dimensions=dict(shown.get("dimensions") or {}),
+                criteria={},
+                **rubric_structure(rubric),
+            )
+        )
+    return snapshots
+
+
 # --- kept headlines: closing scores and snapshots -----------------------------------------------
 
 

@@ -7,7 +7,8 @@ Usage:
 Sets up (not measured) one organisation with ten closed yearly assessments of 1,000 respondents each, one
 with a single closed year of 1,000, and one with two closed years (for query counts). Then, alternating
 run by run:
-- new: `reports.document.build_roadmap_document` as it is: every closed year is read from its kept scores;
+- new: `reports.document.build_roadmap_document` as it is: last year is read from its complete kept scores,
+  the years before it (points on the trend) from the headline kept on their row;
 - old: the same build with every year scored again from its answers, read with the default orderings
   answers and responses had (what the document did before scores were kept), by replacing the document's
   two readers of published scores with re-scoring ones in this script only.
@@ -60,17 +61,21 @@ def main() -> None:
     one = organisation("One year", 1, args.respondents)
     two = organisation("Two years", 2, 50)
 
-    real = (document.published_scores, document.published_many)
-    rescoring = (_rescored, lambda assessments, *, role: [_rescored(a, role=role) for a in assessments])
+    real = (document.published_scores, document.published_many, document.headline_snapshots)
+    rescoring = (
+        _rescored,
+        lambda assessments, *, role: [_rescored(a, role=role) for a in assessments],
+        lambda assessments, *, role: [None] * len(assessments),  # no kept headline: every year scored again
+    )
 
-    def build(assessment: Any, readers: tuple[Any, Any]) -> float:
-        document.published_scores, document.published_many = readers
+    def build(assessment: Any, readers: tuple[Any, Any, Any]) -> float:
+        document.published_scores, document.published_many, document.headline_snapshots = readers
         try:
             start = time.perf_counter()
             document.build_roadmap_document(assessment)
             return time.perf_counter() - start
         finally:
-            document.published_scores, document.published_many = real
+            document.published_scores, document.published_many, document.headline_snapshots = real
 
     for assessment in (many, one):  # warm: rubric cache, templates
         build(assessment, real)

@@ -22,6 +22,7 @@ from assessment import charts, models, precision
 from assessment.anonymity import (
     Published,
     dimension_levels,
+    headline_snapshots,
     published_many,
     published_scores,
     withheld_reason,
@@ -750,11 +751,16 @@ def _history_until(
         assessments = assessments[: ids.index(assessment.id) + 1]
     else:
         assessments = [a for a in assessments if a.period < assessment.period]
-    # The earlier ones read their kept scores together (published_many): a ten-year history costs
-    # the queries of a two-year one, and nothing is scored again.
-    earlier = published_many([a for a in assessments if a.id != assessment.id], role=role)
-    by_id = {a.id: p for a, p in zip((a for a in assessments if a.id != assessment.id), earlier, strict=True)}
-    return assessments, [year_snapshot(a, published if a.id == assessment.id else by_id[a.id]) for a in assessments]
+    # Last year is compared criterion by criterion: its complete kept scores (published_many). The years
+    # before it are points on the trend: the headline kept on their row is enough (headline_snapshots).
+    # A ten-year history costs the queries of a two-year one, and nothing is scored again.
+    earlier = [a for a in assessments if a.id != assessment.id]
+    trend_only = earlier[:-1]
+    snapshots = {a.id: s for a, s in zip(trend_only, headline_snapshots(trend_only, role=role), strict=True) if s}
+    complete = [a for a in earlier if a.id not in snapshots]
+    for a, p in zip(complete, published_many(complete, role=role), strict=True):
+        snapshots[a.id] = year_snapshot(a, p)
+    return assessments, [year_snapshot(a, published) if a.id == assessment.id else snapshots[a.id] for a in assessments]
 
 
 def _in_this_years_keys(previous: AssessmentSnapshot, current: AssessmentSnapshot) -> AssessmentSnapshot:

@@ -21,17 +21,23 @@ pytestmark = pytest.mark.skipif(not _broker_reachable(), reason="needs Redis")
 
 @pytest.fixture(autouse=True)
 def redis_cache():
-    """A Redis cache of its own (a fresh key prefix), on the clock of START."""
+    """A Redis cache of its own (a fresh key prefix), on the clock of START.
+
+    Afterwards only this test's keys are deleted: clearing the cache would empty the whole Redis database,
+    and with it the counts of a test running at the same moment on the suite's other worker."""
+    prefix = f"throttle-test-{secrets.token_hex(8)}"
     location = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": BROKER_URL,
-            "KEY_PREFIX": f"throttle-test-{secrets.token_hex(8)}",
+            "KEY_PREFIX": prefix,
         }
     }
     with override_settings(CACHES=location), mock.patch("organisations.throttles.now", return_value=START):
         yield
-        cache.clear()
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
 
 
 @override_settings(THROTTLE_SURVEY_TOKEN="3/hour")
