@@ -68,16 +68,20 @@ def _page(
             withheld = not published.shown or published.criterion_withheld(criterion.key)
             mine = rated.criteria.get(criterion.key) if rated else None
             team_mean = None if withheld or aggregate is None else aggregate.mean
+            typed = criterion.key == open_key and request.method == "POST"  # a refused save: what was typed
+            stored = (mine.option or NOT_APPLICABLE) if mine else ""
             criteria.append(
                 {
                     "key": criterion.key,
                     "text": criterion.text,
+                    "notes": request.POST.get("notes", "") if typed else (mine.notes if mine else ""),
+                    "links": request.POST.get("links", "") if typed else "\n".join(mine.links if mine else ()),
                     "team": team_mean,
                     "team_text": precision.score_text(team_mean, decimals),
                     "assessor": mine,
                     "assessor_text": precision.score_text(mine.value if mine else None, decimals),
                     "options": answer_sets[criterion.answer_set].options,
-                    "chosen": (mine.option or NOT_APPLICABLE) if mine else "",
+                    "chosen": request.POST.get("option", "") if typed else stored,
                 }
             )
         withheld = not published.shown or published.dimension_withheld(node.key)
