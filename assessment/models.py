@@ -559,6 +559,25 @@ class ScoreSnapshot(models.Model):
         return f"{self.assessment} · {self.respondents} respondents"
 
 
+class AssessmentCounts(models.Model):
+    """An assessment's live invitations and submitted responses, kept by the database itself.
+
+    Triggers (migration 0010) update the row whenever an invitation is made, revoked, renewed or deleted
+    and whenever a response is submitted or deleted, however the change is made (one row, a bulk insert,
+    a cascade), so the portfolio can order 2,000 clients by response rate from 2,000 rows instead of
+    counting every invitation and response. The application never writes it.
+    """
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, primary_key=True, related_name="counts")
+    live_invitations = models.IntegerField(default=0, help_text="Invitations not revoked")
+    submitted_responses = models.IntegerField(default=0, help_text="Responses submitted (late ones too)")
+
+    export_exclude = "__all__"
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.submitted_responses} of {self.live_invitations}"
+
+
 class KeptScores(models.Model):
     """The complete scores and people counts of a closed assessment, scored once.
 

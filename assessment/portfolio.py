@@ -21,7 +21,6 @@ from assessment.benchmark import MIN_PEERS, DimensionBenchmark, benchmark
 from assessment.outcomes import OUTCOME_KPIS
 from assessment.queries import load_rubric, response_rate
 from organisations.models import Organisation
-from surveys.models import Invitation
 
 T = TypeVar("T")
 
@@ -212,37 +211,20 @@ def _published(pk: int, period: str, kept: dict | None, version_id: int) -> Clos
 def _open_assessments(organisations: Any) -> dict[int, list[OpenAssessment]]:
     """Each organisation's open assessments with their live invitations and submitted responses.
 
-    Three queries whatever the number: the assessments, then invitations grouped by assessment and
-    responses grouped by assessment; never a join of invitations with responses, whose rows would
-    number invitations × responses.
+    One query whatever the number: the counts are kept beside each assessment by the database
+    (models.AssessmentCounts), so ordering 2,000 clients by response rate reads 2,000 rows rather than
+    every invitation and response.
     """
-    assessments = list(
+    rows = (
         models.Assessment.objects.open()
         .filter(organisation_id__in=organisations)
         .order_by("organisation_id", "period", "id")
-        .values_list("organisation_id", "id", "period")
-    )
-    # The ids as a list: given a subquery instead, PostgreSQL may plan a scan of every invitation and
-    # response, which costs as much for a firm of 10 clients as for one of 2,000.
-    ids = [pk for _, pk, _ in assessments]
-    invited = dict(
-        Invitation.objects.filter(assessment_id__in=ids, revoked_at__isnull=True)
-        .order_by()
-        .values("assessment_id")
-        .annotate(n=Count("id"))
-        .values_list("assessment_id", "n")
-    )
-    submitted = dict(
-        models.Response.objects.filter(assessment_id__in=ids, submitted_at__isnull=False)
-        .order_by()
-        .values("assessment_id")
-        .annotate(n=Count("id"))
-        .values_list("assessment_id", "n")
+        .values_list("organisation_id", "id", "period", "counts__live_invitations", "counts__submitted_responses")
     )
     by_organisation: dict[int, list[OpenAssessment]] = {}
-    for organisation_id, pk, period in assessments:
+    for organisation_id, pk, period, invited, submitted in rows:
         by_organisation.setdefault(organisation_id, []).append(
-            OpenAssessment(id=pk, period=period, invited=invited.get(pk, 0), submitted=submitted.get(pk, 0))
+            OpenAssessment(id=pk, period=period, invited=invited or 0, submitted=submitted or 0)
         )
     return by_organisation
 

@@ -182,7 +182,8 @@ def _dump_sqlite(connection: BaseDatabaseWrapper, target: Path) -> dict[str, Any
 
 
 def _drop_everything_sql(connection: BaseDatabaseWrapper) -> str:
-    """SQL that drops every table, view and sequence of the database's schema (for a forced restore)."""
+    """SQL that drops every table, view, sequence and function of the database's schema (for a forced
+    restore, on PostgreSQL)."""
     quote = connection.ops.quote_name
     statements = []
     with connection.cursor() as cursor:
@@ -193,6 +194,13 @@ def _drop_everything_sql(connection: BaseDatabaseWrapper) -> str:
             "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"
         )
         statements += [f"DROP SEQUENCE IF EXISTS {quote(name)} CASCADE;" for (name,) in cursor.fetchall()]
+        # The schema's own functions (the triggers' of assessment/migrations/0010), not an extension's.
+        cursor.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = current_schema() AND p.prokind = 'f' AND NOT EXISTS "
+            "(SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
+        )
+        statements += [f"DROP FUNCTION IF EXISTS {signature} CASCADE;" for (signature,) in cursor.fetchall()]
     return "\n".join(statements) + "\n"
 
 
