@@ -120,28 +120,6 @@ def _version_ref(version: RubricVersion | None) -> dict[str, Any] | None:
     }
 
 
-class RubricDraftSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    firm = serializers.IntegerField(source="firm_id")
-    name = serializers.SerializerMethodField()
-    source = serializers.SerializerMethodField(help_text="The version the draft started from.")
-    follows = serializers.SerializerMethodField(help_text="The version publishing it would follow.")
-    document = serializers.JSONField(help_text="The rubric document, in its canonical form.")
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-    def get_name(self, draft: RubricDraft) -> str:
-        return str(draft.document.get("name", ""))
-
-    @extend_schema_field(VersionRefSerializer(allow_null=True))
-    def get_source(self, draft: RubricDraft) -> dict[str, Any] | None:
-        return _version_ref(draft.source)
-
-    @extend_schema_field(VersionRefSerializer(allow_null=True))
-    def get_follows(self, draft: RubricDraft) -> dict[str, Any] | None:
-        return _version_ref(authoring.follows(draft))
-
-
 class RubricDraftSummarySerializer(serializers.Serializer):
     """A draft in a list: what it is and where it came from (its document: GET the draft)."""
 
@@ -158,6 +136,17 @@ class RubricDraftSummarySerializer(serializers.Serializer):
     @extend_schema_field(VersionRefSerializer(allow_null=True))
     def get_source(self, draft: RubricDraft) -> dict[str, Any] | None:
         return _version_ref(draft.source)
+
+
+class RubricDraftSerializer(RubricDraftSummarySerializer):
+    """A draft whole: the summary's fields, the version it would follow, and its document."""
+
+    follows = serializers.SerializerMethodField(help_text="The version publishing it would follow.")
+    document = serializers.JSONField(help_text="The rubric document, in its canonical form.")
+
+    @extend_schema_field(VersionRefSerializer(allow_null=True))
+    def get_follows(self, draft: RubricDraft) -> dict[str, Any] | None:
+        return _version_ref(authoring.follows(draft))
 
 
 class PreviewOptionSerializer(serializers.Serializer):
