@@ -16,11 +16,6 @@ from assessment.rubric import Node, Rubric
 MAX_NOTE = 600
 
 
-def _text(score: float | None, decimals: int) -> str:
-    """As the document writes a score: the scale's decimals (assessment/precision.py), a dash for none."""
-    return precision.score_text(score, decimals)
-
-
 @dataclass(frozen=True)
 class AssessorLine:
     """One rated criterion: the team's mean beside the assessor's rating, with the evidence."""
@@ -70,14 +65,14 @@ def dimension_view(
         lines.append(
             AssessorLine(
                 text=criterion.text,
-                team_text=_text(team, decimals),
-                assessor_text="n/a" if rating.value is None else _text(rating.value, decimals),
+                team_text=precision.score_text(team, decimals),
+                assessor_text="n/a" if rating.value is None else precision.score_text(rating.value, decimals),
                 label=rating.label,
                 notes=notes,
                 links=rating.links,
             )
         )
-    team_text, assessor_text = _text(team_score, decimals), _text(mine.score, decimals)
+    team_text, assessor_text = precision.score_text(team_score, decimals), precision.score_text(mine.score, decimals)
     sentence = (
         f"The assessor's evidence: {_says(team_text, assessor_text)}"
         + (f" ({mine.level.name})." if mine.level else ".")
