@@ -269,6 +269,7 @@ def preview(draft: models.RubricDraft, group: str | None) -> Preview:
 
 
 def _criteria_with_nodes(node: Node) -> list[tuple[Node, Criterion]]:
+    """Each criterion under `node` with the node it stands in, in the survey's order (sub-groups first)."""
     out: list[tuple[Node, Criterion]] = []
     for child in node.groups:
         out.extend(_criteria_with_nodes(child))
@@ -279,8 +280,8 @@ def _criteria_with_nodes(node: Node) -> list[tuple[Node, Criterion]]:
 def _question(rubric: Rubric, dimension: Node, node: Node, c: Criterion, number: int) -> PreviewQuestion:
     answer_set = rubric.answer_set_by_key[c.answer_set]
     options = tuple(
-        PreviewOption(o.key, o.label, c.anchors[i] if i < len(c.anchors) else o.label)
-        for i, o in enumerate(answer_set.options)
+        PreviewOption(o.key, o.label, statement)
+        for o, statement in zip(answer_set.options, rubric.option_statements(c), strict=True)
     )
     return PreviewQuestion(
         number=number,

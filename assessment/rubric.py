@@ -275,6 +275,12 @@ class Rubric:
         """The criteria a respondent of this group is asked, in rubric order."""
         return tuple(c for c in self.criteria if c.addressed_to(group))
 
+    def option_statements(self, criterion: Criterion) -> tuple[str, ...]:
+        """What a respondent reads for each of the criterion's answer options: its anchored statement, or
+        the option's label where the criterion has no anchors (the survey and the authoring preview)."""
+        options = self.answer_set_by_key[criterion.answer_set].options
+        return criterion.anchors if len(criterion.anchors) == len(options) else tuple(o.label for o in options)
+
     @cached_property
     def checksum(self) -> str:
         canonical = json.dumps(rubric_to_dict(self), sort_keys=True, ensure_ascii=False)

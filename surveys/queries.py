@@ -185,7 +185,7 @@ def build_survey(loaded: LoadedRubric, group: str, answers: dict[int, AnswerView
     def question(criterion_key: str) -> Question:
         criterion = rubric.criterion_by_key[criterion_key]
         answer_set = rubric.answer_set_by_key[criterion.answer_set]
-        anchors = criterion.anchors if len(criterion.anchors) == len(answer_set.options) else ()
+        statements = rubric.option_statements(criterion)
         return Question(
             key=criterion.key,
             number=next(counter),
@@ -193,8 +193,8 @@ def build_survey(loaded: LoadedRubric, group: str, answers: dict[int, AnswerView
             description=criterion.description,
             kind=answer_set.kind,
             options=tuple(
-                OptionView(key=o.key, label=o.label, statement=anchors[i] if anchors else o.label)
-                for i, o in enumerate(answer_set.options)
+                OptionView(key=o.key, label=o.label, statement=statement)
+                for o, statement in zip(answer_set.options, statements, strict=True)
             ),
             not_applicable=answer_set.not_applicable,
             answer=answers.get(loaded.criterion_id_by_key[criterion.key]),
