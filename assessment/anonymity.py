@@ -26,7 +26,13 @@ from django.db import IntegrityError, transaction
 
 from assessment import kept as kept_form
 from assessment import models
-from assessment.queries import LoadedRubric, closing_scores, load_evidence, load_rubric
+from assessment.queries import (
+    LoadedRubric,
+    answered_node_counts,
+    closing_scores,
+    load_rubric,
+    load_tally,
+)
 from assessment.rubric import Rubric
 from assessment.scoring import (
     AssessmentScores,
@@ -34,8 +40,11 @@ from assessment.scoring import (
     GroupScores,
     OverallScore,
     ResponseAnswers,
+    Tally,
+    nodes_answered,
     perception_gaps,
     score_assessment,
+    score_tally,
 )
 from assessment.year_over_year import AssessmentSnapshot, rubric_structure
 from organisations.models import Role
@@ -87,40 +96,69 @@ def node_people_at_least(rubric: Rubric, people: People) -> dict[str, int]:
 
 def count_people(rubric: Rubric, responses: Iterable[ResponseAnswers]) -> People:
     """Per criterion, dimension and group, the respondents who gave a scored answer there (N/A is none)."""
-    scored = {c.key for c in rubric.scored_criteria}
-    dimension_of = rubric.dimension_of_criterion
-    nodes_of: dict[str, list[str]] = defaultdict(list)
-    for node in rubric.nodes:
-        for c in node.walk_criteria():
-            nodes_of[c.key].append(node.key)
-    nodes: Counter[str] = Counter()
-    criteria: Counter[str] = Counter()
-    dimensions: Counter[str] = Counter()
     groups: Counter[str] = Counter()
+    criteria: Counter[str] = Counter()
+    answered: Counter[tuple[str, frozenset[str]]] = Counter()
+    for response in responses:
+        groups[response.group] += 1
+        for key, value in response.values.items():
+            criterion = rubric.criterion_by_key.get(key)
+            if (
+                value is not None
+                and criterion
+                and key in rubric.value_ranges
+                and criterion.addressed_to(response.group)
+            ):
+                criteria[key] += 1
+        nodes = nodes_answered(rubric, response)
+        if nodes:
+            answered[(response.group, nodes)] += 1
+    return people_answering(rubric, groups, criteria, [(g, keys, n) for (g, keys), n in answered.items()])
+
+
+def count_people_in_tally(
+    rubric: Rubric, counted: Tally, answered: Iterable[tuple[str, frozenset[str], int]]
+) -> People:
+    """`count_people` from an assessment's tally (each criterion's people: its scored answers from the groups
+    it is addressed to) and its respondents by the nodes they answered in (`queries.answered_node_counts`)."""
+    criteria: Counter[str] = Counter()
+    for criterion in rubric.scored_criteria:
+        for group, acc in counted.per_group.items():
+            slot = acc.get(criterion.key)
+            if slot and slot[0] and criterion.addressed_to(group):
+                criteria[criterion.key] += slot[0]
+    return people_answering(rubric, counted.counts, criteria, answered)
+
+
+def people_answering(
+    rubric: Rubric,
+    groups: Mapping[str, int],
+    criteria: Mapping[str, int],
+    answered: Iterable[tuple[str, frozenset[str], int]],
+) -> People:
+    """People from the respondents of each group, each criterion's people, and (group, the nodes answered in,
+    respondents) for every respondent who answered a scored criterion addressed to their group: a
+    dimension's people answered in it, the overall's anywhere."""
+    dimension_keys = set(rubric.dimension_by_key)
+    nodes: Counter[str] = Counter()
+    dimensions: Counter[str] = Counter()
     group_overall: Counter[str] = Counter()
     group_dimensions: dict[str, Counter[str]] = defaultdict(Counter)
     overall = 0
-    for response in responses:
-        groups[response.group] += 1
-        answered: set[str] = set()
-        answered_nodes: set[str] = set()
-        for key, value in response.values.items():
-            if value is None or key not in scored or not rubric.criterion_by_key[key].addressed_to(response.group):
-                continue
-            criteria[key] += 1
-            answered.add(dimension_of[key])
-            answered_nodes.update(nodes_of[key])
-        nodes.update(answered_nodes)
-        for dimension in answered:
-            dimensions[dimension] += 1
-            group_dimensions[response.group][dimension] += 1
-        if answered:
-            overall += 1
-            group_overall[response.group] += 1
+    for group, keys, n in answered:
+        for key in keys:
+            nodes[key] += n
+        answered_dimensions = keys & dimension_keys
+        for dimension in answered_dimensions:
+            dimensions[dimension] += n
+            group_dimensions[group][dimension] += n
+        if answered_dimensions:
+            overall += n
+            group_overall[group] += n
     return People(
         overall=overall,
         dimensions=dict(dimensions),
-        criteria=dict(criteria),
+        criteria={k: n for k, n in criteria.items() if n},
         groups=dict(groups),
         group_overall=dict(group_overall),
         group_dimensions={g: dict(c) for g, c in group_dimensions.items()},
@@ -413,6 +451,19 @@ def score_evidence(
     return scores, count_people(rubric, responses)
 
 
+def score_counted(
+    assessment: models.Assessment, *, loaded: LoadedRubric | None = None, response_ids: Sequence[int] | None = None
+) -> tuple[LoadedRubric, AssessmentScores, People]:
+    """`score_evidence` of an assessment's counted responses (or of `response_ids`), without reading their
+    answers one by one: the database tallies the answers (`queries.load_tally`) and counts the respondents
+    by the nodes each answered in, kept on the response when it was submitted
+    (`queries.answered_node_counts`)."""
+    loaded, counted = load_tally(assessment, response_ids=response_ids, loaded=loaded)
+    answered = answered_node_counts(assessment, loaded, response_ids=response_ids)
+    scores = score_tally(loaded.rubric, counted, group_weighting=assessment.group_weighting, min_group_size=1)
+    return loaded, scores, count_people_in_tally(loaded.rubric, counted, answered)
+
+
 def _read_kept(kept: Any, rubric: Rubric) -> tuple[AssessmentScores, People]:
     people = People(**kept_form.decode_people_fields(kept["people"]))
     if "nodes" not in kept["people"]:
@@ -431,8 +482,7 @@ def closed_scores(
         kept = models.KeptScores.objects.filter(assessment_id=assessment.pk).values_list("data", flat=True).first()
     if kept_form.readable(kept):
         return _read_kept(kept, loaded.rubric)
-    evidence = load_evidence(assessment, loaded=loaded)
-    scores, people = score_evidence(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
+    _, scores, people = score_counted(assessment, loaded=loaded)
     data = kept_form.encode(scores, people)
     # Two first readers may both get here: the first row stands, and both computed the same.
     models.KeptScores.objects.bulk_create(
@@ -451,8 +501,7 @@ def snapshot_scores(
     once here and completed."""
     if kept_form.readable(snapshot.kept):
         return _read_kept(snapshot.kept, loaded.rubric)
-    evidence = load_evidence(assessment, response_ids=snapshot.response_ids, loaded=loaded)
-    scores, people = score_evidence(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
+    _, scores, people = score_counted(assessment, loaded=loaded, response_ids=snapshot.response_ids)
     snapshot.kept = kept_form.encode(scores, people)
     models.ScoreSnapshot.objects.filter(pk=snapshot.pk).update(kept=snapshot.kept)
     return scores, people
@@ -596,9 +645,8 @@ def closing_scores_of(assessment: models.Assessment) -> dict[str, Any]:
 def keep_closing_scores(assessment: models.Assessment) -> tuple[dict[str, Any], dict[str, Any]]:
     """Score all counted responses of an assessment that is closing, once: its headline (for
     `Assessment.closing_scores`) and its complete kept form (for `KeptScores`)."""
-    evidence = load_evidence(assessment)
-    scores, people = score_evidence(evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting)
-    return kept_scores(evidence.rubric, scores, people), kept_form.encode(scores, people)
+    loaded, scores, people = score_counted(assessment)
+    return kept_scores(loaded.rubric, scores, people), kept_form.encode(scores, people)
 
 
 def published_headline(kept: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -660,15 +708,14 @@ def take_snapshot_if_due(*, assessment: models.Assessment) -> models.ScoreSnapsh
     taken = set(latest.response_ids) if latest else set()
     if sum(1 for rid in counted if rid not in taken) < min_respondents():
         return None
-    evidence = load_evidence(locked, response_ids=counted)
-    scores, people = score_evidence(evidence.rubric, evidence.responses, group_weighting=locked.group_weighting)
+    loaded, scores, people = score_counted(locked, response_ids=counted)
     try:
         with transaction.atomic():
             return models.ScoreSnapshot.objects.create(
                 assessment=locked,
                 respondents=len(counted),
                 response_ids=counted,
-                scores=kept_scores(evidence.rubric, scores, people),
+                scores=kept_scores(loaded.rubric, scores, people),
                 kept=kept_form.encode(scores, people),
             )
     except IntegrityError:

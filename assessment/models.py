@@ -357,6 +357,12 @@ class Target(models.Model):
         return f"{self.dimension_key} → {self.level}"
 
 
+def counted_q(prefix: str = "") -> Q:
+    """The condition a counted response meets (submitted on time), on the response at `prefix` (e.g.
+    "response__" from an answer), so that a query can filter a join instead of a subquery."""
+    return Q(**{f"{prefix}submitted_at__isnull": False, f"{prefix}late": False})
+
+
 class ResponseQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> ResponseQuerySet:
         return self.filter(assessment__in=Assessment.objects.visible_to(user))
@@ -366,7 +372,7 @@ class ResponseQuerySet(models.QuerySet):
 
     def counted(self) -> ResponseQuerySet:
         """Submitted on time: the responses an assessment's scores are computed from."""
-        return self.submitted().filter(late=False)
+        return self.filter(counted_q())
 
 
 class Response(models.Model):
@@ -386,6 +392,13 @@ class Response(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     late = models.BooleanField(default=False, help_text="Submitted after the assessment closed; kept, not counted")
+    answered_nodes = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Keys of the dimensions and sub-groups with a scored answer, sorted; kept at submission "
+        "(the answers no longer change) so that people are counted without reading every answer",
+    )
 
     objects = ResponseQuerySet.as_manager()
 

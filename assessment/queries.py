@@ -21,7 +21,7 @@ from assessment.rubric import (
     RespondentGroup,
     Rubric,
 )
-from assessment.scoring import AssessmentScores, ResponseAnswers, score_assessment
+from assessment.scoring import AssessmentScores, ResponseAnswers, Tally, nodes_answered, score_tally
 from assessment.year_over_year import AssessmentSnapshot, chain_replacements
 
 
@@ -190,29 +190,107 @@ def load_evidence(
         responses = responses.filter(pk__in=list(response_ids))
     group_by_response = dict(responses.values_list("id", "group"))
     values: dict[int, dict[str, float | None]] = {rid: {} for rid in group_by_response}
-    key_of = loaded.criterion_key_by_id
-    option_value = {oid: value for oid, (_, _, value) in loaded.option_by_id.items()}
-    rows = models.Answer.objects.filter(response__in=responses).values_list(
-        "response_id", "criterion_id", "option_id", "not_applicable"
-    )
-    for response_id, criterion_id, option_id, not_applicable in rows.iterator(chunk_size=5000):
-        # Free-text answers have neither an option nor "not applicable": they are never scored.
-        if option_id is not None:
-            values[response_id][key_of[criterion_id]] = option_value[option_id]
-        elif not_applicable:
-            values[response_id][key_of[criterion_id]] = None
+    _answer_values(loaded, models.Answer.objects.filter(response__in=responses), values)
     return Evidence(
         loaded=loaded,
         responses=tuple(ResponseAnswers(group=group_by_response[rid], values=v) for rid, v in values.items()),
     )
 
 
+def _counted_answers(assessment: models.Assessment, response_ids: Sequence[int] | None) -> models.AnswerQuerySet:
+    """The answers of an assessment's counted responses (or of those of `response_ids` among them), with
+    the response joined rather than looked up in a subquery."""
+    answers = models.Answer.objects.filter(Q(response__assessment=assessment) & models.counted_q("response__"))
+    if response_ids is not None:
+        answers = answers.filter(response_id__in=list(response_ids))
+    return answers.order_by()
+
+
+def load_tally(
+    assessment: models.Assessment,
+    *,
+    response_ids: Sequence[int] | None = None,
+    loaded: LoadedRubric | None = None,
+) -> tuple[LoadedRubric, Tally]:
+    """The tally an assessment's scores are computed from (`scoring.Tally`), counted by the database: the
+    answers of its counted responses (or of `response_ids`) grouped by respondent group, criterion and
+    option, one row for each answer given, whatever the number of respondents; and the respondents of
+    each group. `score_tally` of it equals `score_assessment` of `load_evidence`'s responses.
+    """
+    loaded = loaded or load_rubric(assessment.rubric_version)
+    responses = models.Response.objects.filter(assessment=assessment).counted()
+    if response_ids is not None:
+        responses = responses.filter(pk__in=list(response_ids))
+    counts = dict(responses.order_by().values_list("group").annotate(n=Count("id")))
+    rows = (
+        _counted_answers(assessment, response_ids)
+        .values_list("response__group", "criterion_id", "option_id")
+        .annotate(n=Count("id"), not_applicable=Count("id", filter=Q(not_applicable=True)))
+    )
+    key_of = loaded.criterion_key_by_id
+    value_counts: dict[str, dict[str, dict[float | None, int]]] = {}
+    for group, criterion_id, option_id, n, not_applicable in rows:
+        if option_id is None and not not_applicable:
+            continue  # free text: never scored, as in `scoring.tally`
+        given = value_counts.setdefault(group, {}).setdefault(key_of[criterion_id], {})
+        value = None if option_id is None else loaded.option_by_id[option_id][2]
+        given[value] = given.get(value, 0) + (n if option_id is not None else not_applicable)
+    return loaded, Tally.from_value_counts(value_counts, counts)
+
+
+def _answer_values(
+    loaded: LoadedRubric, answers: models.AnswerQuerySet, into: dict[int, dict[str, float | None]]
+) -> None:
+    """Each response's scored values from its answers (None for "not applicable"), added to `into`."""
+    key_of = loaded.criterion_key_by_id
+    option_value = {oid: value for oid, (_, _, value) in loaded.option_by_id.items()}
+    rows = answers.values_list("response_id", "criterion_id", "option_id", "not_applicable")
+    for response_id, criterion_id, option_id, not_applicable in rows.iterator(chunk_size=5000):
+        # Free-text answers have neither an option nor "not applicable": they are never scored.
+        if option_id is not None:
+            into[response_id][key_of[criterion_id]] = option_value[option_id]
+        elif not_applicable:
+            into[response_id][key_of[criterion_id]] = None
+
+
+def answered_nodes_of(loaded: LoadedRubric, responses: Sequence[tuple[int, str]]) -> dict[int, list[str]]:
+    """For each (response id, group), the sorted keys of the nodes it gave a scored answer in
+    (`scoring.nodes_answered`): what `Response.answered_nodes` keeps."""
+    values: dict[int, dict[str, float | None]] = {rid: {} for rid, _ in responses}
+    _answer_values(loaded, models.Answer.objects.filter(response_id__in=list(values)).order_by(), values)
+    return {
+        rid: sorted(nodes_answered(loaded.rubric, ResponseAnswers(group=group, values=values[rid])))
+        for rid, group in responses
+    }
+
+
+def answered_node_counts(
+    assessment: models.Assessment, loaded: LoadedRubric, *, response_ids: Sequence[int] | None = None
+) -> list[tuple[str, frozenset[str], int]]:
+    """(group, nodes, respondents): how many of an assessment's counted responses (or of `response_ids`)
+    gave a scored answer in exactly these nodes, for each group and set of nodes answered in; what the
+    anonymity rules count people from. Read from `Response.answered_nodes` in one grouped query; responses
+    submitted before it was kept have it computed from their answers and kept first.
+    """
+    responses = models.Response.objects.filter(assessment=assessment).counted()
+    if response_ids is not None:
+        responses = responses.filter(pk__in=list(response_ids))
+    missing = list(responses.filter(answered_nodes__isnull=True).values_list("id", "group"))
+    for start in range(0, len(missing), 2000):
+        by_nodes: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for rid, keys in answered_nodes_of(loaded, missing[start : start + 2000]).items():
+            by_nodes[tuple(keys)].append(rid)
+        # Respondents mostly answer in the same nodes: one update per distinct set.
+        for node_keys, ids in by_nodes.items():
+            models.Response.objects.filter(pk__in=ids).update(answered_nodes=list(node_keys))
+    rows = responses.order_by().values_list("group", "answered_nodes").annotate(n=Count("id"))
+    return [(group, frozenset(nodes), n) for group, nodes, n in rows if nodes]
+
+
 def assessment_scores(assessment: models.Assessment) -> tuple[Rubric, AssessmentScores]:
     """Load and score an assessment: the numbers every page, endpoint and report shows."""
-    evidence = load_evidence(assessment)
-    return evidence.rubric, score_assessment(
-        evidence.rubric, evidence.responses, group_weighting=assessment.group_weighting
-    )
+    loaded, counted = load_tally(assessment)
+    return loaded.rubric, score_tally(loaded.rubric, counted, group_weighting=assessment.group_weighting)
 
 
 def closing_scores(rubric: Rubric, scores: AssessmentScores) -> dict:

@@ -182,6 +182,15 @@ class Rubric:
         return tuple(n for d in self.dimensions for n in d.walk_nodes())
 
     @cached_property
+    def nodes_of_criterion(self) -> dict[str, tuple[str, ...]]:
+        """Each criterion's dimension and every sub-group above it."""
+        nodes: dict[str, list[str]] = {c.key: [] for c in self.criteria}
+        for node in self.nodes:
+            for c in node.walk_criteria():
+                nodes[c.key].append(node.key)
+        return {k: tuple(v) for k, v in nodes.items()}
+
+    @cached_property
     def replacements(self) -> dict[str, tuple[str, ...]]:
         """Each key that declares `replaces`, with the keys of the previous version it takes over."""
         declared: dict[str, tuple[str, ...]] = {n.key: n.replaces for n in self.nodes if n.replaces}

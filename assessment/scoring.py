@@ -265,32 +265,72 @@ def score_response(rubric: Rubric, answers: ResponseAnswers) -> RespondentScores
     return RespondentScores(dimensions=dimensions, overall=_overall(rubric, dimensions))
 
 
+def nodes_answered(rubric: Rubric, answers: ResponseAnswers) -> frozenset[str]:
+    """The keys of the nodes (dimensions and their sub-groups) in which a respondent gave a scored answer to a
+    criterion addressed to their group: whose people they are among (PRODUCT.md: Anonymity rules)."""
+    keys: set[str] = set()
+    for key, value in answers.values.items():
+        criterion = rubric.criterion_by_key.get(key)
+        if value is None or criterion is None or key not in rubric.value_ranges:
+            continue
+        if criterion.addressed_to(answers.group):
+            keys.update(rubric.nodes_of_criterion[key])
+    return frozenset(keys)
+
+
 # --- an assessment --------------------------------------------------------------------
 
 # Per (group, criterion): [answered, Σx, Σx², not applicable]
 _Accumulator = dict[str, dict[str, list]]
 
 
-def _accumulate(responses: Iterable[ResponseAnswers]) -> tuple[_Accumulator, dict[str, int]]:
-    per_group: _Accumulator = {}
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What an assessment's scores depend on: per respondent group and criterion, [answered, Σx, Σx², not
+    applicable], and the respondents of each group (those who answered nothing included).
+
+    Built from how many gave each value (`from_value_counts`): from the responses by `tally`, or by the
+    database from its grouped counts (`assessment.queries.load_tally`), without reading every answer. The
+    sums are exactly rounded (`math.fsum`), so both give the same bits whatever order the answers come in.
+    """
+
+    per_group: _Accumulator
+    counts: dict[str, int]
+
+    @classmethod
+    def from_value_counts(
+        cls, value_counts: Mapping[str, Mapping[str, Mapping[float | None, int]]], counts: Mapping[str, int]
+    ) -> Tally:
+        """`value_counts`: group → criterion → value (None: "not applicable") → how many gave it."""
+        per_group: _Accumulator = {}
+        for group, criteria in value_counts.items():
+            acc = per_group[group] = {}
+            for key, given in criteria.items():
+                values = [(value, n) for value, n in given.items() if value is not None and n]
+                acc[key] = [
+                    sum(n for _, n in values),
+                    math.fsum(n * value for value, n in values),
+                    math.fsum(n * value * value for value, n in values),
+                    given.get(None, 0),
+                ]
+        return cls(per_group=per_group, counts=dict(counts))
+
+
+def tally(responses: Iterable[ResponseAnswers]) -> Tally:
+    value_counts: dict[str, dict[str, dict[float | None, int]]] = {}
     counts: dict[str, int] = {}
     for response in responses:
         group = response.group
         counts[group] = counts.get(group, 0) + 1
-        acc = per_group.get(group)
+        acc = value_counts.get(group)
         if acc is None:
-            acc = per_group[group] = {}
+            acc = value_counts[group] = {}
         for key, value in response.values.items():
-            slot = acc.get(key)
-            if slot is None:
-                slot = acc[key] = [0, 0.0, 0.0, 0]
-            if value is None:
-                slot[3] += 1
-            else:
-                slot[0] += 1
-                slot[1] += value
-                slot[2] += value * value
-    return per_group, counts
+            given = acc.get(key)
+            if given is None:
+                given = acc[key] = {}
+            given[value] = given.get(value, 0) + 1
+    return Tally.from_value_counts(value_counts, counts)
 
 
 def _aggregate_criteria(
@@ -306,14 +346,15 @@ def _aggregate_criteria(
         not_applicable = sum(s[3] for _, s in slots)
         addressed = sum(n for g, n in counts.items() if criterion.addressed_to(g))
         mean = sd = consensus = None
+        # Exactly rounded sums: the groups may come in any order.
         if answered:
             if group_weighting:
                 answered_groups = [s for _, s in slots if s[0]]
-                mean = sum(s[1] / s[0] for s in answered_groups) / len(answered_groups)
-                second = sum(s[2] / s[0] for s in answered_groups) / len(answered_groups)
+                mean = math.fsum(s[1] / s[0] for s in answered_groups) / len(answered_groups)
+                second = math.fsum(s[2] / s[0] for s in answered_groups) / len(answered_groups)
             else:
-                mean = sum(s[1] for _, s in slots) / answered
-                second = sum(s[2] for _, s in slots) / answered
+                mean = math.fsum(s[1] for _, s in slots) / answered
+                second = math.fsum(s[2] for _, s in slots) / answered
             sd = math.sqrt(max(0.0, second - mean * mean))
             consensus = consensus_index(sd, *rubric.value_ranges[key])
         result[key] = CriterionAggregate(
@@ -395,14 +436,25 @@ def score_assessment(
     group_weighting: bool = False,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> AssessmentScores:
-    """PRODUCT.md scoring 3–6 over the submitted responses of one assessment.
+    """PRODUCT.md scoring 3–6 over the submitted responses of one assessment (see `score_tally`)."""
+    return score_tally(rubric, tally(responses), group_weighting=group_weighting, min_group_size=min_group_size)
+
+
+def score_tally(
+    rubric: Rubric,
+    counted: Tally,
+    *,
+    group_weighting: bool = False,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> AssessmentScores:
+    """PRODUCT.md scoring 3–6 from the tally of an assessment's submitted responses.
 
     Criterion score = mean over responses (or the mean of group means when `group_weighting`),
     with population standard deviation and consensus index; dimensions and overall roll up from
     criterion scores; coverage = answered weight ÷ addressed weight over all responses. Groups of
     fewer than `min_group_size` respondents are hidden.
     """
-    per_group, counts = _accumulate(responses)
+    per_group, counts = counted.per_group, counted.counts
     criteria = _aggregate_criteria(rubric, per_group, counts, group_weighting)
     dimensions = _dimensions_from_criteria(rubric, criteria)
 
@@ -416,7 +468,7 @@ def score_assessment(
         if n < min_group_size:
             groups.append(GroupScores(group=group, respondents=n, hidden=True, dimensions={}, overall=None))
             continue
-        own = _aggregate_criteria(rubric, {group: per_group[group]}, {group: n}, False)
+        own = _aggregate_criteria(rubric, {group: per_group.get(group, {})}, {group: n}, False)
         own_dimensions = _dimensions_from_criteria(rubric, own)
         groups.append(
             GroupScores(

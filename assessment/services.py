@@ -668,6 +668,7 @@ def submit_response(*, response: models.Response) -> models.Response:
     have come in since the last one (assessment/anonymity.py).
     """
     from assessment.anonymity import take_snapshot_if_due
+    from assessment.queries import answered_nodes_of, load_rubric
 
     response = models.Response.objects.select_for_update().select_related("assessment").get(pk=response.pk)
     if response.is_submitted:
@@ -676,7 +677,9 @@ def submit_response(*, response: models.Response) -> models.Response:
         raise StateConflict("The assessment is not open yet.")
     response.submitted_at = timezone.now()
     response.late = response.assessment.state == AssessmentState.CLOSED
-    response.save(update_fields=["submitted_at", "late", "updated_at"])
+    loaded = load_rubric(response.assessment.rubric_version)
+    response.answered_nodes = answered_nodes_of(loaded, [(response.pk, response.group)])[response.pk]
+    response.save(update_fields=["submitted_at", "late", "answered_nodes", "updated_at"])
     if not response.late:
         take_snapshot_if_due(assessment=response.assessment)
     return response

@@ -375,6 +375,7 @@ def test_building_the_document_scores_no_closed_year_again(this_year, monkeypatc
         raise AssertionError("a closed assessment was scored again")
 
     # Both years are closed: their scores were kept when they closed, and the document reads those.
+    monkeypatch.setattr(assessment.anonymity, "score_tally", scoring)
     monkeypatch.setattr(assessment.anonymity, "score_assessment", scoring)
 
     document = build_roadmap_document(this_year)
