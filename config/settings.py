@@ -62,8 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Content-Security-Policy, Permissions-Policy and the survey links' Referrer-Policy (below).
-    "csp.middleware.CSPMiddleware",
+    # Content-Security-Policy (django-csp's, the site's policy built once), Permissions-Policy and the
+    # survey links' Referrer-Policy (below).
+    "security.middleware.ContentSecurityPolicyMiddleware",
     "security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
