@@ -81,6 +81,21 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The respondent API (a survey link's token is its only credential: no session, no cookie, no form)
+# skips the middleware of the signed-in site; each autosaved answer is one of its requests. The
+# security headers, CommonMiddleware and X-Frame-Options still apply (config/wsgi.py).
+LEAN_PATHS = [r"/api/v1/survey/[^/]+/"]
+LEAN_PATHS_SKIP = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "organisations.two_factor.TwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
