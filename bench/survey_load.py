@@ -186,19 +186,20 @@ async def answer_all(
         respondent.errors.append(f"submit: {status} {body[:200]!r}")
 
 
-async def run_load(respondents: list[Respondent], host: str, port: int, rate: float) -> tuple[float, float]:
+async def run_load(respondents: list[Respondent], host: str, port: int, rate: float) -> tuple[float, float, float]:
     """Seconds from the start of answering to the last submission, and the CPU seconds gunicorn's workers
-    (WORKERS) used meanwhile: answer saves and submissions, no questionnaire fetch."""
+    (WORKERS) and this process (the load generator, on the same machine) used meanwhile: answer saves
+    and submissions, no questionnaire fetch."""
     interval = len(respondents) / rate if rate else 0.0
     gate = asyncio.Event()
     tasks = [asyncio.create_task(respond(r, host, port, interval, seed, gate)) for seed, r in enumerate(respondents)]
     while not all(r.fetched for r in respondents):  # every questionnaire fetched
         await asyncio.sleep(0.05)
-    cpu = cpu_seconds(WORKERS)
+    cpu, own_cpu = cpu_seconds(WORKERS), time.process_time()
     started = time.perf_counter()
     gate.set()
     await asyncio.gather(*tasks)
-    return time.perf_counter() - started, cpu_seconds(WORKERS) - cpu
+    return time.perf_counter() - started, cpu_seconds(WORKERS) - cpu, time.process_time() - own_cpu
 
 
 def setup_database(url: str, count: int) -> list[Respondent]:
@@ -390,11 +391,12 @@ class Outcome:
     load_before: str
     load_after: str
     server_cpu: float  # seconds of CPU the gunicorn workers used in the phase
+    client_cpu: float  # seconds of CPU the load generator used in the phase
 
 
 def run_phase(respondents: list[Respondent], host: str, port: int, rate: float) -> Outcome:
     before = load_average()
-    elapsed, server_cpu = asyncio.run(run_load(respondents, host, port, rate))
+    elapsed, server_cpu, client_cpu = asyncio.run(run_load(respondents, host, port, rate))
     after = load_average()
     latencies = [x for r in respondents for x in r.latencies]
     steady_rate = steady_p95 = None
@@ -415,6 +417,7 @@ def run_phase(respondents: list[Respondent], host: str, port: int, rate: float) 
         load_before=before,
         load_after=after,
         server_cpu=server_cpu,
+        client_cpu=client_cpu,
     )
 
 
@@ -440,6 +443,8 @@ def report(name: str, outcome: Outcome) -> None:
         print(
             f"  gunicorn workers' CPU: {outcome.server_cpu * 1000 / outcome.saves:.2f} ms per save (submits included)"
         )
+    if outcome.saves:
+        print(f"  load generator's CPU: {outcome.client_cpu * 1000 / outcome.saves:.2f} ms per save (same machine)")
     print(f"  submitted: {outcome.submitted} of {outcome.respondents}")
     print(f"  errors: {len(outcome.errors)}; lost or wrong answers: {len(outcome.problems)}")
     for line in (outcome.errors + outcome.problems)[:10]:

@@ -62,8 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Content-Security-Policy, Permissions-Policy and the survey links' Referrer-Policy (below).
-    "csp.middleware.CSPMiddleware",
+    # Content-Security-Policy (django-csp's, the site's policy built once), Permissions-Policy and the
+    # survey links' Referrer-Policy (below).
+    "security.middleware.ContentSecurityPolicyMiddleware",
     "security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,6 +78,21 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts into responses.
+    "axes.middleware.AxesMiddleware",
+]
+
+# The respondent API (a survey link's token is its only credential: no session, no cookie, no form)
+# skips the middleware of the signed-in site; each autosaved answer is one of its requests. The
+# security headers, CommonMiddleware and X-Frame-Options still apply (config/wsgi.py).
+LEAN_PATHS = [r"/api/v1/survey/[^/]+/"]
+LEAN_PATHS_SKIP = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "organisations.two_factor.TwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

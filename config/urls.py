@@ -11,10 +11,11 @@ admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # The API: each app contributes its endpoints under /api/v1/.
+    # The API: each app contributes its endpoints under /api/v1/. The survey's come first: each
+    # autosaved answer is one of its requests, and no other app's address starts as they do.
+    path("api/v1/", include("surveys.api_urls")),
     path("api/v1/", include("organisations.api_urls")),
     path("api/v1/", include("assessment.api_urls")),
-    path("api/v1/", include("surveys.api_urls")),
     path("api/v1/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI, its script served by the same address (`?script`): no inline code (security/views.py).

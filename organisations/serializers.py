@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -74,6 +75,20 @@ class StrictSerializer(serializers.Serializer):
     becomes true); a client that sends either has made a mistake it should hear about.
     """
 
+    # DRF gives each serializer a deep copy of the declared fields, each rebuilt from its arguments: about
+    # half the CPU of checking one autosaved answer. With this set, a plain field (not a nested
+    # serializer, not a list or dict of fields) is copied as it is, sharing its validators and messages
+    # with the declared one: only for shapes whose fields nothing changes per request.
+    shallow_field_copies = False
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        if not self.shallow_field_copies:
+            return super().get_fields()
+        return {
+            name: copy.deepcopy(field) if _holds_fields(field) else copy.copy(field)
+            for name, field in self._declared_fields.items()
+        }
+
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             problems = {
@@ -88,6 +103,10 @@ class StrictSerializer(serializers.Serializer):
             if not form:
                 data = {key: _whole_numbers(self.fields[key], value) for key, value in data.items()}
         return super().to_internal_value(data)
+
+
+def _holds_fields(field: serializers.Field) -> bool:
+    return isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "fields")
 
 
 def _whole_numbers(field: serializers.Field, value: Any) -> Any:

@@ -32,6 +32,7 @@ import ipaddress
 import logging
 import math
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -189,6 +190,19 @@ end
 return 0
 """
 _SURVEY_SCOPES = ("survey-bad-token", "survey-address", "survey-token")
+# The script ready to run, per connection pool: Django's Redis cache builds a new client object (with
+# its table of a few hundred reply parsers) for every call, which cost more than the round trip, and
+# EVAL sends the whole script each time where EVALSHA sends its digest (loaded again if Redis forgot it).
+_survey_scripts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _survey_script(backend: RedisCache) -> Any:
+    pool = backend._cache._get_connection_pool(True)  # type: ignore[attr-defined]  # get_client(write=True)'s
+    script = _survey_scripts.get(pool)
+    if script is None:
+        client = backend._cache.get_client(write=True)
+        script = _survey_scripts[pool] = client.register_script(SURVEY_SCRIPT)
+    return script
 
 
 def _survey_wait_redis(backend: RedisCache, address: str, token: str) -> int | None:
@@ -200,8 +214,7 @@ def _survey_wait_redis(backend: RedisCache, address: str, token: str) -> int | N
     limits = [limit for limit, _, _ in windows]
     expiries = [seconds + 1 for _, seconds, _ in windows[1:]]
     try:
-        client = backend._cache.get_client(keys[0], write=True)
-        stopped = int(client.eval(SURVEY_SCRIPT, len(keys), *keys, *limits, *expiries))
+        stopped = int(_survey_script(backend)(keys=keys, args=[*limits, *expiries]))
     except Exception:
         logger.exception("Rate limits of the survey not counted: the cache is not answering")
         return None

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
-CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
+CSP_MIDDLEWARE = "security.middleware.ContentSecurityPolicyMiddleware"
 HEADERS_MIDDLEWARE = "security.middleware.SecurityHeadersMiddleware"
 REDACT_FILTER = "security.redaction.RedactSecrets"
 UNSAFE = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "data:", "http:", "https:")

@@ -21,6 +21,8 @@ class AnswerSerializer(StrictSerializer):
     """One answer: `option` is an option's key (text, e.g. "3"), `not_applicable` true or false; keys and
     types other than these are refused (400), as everywhere in the API."""
 
+    shallow_field_copies = True
+
     criterion = SingleLineField(max_length=80)
     option = SingleLineField(max_length=80, required=False, allow_null=True, default=None)
     not_applicable = serializers.BooleanField(required=False, default=False)
@@ -30,6 +32,8 @@ class AnswerSerializer(StrictSerializer):
 
 class AnswersSerializer(StrictSerializer):
     """One answer, or several under "answers"; saved all or none."""
+
+    shallow_field_copies = True
 
     answers = AnswerSerializer(many=True, required=False)
     criterion = SingleLineField(max_length=80, required=False)

@@ -208,3 +208,11 @@ def test_runservers_request_log_holds_no_survey_token(site, tmp_path):
     assert f'"GET /api/v1/survey/{REDACTED}/ HTTP/1.1" 200' in logged
     assert '"GET /login/ HTTP/1.1" 200' in logged
     assert token not in logged
+
+
+def test_an_access_log_line_redacts_each_atom_it_writes_before_escaping_its_quotes():
+    from security.gunicorn import RedactedAtoms
+
+    atoms = RedactedAtoms({"r": 'GET /s/abc"def/ HTTP/1.1', "{referer}i": "https://x.example/s/abcdef/1/", "s": 200})
+    line = '"%(r)s" %(s)s "%({Referer}i)s" "%(a)s"' % atoms  # noqa: UP031 (gunicorn formats so)
+    assert line == f'"GET /s/{REDACTED}\\"def/ HTTP/1.1" 200 "https://x.example/s/{REDACTED}/1/" "-"'

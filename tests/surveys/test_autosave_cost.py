@@ -4,11 +4,17 @@ measures the throughput; docs/performance.md, "Answer autosave")."""
 
 from __future__ import annotations
 
+import io
+import json
+
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from rest_framework.test import APIClient
 
 from assessment.models import Answer
+from config.wsgi import Handler
 
 # Find the invitation with its response; lock the open response and upsert the answer: one
 # statement on PostgreSQL; elsewhere an UPDATE and an INSERT in a transaction (inside a test's
@@ -61,3 +67,100 @@ def test_an_autosave_with_an_idempotency_key_costs_two_queries_more_and_a_replay
     assert replayed.json() == first.json()
     assert replayed["Idempotent-Replayed"] == "true"
     assert Answer.objects.get(criterion__key=question["key"]).option.key == question["options"][1]["key"]
+
+
+# --- the respondent API's shorter middleware chain (config/wsgi.py, LEAN_PATHS) ----------------
+
+
+def through(handler, method: str, path: str, body: dict | None = None, **headers: str) -> tuple[str, dict, bytes]:
+    """One request through a WSGI handler, as gunicorn hands it over: status, headers, body."""
+    payload = json.dumps(body).encode() if body is not None else b""
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "HTTP_ACCEPT": "application/json",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(payload)),
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(payload),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+        **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+    }
+    started = {}
+
+    def start_response(status: str, response_headers: list, exc_info=None) -> None:
+        started["status"], started["headers"] = status, response_headers
+
+    # As Django's test client does: the test's database connection stays open across the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        result = handler(environ, start_response)
+        try:
+            content = b"".join(result)
+        finally:
+            result.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    headers_got: dict[str, list[str]] = {}
+    for name, value in started["headers"]:
+        headers_got.setdefault(name.lower(), []).append(value)
+    return started["status"], headers_got, content
+
+
+def test_the_respondent_api_answers_through_the_short_chain_exactly_as_through_the_whole_one(invited_rep):
+    lean, whole = Handler(), WSGIHandler()
+    base = f"/api/v1/survey/{invited_rep.token}/"
+    asked = questions(APIClient(), invited_rep.token)
+    good = {"criterion": asked[0]["key"], "option": asked[0]["options"][0]["key"]}
+    through(whole, "POST", base + "answers/", good)  # starts the response
+    cases = [
+        ("POST", base + "answers/", good),
+        ("POST", base + "answers/", {"criterion": asked[1]["key"], "option": "no such option"}),
+        ("POST", base + "answers/", {"criterion": asked[1]["key"], "colour": "blue"}),
+        ("POST", base + "answers/", {"criterion": asked[1]["key"], "option": 3}),
+        ("GET", base + "answers/", None),
+        ("POST", "/api/v1/survey/no-such-link/answers/", good),
+        ("GET", base, None),
+    ]
+    for method, path, body in cases:
+        status, headers, content = through(lean, method, path, body)
+        expected_status, expected_headers, expected_content = through(whole, method, path, body)
+        # The whole chain's sign-in middleware reads the (absent) session, hence its "Vary: Cookie"; an
+        # answer from this API never depends on a cookie.
+        assert expected_headers.pop("vary") == ["Cookie"]
+        assert (status, headers, content) == (expected_status, expected_headers, expected_content), (method, path)
+    status, headers, content = through(lean, "POST", base + "answers/", good)
+    assert status == "200 OK"
+    assert json.loads(content)["saved"][0]["option"] == good["option"]
+    assert headers["referrer-policy"] == ["no-referrer"]
+    assert headers["x-frame-options"] == ["DENY"]
+    assert headers["x-content-type-options"] == ["nosniff"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"][0]
+    assert "camera=()" in headers["permissions-policy"][0]
+    assert headers["content-length"] == [str(len(content))]
+    # Refused input changed nothing: the one answer sent is the one stored.
+    assert {(a.criterion.key, a.option.key) for a in Answer.objects.select_related("criterion", "option")} == {
+        (good["criterion"], good["option"])
+    }
+
+
+def test_the_short_chain_is_the_respondent_apis_alone(invited_rep):
+    """The sign-in form still has its CSRF check, and every path its ALLOWED_HOSTS."""
+    status, _, _ = through(Handler(), "POST", "/login/", {"username": "x", "password": "y"})
+    assert status.startswith("403")
+    status, _, _ = through(Handler(), "POST", f"/api/v1/survey/{invited_rep.token}/answers/", {}, Host="evil.example")
+    assert status.startswith("400")
+    assert not Answer.objects.exists()

@@ -128,3 +128,23 @@ def test_the_autosave_of_a_self_assessment_answers_a_lapsed_sign_in_with_json(cl
         reverse("surveys:own-answers", kwargs={"response_id": 1}), json.dumps(GOOD), content_type="application/json"
     )
     assert answered.status_code == 401 and answered.json()["code"] == "not_authenticated"
+
+
+def test_each_request_checks_its_answers_afresh_whatever_came_before():
+    """The answer shapes copy their fields lightly (organisations/serializers.py): nothing one request's
+    check learns or binds stays behind for the next."""
+    from assessment.services import AnswerInput
+    from surveys.serializers import AnswersSerializer
+
+    refused = AnswersSerializer(data={**GOOD, "colour": "red"})
+    assert not refused.is_valid()
+    listed = AnswersSerializer(data={"answers": [{"criterion": "a", "option": "1"}, {"criterion": 2}]})
+    assert not listed.is_valid()
+    accepted = AnswersSerializer(data={"criterion": "  stage-exit-criteria ", "option": None, "comment": "Slow"})
+    assert accepted.is_valid(), accepted.errors
+    assert accepted.answer_inputs() == [
+        AnswerInput(criterion="stage-exit-criteria", option=None, not_applicable=False, text="", comment="Slow")
+    ]
+    assert refused.errors == {"colour": ["Unknown field."]}
+    assert listed.errors == {"answers": {1: {"criterion": ["Expected text."]}}}
+    assert AnswersSerializer(data={}).is_valid() is False
