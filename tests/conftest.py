@@ -108,9 +108,14 @@ def user_factory(db):
 # --- integration and browser tests --------------------------------------------------------
 # They run wherever their services are reachable; `make test` skips them where not, and
 # .ci/run sets WAYPOINT_REQUIRE_INTEGRATION=1 so that a missing service fails instead.
-# Under pytest-xdist (`make test`: -n 2 --dist loadgroup) they all run on one worker, one after
-# another: they share the test broker's Redis database, start Celery workers and Chromium, and time
-# their answers, which a second such test on the other core would slow down.
+# Under pytest-xdist (`make test`: -n 2 --dist loadgroup) their modules are dealt out in turn to one
+# group per worker, the integration modules first so that the two longest (a worker killed mid-render,
+# the broker stopped and started) start on different workers. A group's tests run one after another on
+# one worker, before that worker takes its share of the other tests (pytest-xdist hands out the larger
+# groups first). Side by side they do not collide: each worker has its own test database, live server
+# and Chromium; the outbox test starts a broker of its own on a free port, the report worker test holds
+# a lock on the shared test broker and clears only its own queue, and the throttle test counts for an
+# address of its own.
 
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = "/usr/bin/chromium"
@@ -136,16 +141,29 @@ def _browser_available() -> bool:
 SERVICES_GROUP = "services"
 
 
+def services_groups(items, workers: int) -> dict[str, str]:
+    """The xdist group of each integration or browser test's module: modules dealt out in turn to
+    `workers` groups, integration modules first, each module whole (its tests share a browser)."""
+    modules = {_module(item) for item in items if "integration" in item.keywords or "browser" in item.keywords}
+    dealt = sorted(modules, key=lambda module: ("/integration/" not in f"/{module}", module))
+    return {module: f"{SERVICES_GROUP}-{n % workers}" for n, module in enumerate(dealt)}
+
+
+def _module(item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     required = os.environ.get("WAYPOINT_REQUIRE_INTEGRATION") == "1"
     checks = {"integration": _broker_reachable, "browser": _browser_available}
     available: dict[str, bool] = {}
+    groups = services_groups(items, max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))))
     for item in items:
         for marker, check in checks.items():
             if marker not in item.keywords:
                 continue
-            item.add_marker(pytest.mark.xdist_group(SERVICES_GROUP))
+            item.add_marker(pytest.mark.xdist_group(groups[_module(item)]))
             if marker not in available:
                 available[marker] = check()
             if not available[marker]:
