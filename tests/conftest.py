@@ -110,15 +110,16 @@ def user_factory(db):
 # .ci/run sets WAYPOINT_REQUIRE_INTEGRATION=1 so that a missing service fails instead.
 # Under pytest-xdist (`make test`: -n 2 --dist loadgroup) their modules are dealt out in turn to one
 # group per worker, the integration modules first so that the two longest (a worker killed mid-render,
-# the broker stopped and started) start on different workers. A group's tests run one after another on
-# one worker, before that worker takes its share of the other tests (pytest-xdist hands out the larger
-# groups first). Side by side they do not collide: each worker has its own test database, live server
-# and Chromium; the outbox test starts a broker of its own on a free port, the report worker test holds
-# a lock on the shared test broker and clears only its own queue, and the throttle test counts for an
-# address of its own.
+# the broker stopped and started) start on different workers. Each group runs on one worker, one test
+# after another, before that worker takes its share of the other tests, so the longest tests start
+# first and the others fill in around them. Side by side they do not collide: each worker has its own
+# test database, live server and Chromium; the outbox test starts a broker of its own on a free port,
+# the report worker test holds a lock on the shared test broker and clears only its own queue, and the
+# throttle test counts for an address of its own.
 
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = "/usr/bin/chromium"
+SERVICES = ("tests/integration/", "tests/browser/")
 
 
 def _broker_reachable() -> bool:
@@ -138,32 +139,17 @@ def _browser_available() -> bool:
     return os.access(CHROMIUM, os.X_OK)
 
 
-SERVICES_GROUP = "services"
-
-
-def services_groups(items, workers: int) -> dict[str, str]:
-    """The xdist group of each integration or browser test's module: modules dealt out in turn to
-    `workers` groups, integration modules first, each module whole (its tests share a browser)."""
-    modules = {_module(item) for item in items if "integration" in item.keywords or "browser" in item.keywords}
-    dealt = sorted(modules, key=lambda module: ("/integration/" not in f"/{module}", module))
-    return {module: f"{SERVICES_GROUP}-{n % workers}" for n, module in enumerate(dealt)}
-
-
-def _module(item) -> str:
-    return item.nodeid.split("::", 1)[0]
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     required = os.environ.get("WAYPOINT_REQUIRE_INTEGRATION") == "1"
     checks = {"integration": _broker_reachable, "browser": _browser_available}
     available: dict[str, bool] = {}
-    groups = services_groups(items, max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))))
     for item in items:
         for marker, check in checks.items():
             if marker not in item.keywords:
                 continue
-            item.add_marker(pytest.mark.xdist_group(groups[_module(item)]))
+            if not item.nodeid.startswith(SERVICES):
+                raise pytest.UsageError(f"{item.nodeid}: {marker} tests live in {' or '.join(SERVICES)}")
             if marker not in available:
                 available[marker] = check()
             if not available[marker]:
@@ -171,6 +157,33 @@ def pytest_collection_modifyitems(config, items):
                 if required:
                     raise pytest.UsageError(f"{item.nodeid}: {reason}, and .ci/run requires it")
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def services_groups(nodeids: list[str], workers: int) -> dict[str, str]:
+    """The group of each integration or browser test's module: the modules dealt out in turn to
+    `workers` groups, integration modules first, each module whole (its tests share a browser)."""
+    modules = {nodeid.split("::", 1)[0] for nodeid in nodeids if nodeid.startswith(SERVICES)}
+    dealt = sorted(modules, key=lambda module: (not module.startswith(SERVICES[0]), module))
+    return {module: f"services-{n % max(1, workers)}" for n, module in enumerate(dealt)}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` with the groups above. pytest-xdist's own reads `xdist_group` marks into test
+    ids, which pytest 9 no longer lets a plugin rename: every test would be scheduled on its own."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ServicesGroupScheduling(LoadGroupScheduling):
+        groups: dict[str, str] | None = None  # known once every worker has collected
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                self.groups = services_groups(self.collection or [], self.numnodes)
+            return self.groups.get(nodeid.split("::", 1)[0], nodeid)
+
+    return ServicesGroupScheduling(config, log)
 
 
 # --- two-factor sign-in -------------------------------------------------------------------
