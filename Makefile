@@ -27,7 +27,8 @@ run: demo
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The suite on TEST_WORKERS processes (pytest-xdist; each its own test database, e.g. test_waypoint_gw0
-# on PostgreSQL); the integration and browser tests all run on one of them (tests/conftest.py).
+# on PostgreSQL); the integration and browser tests are dealt out to them by module, each module on one
+# worker (tests/conftest.py).
 # TEST_WORKERS=0 runs it in this one process. PYTEST_ARGS are passed on (e.g. -m "not browser").
 TEST_WORKERS ?= 2
 test: setup

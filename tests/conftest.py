@@ -108,12 +108,18 @@ def user_factory(db):
 # --- integration and browser tests --------------------------------------------------------
 # They run wherever their services are reachable; `make test` skips them where not, and
 # .ci/run sets WAYPOINT_REQUIRE_INTEGRATION=1 so that a missing service fails instead.
-# Under pytest-xdist (`make test`: -n 2 --dist loadgroup) they all run on one worker, one after
-# another: they share the test broker's Redis database, start Celery workers and Chromium, and time
-# their answers, which a second such test on the other core would slow down.
+# Under pytest-xdist (`make test`: -n 2 --dist loadgroup) their modules are dealt out in turn to one
+# group per worker, the integration modules first so that the two longest (a worker killed mid-render,
+# the broker stopped and started) start on different workers. Each group runs on one worker, one test
+# after another, before that worker takes its share of the other tests, so the longest tests start
+# first and the others fill in around them. Side by side they do not collide: each worker has its own
+# test database, live server and Chromium; the outbox test starts a broker of its own on a free port,
+# the report worker test holds a lock on the shared test broker and clears only its own queue, and the
+# throttle test counts for an address of its own.
 
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = "/usr/bin/chromium"
+SERVICES = ("tests/integration/", "tests/browser/")
 
 
 def _broker_reachable() -> bool:
@@ -133,10 +139,7 @@ def _browser_available() -> bool:
     return os.access(CHROMIUM, os.X_OK)
 
 
-SERVICES_GROUP = "services"
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     required = os.environ.get("WAYPOINT_REQUIRE_INTEGRATION") == "1"
     checks = {"integration": _broker_reachable, "browser": _browser_available}
@@ -145,7 +148,8 @@ def pytest_collection_modifyitems(config, items):
         for marker, check in checks.items():
             if marker not in item.keywords:
                 continue
-            item.add_marker(pytest.mark.xdist_group(SERVICES_GROUP))
+            if not item.nodeid.startswith(SERVICES):
+                raise pytest.UsageError(f"{item.nodeid}: {marker} tests live in {' or '.join(SERVICES)}")
             if marker not in available:
                 available[marker] = check()
             if not available[marker]:
@@ -153,6 +157,33 @@ def pytest_collection_modifyitems(config, items):
                 if required:
                     raise pytest.UsageError(f"{item.nodeid}: {reason}, and .ci/run requires it")
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def services_groups(nodeids: list[str], workers: int) -> dict[str, str]:
+    """The group of each integration or browser test's module: the modules dealt out in turn to
+    `workers` groups, integration modules first, each module whole (its tests share a browser)."""
+    modules = {nodeid.split("::", 1)[0] for nodeid in nodeids if nodeid.startswith(SERVICES)}
+    dealt = sorted(modules, key=lambda module: (not module.startswith(SERVICES[0]), module))
+    return {module: f"services-{n % max(1, workers)}" for n, module in enumerate(dealt)}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` with the groups above. pytest-xdist's own reads `xdist_group` marks into test
+    ids, which pytest 9 no longer lets a plugin rename: every test would be scheduled on its own."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ServicesGroupScheduling(LoadGroupScheduling):
+        groups: dict[str, str] | None = None  # known once every worker has collected
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                self.groups = services_groups(self.collection or [], self.numnodes)
+            return self.groups.get(nodeid.split("::", 1)[0], nodeid)
+
+    return ServicesGroupScheduling(config, log)
 
 
 # --- two-factor sign-in -------------------------------------------------------------------

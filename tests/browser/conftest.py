@@ -36,7 +36,11 @@ def browser(django_db_setup):
     synchronous code between browser steps, which Django would otherwise refuse. The switch is set
     only while the browser runs: process-wide it would leak into every other test.
     """
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # `expect(...)` waits as long as any other step (contexts' default timeout), not Playwright's 5 s:
+    # on a busy machine Swagger UI can take longer than that to draw the schema.
+    expect.set_options(timeout=15_000)
 
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
