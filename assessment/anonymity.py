@@ -41,6 +41,7 @@ from assessment.scoring import (
     OverallScore,
     ResponseAnswers,
     Tally,
+    answered_criteria,
     nodes_answered,
     perception_gaps,
     score_assessment,
@@ -101,15 +102,7 @@ def count_people(rubric: Rubric, responses: Iterable[ResponseAnswers]) -> People
     answered: Counter[tuple[str, frozenset[str]]] = Counter()
     for response in responses:
         groups[response.group] += 1
-        for key, value in response.values.items():
-            criterion = rubric.criterion_by_key.get(key)
-            if (
-                value is not None
-                and criterion
-                and key in rubric.value_ranges
-                and criterion.addressed_to(response.group)
-            ):
-                criteria[key] += 1
+        criteria.update(answered_criteria(rubric, response))
         nodes = nodes_answered(rubric, response)
         if nodes:
             answered[(response.group, nodes)] += 1
@@ -442,22 +435,14 @@ def published_many(assessments: Sequence[models.Assessment], *, role: str | None
 # --- the kept complete form ----------------------------------------------------------------------
 
 
-def score_evidence(
-    rubric: Rubric, responses: Sequence[ResponseAnswers], *, group_weighting: bool
-) -> tuple[AssessmentScores, People]:
-    """Scores of every group, however small (which groups are shown is decided on reading, by the minimum
-    then in force), and the people behind each figure: what is kept."""
-    scores = score_assessment(rubric, responses, group_weighting=group_weighting, min_group_size=1)
-    return scores, count_people(rubric, responses)
-
-
 def score_counted(
     assessment: models.Assessment, *, loaded: LoadedRubric | None = None, response_ids: Sequence[int] | None = None
 ) -> tuple[LoadedRubric, AssessmentScores, People]:
-    """`score_evidence` of an assessment's counted responses (or of `response_ids`), without reading their
-    answers one by one: the database tallies the answers (`queries.load_tally`) and counts the respondents
-    by the nodes each answered in, kept on the response when it was submitted
-    (`queries.answered_node_counts`)."""
+    """Scores of every group of an assessment's counted responses (or of `response_ids`), however small
+    (which groups are shown is decided on reading, by the minimum then in force), and the people behind
+    each figure: what is kept. The answers are not read one by one: the database tallies them
+    (`queries.load_tally`) and counts the respondents by the nodes each answered in, kept on the response
+    when it was submitted (`queries.answered_node_counts`)."""
     loaded, counted = load_tally(assessment, response_ids=response_ids, loaded=loaded)
     answered = answered_node_counts(assessment, loaded, response_ids=response_ids)
     scores = score_tally(loaded.rubric, counted, group_weighting=assessment.group_weighting, min_group_size=1)

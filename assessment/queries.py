@@ -183,11 +183,9 @@ def load_evidence(
     the responses changes no score.
     """
     loaded = loaded or load_rubric(assessment.rubric_version)
-    responses = models.Response.objects.filter(assessment=assessment).counted()
+    responses = _counted_responses(assessment, response_ids)
     if groups is not None:
         responses = responses.filter(group__in=list(groups))
-    if response_ids is not None:
-        responses = responses.filter(pk__in=list(response_ids))
     group_by_response = dict(responses.values_list("id", "group"))
     values: dict[int, dict[str, float | None]] = {rid: {} for rid in group_by_response}
     _answer_values(loaded, models.Answer.objects.filter(response__in=responses), values)
@@ -195,6 +193,14 @@ def load_evidence(
         loaded=loaded,
         responses=tuple(ResponseAnswers(group=group_by_response[rid], values=v) for rid, v in values.items()),
     )
+
+
+def _counted_responses(assessment: models.Assessment, response_ids: Sequence[int] | None) -> models.ResponseQuerySet:
+    """An assessment's counted responses, or those of `response_ids` among them (a snapshot's)."""
+    responses = models.Response.objects.filter(assessment=assessment).counted()
+    if response_ids is not None:
+        responses = responses.filter(pk__in=list(response_ids))
+    return responses
 
 
 def _counted_answers(assessment: models.Assessment, response_ids: Sequence[int] | None) -> models.AnswerQuerySet:
@@ -218,9 +224,7 @@ def load_tally(
     each group. `score_tally` of it equals `score_assessment` of `load_evidence`'s responses.
     """
     loaded = loaded or load_rubric(assessment.rubric_version)
-    responses = models.Response.objects.filter(assessment=assessment).counted()
-    if response_ids is not None:
-        responses = responses.filter(pk__in=list(response_ids))
+    responses = _counted_responses(assessment, response_ids)
     counts = dict(responses.order_by().values_list("group").annotate(n=Count("id")))
     rows = (
         _counted_answers(assessment, response_ids)
@@ -272,9 +276,7 @@ def answered_node_counts(
     anonymity rules count people from. Read from `Response.answered_nodes` in one grouped query; responses
     submitted before it was kept have it computed from their answers and kept first.
     """
-    responses = models.Response.objects.filter(assessment=assessment).counted()
-    if response_ids is not None:
-        responses = responses.filter(pk__in=list(response_ids))
+    responses = _counted_responses(assessment, response_ids)
     missing = list(responses.filter(answered_nodes__isnull=True).values_list("id", "group"))
     for start in range(0, len(missing), 2000):
         by_nodes: dict[tuple[str, ...], list[int]] = defaultdict(list)

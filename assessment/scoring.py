@@ -265,17 +265,20 @@ def score_response(rubric: Rubric, answers: ResponseAnswers) -> RespondentScores
     return RespondentScores(dimensions=dimensions, overall=_overall(rubric, dimensions))
 
 
-def nodes_answered(rubric: Rubric, answers: ResponseAnswers) -> frozenset[str]:
-    """The keys of the nodes (dimensions and their sub-groups) in which a respondent gave a scored answer to a
-    criterion addressed to their group: whose people they are among (PRODUCT.md: Anonymity rules)."""
-    keys: set[str] = set()
+def answered_criteria(rubric: Rubric, answers: ResponseAnswers) -> list[str]:
+    """The criteria a respondent gave a scored answer to (not "not applicable") among those addressed to
+    their group: whose people they are among (PRODUCT.md: Anonymity rules)."""
+    answered = []
     for key, value in answers.values.items():
         criterion = rubric.criterion_by_key.get(key)
-        if value is None or criterion is None or key not in rubric.value_ranges:
-            continue
-        if criterion.addressed_to(answers.group):
-            keys.update(rubric.nodes_of_criterion[key])
-    return frozenset(keys)
+        if value is not None and criterion and key in rubric.value_ranges and criterion.addressed_to(answers.group):
+            answered.append(key)
+    return answered
+
+
+def nodes_answered(rubric: Rubric, answers: ResponseAnswers) -> frozenset[str]:
+    """The keys of the nodes (dimensions and their sub-groups) holding a criterion of `answered_criteria`."""
+    return frozenset(node for key in answered_criteria(rubric, answers) for node in rubric.nodes_of_criterion[key])
 
 
 # --- an assessment --------------------------------------------------------------------
