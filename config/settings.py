@@ -81,10 +81,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# The respondent API (a survey link's token is its only credential: no session, no cookie, no form)
-# skips the middleware of the signed-in site; each autosaved answer is one of its requests. The
-# security headers, CommonMiddleware and X-Frame-Options still apply (config/wsgi.py).
-LEAN_PATHS = [r"/api/v1/survey/[^/]+/"]
+# The respondent API and a survey link's autosave (the link's token is their only credential: no
+# session, no cookie, no form) skip the middleware of the signed-in site; each autosaved answer is one
+# of their requests. The security headers, CommonMiddleware and X-Frame-Options still apply
+# (config/wsgi.py). A leader's own survey (self-assessment/<id>/) is signed in: not here.
+LEAN_PATHS = [r"/api/v1/survey/[^/]+/", r"/s/[^/]+/answers/$"]
 LEAN_PATHS_SKIP = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

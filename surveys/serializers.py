@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+import re
 from typing import Any
 
 from django.utils import timezone
@@ -73,6 +75,66 @@ class AnswerListSerializer(StrictSerializer):
     """Several answers at once (the schema's second form of AnswersSerializer)."""
 
     answers = serializers.ListField(child=AnswerSerializer(), min_length=1, max_length=MAX_ANSWERS)
+
+
+# --- the plain autosave ------------------------------------------------------------------------
+
+# A criterion's or an option's key as the rubrics write them: no space, no control character, nothing
+# the single-line field would refuse or trim.
+PLAIN_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}")
+ANSWER_FIELDS = frozenset({"criterion", "option", "not_applicable", "text", "comment"})
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def read_plain_answers(body: bytes) -> list[AnswerInput] | None:
+    """The answers of a body exactly as `AnswersSerializer` reads them, when it is sure to accept them; else None.
+
+    Each autosaved answer is one request, and the serializer was most of its CPU. Read here: UTF-8 JSON
+    of one answer or a list of 1 to MAX_ANSWERS under "answers", each of the fields the serializer
+    knows and of its type, keys as the rubrics write them (PLAIN_KEY), texts within MAX_COMMENT, of
+    printable characters and without spaces at their ends: nothing the serializer or the API's JSON
+    parser would refuse, trim or convert. Anything else is None, and goes to the serializer, which
+    says what is wrong (`tests/surveys/test_plain_answers.py` compares the two on generated bodies).
+    """
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, NaN or Infinity, nested too deeply
+        return None
+    if type(data) is not dict:
+        return None
+    if "criterion" in data:
+        answer = _plain_answer(data)
+        return None if answer is None else [answer]
+    items = data.get("answers")
+    if len(data) != 1 or type(items) is not list or not 1 <= len(items) <= MAX_ANSWERS:
+        return None
+    answers = []
+    for item in items:
+        answer = _plain_answer(item) if type(item) is dict else None
+        if answer is None:
+            return None
+        answers.append(answer)
+    return answers
+
+
+def _plain_answer(data: dict[str, Any]) -> AnswerInput | None:
+    if "criterion" not in data or not ANSWER_FIELDS.issuperset(data):
+        return None
+    criterion, option = data["criterion"], data.get("option")
+    not_applicable, text, comment = data.get("not_applicable", False), data.get("text", ""), data.get("comment", "")
+    if type(criterion) is not str or not PLAIN_KEY.fullmatch(criterion):
+        return None
+    if option is not None and (type(option) is not str or not PLAIN_KEY.fullmatch(option)):
+        return None
+    if type(not_applicable) is not bool:
+        return None
+    for value in (text, comment):
+        if type(value) is not str or len(value) > MAX_COMMENT or not value.isprintable() or value != value.strip():
+            return None
+    return AnswerInput(criterion=criterion, option=option, not_applicable=not_applicable, text=text, comment=comment)
 
 
 # The request body as the schema states it: one answer, or a list of 1 to MAX_ANSWERS under

@@ -50,7 +50,7 @@ from surveys.models import Invitation
 from surveys.queries import Survey, group_minutes, response_answers, survey_of
 from surveys.results import Results, self_assessment_results
 from surveys.results_pdf import own_results_filename, own_results_pdf
-from surveys.serializers import AnswersSerializer
+from surveys.serializers import AnswersSerializer, read_plain_answers
 
 # The status of each way a link can fail (as the API answers it): a clear page, never a 500.
 PROBLEM_STATUS = {
@@ -305,18 +305,21 @@ def save(request: HttpRequest, access: Access) -> HttpResponse:
     except RequestDataTooBig:
         message = "The request is too large; send fewer answers at a time."
         return JsonResponse(error_body("too_large", message), status=413)
-    try:
-        payload = without_control_characters(json.loads(body or b"null"))
-    except ValueError:
-        raise InvalidInput("The body is not valid JSON.") from None
-    except RecursionError:
-        raise InvalidInput("The body is JSON nested too deeply.") from None
-    serializer = AnswersSerializer(data=payload)
-    if not serializer.is_valid():
-        return JsonResponse(
-            error_body("invalid", "Some answers are not in the expected shape.", serializer.errors), status=400
-        )
-    answers = serializer.answer_inputs()
+    # The usual autosave is read as the serializer reads it, without it (surveys/serializers.py).
+    answers = read_plain_answers(body)
+    if answers is None:
+        try:
+            payload = without_control_characters(json.loads(body or b"null"))
+        except ValueError:
+            raise InvalidInput("The body is not valid JSON.") from None
+        except RecursionError:
+            raise InvalidInput("The body is JSON nested too deeply.") from None
+        serializer = AnswersSerializer(data=payload)
+        if not serializer.is_valid():
+            return JsonResponse(
+                error_body("invalid", "Some answers are not in the expected shape.", serializer.errors), status=400
+            )
+        answers = serializer.answer_inputs()
     saved = assessment_services.save_answers(response=access.ensure_response(), answers=answers)
     return JsonResponse({"saved": [a.criterion for a in answers], "count": len(saved)})
 

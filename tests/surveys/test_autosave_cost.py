@@ -164,3 +164,39 @@ def test_the_short_chain_is_the_respondent_apis_alone(invited_rep):
     status, _, _ = through(Handler(), "POST", f"/api/v1/survey/{invited_rep.token}/answers/", {}, Host="evil.example")
     assert status.startswith("400")
     assert not Answer.objects.exists()
+
+
+def test_a_links_page_autosave_answers_through_the_short_chain_exactly_as_through_the_whole_one(invited_rep):
+    """The survey page's own autosave (surveys/views.py `save`), what a browser sends as each answer is chosen."""
+    lean, whole = Handler(), WSGIHandler()
+    url = invited_rep.url("answers")
+    asked = questions(APIClient(), invited_rep.token)
+    good = {"answers": [{"criterion": asked[0]["key"], "option": asked[0]["options"][0]["key"]}]}
+    through(whole, "POST", url, good)  # starts the response
+    cases = [
+        ("POST", url, good, {}),
+        ("POST", url, {"answers": [{"criterion": asked[1]["key"], "option": "no such option"}]}, {}),
+        ("POST", url, {"answers": [{"criterion": asked[1]["key"], "option": 3}]}, {}),
+        ("POST", url, {"answers": [{"criterion": asked[1]["key"], "comment": "Two\nlines\x07"}]}, {}),
+        ("POST", url, good, {"Content-Type": "text/plain"}),
+        ("GET", url, None, {}),
+        ("POST", url.replace(invited_rep.token, "no-such-link"), good, {}),
+    ]
+    for method, path, body, headers in cases:
+        got = through(lean, method, path, body, **headers)
+        expected = through(whole, method, path, body, **headers)
+        for _, sent, _ in (got, expected):
+            sent.pop("expires", None)  # never_cache's "now", a second apart at times
+        # As for the API: the whole chain's sign-in middleware read the (absent) session.
+        assert expected[1].pop("vary", ["Cookie"]) == ["Cookie"]
+        assert got == expected, (method, path, body)
+    status, headers, content = through(lean, "POST", url, good)
+    assert status == "200 OK"
+    assert json.loads(content) == {"saved": [asked[0]["key"]], "count": 1}
+    assert headers["referrer-policy"] == ["no-referrer"]
+    assert headers["x-frame-options"] == ["DENY"]
+    assert "no-store" in headers["cache-control"][0]
+    assert not Session.objects.exists()
+    # The comment with a bell character was kept without it (as the page's form keeps it); nothing else changed.
+    stored = {a.criterion.key: (a.option_id is not None, a.comment) for a in Answer.objects.select_related("criterion")}
+    assert stored == {asked[0]["key"]: (True, ""), asked[1]["key"]: (False, "Two\nlines")}
