@@ -6,14 +6,16 @@ Usage:
     .venv/bin/python bench/survey_load.py --rate 0              # as fast as the server answers
     .venv/bin/python bench/survey_load.py --worker-class gthread --workers 2 --threads 4
     .venv/bin/python bench/survey_load.py --cache-url locmemcache://   # throttles counted per process
+    .venv/bin/python bench/survey_load.py --via page           # the survey page's autosave, as browsers send it
 
 The script creates its own database (--database-url, dropped and recreated), an open assessment
 and one invitation per respondent, and starts gunicorn with the production configuration
 (`config/gunicorn.py`: its worker class and count unless --workers/--worker-class say otherwise;
 DEBUG off; the access log formatted and discarded; the throttles counted in Redis, --cache-url).
 Each respondent, an asyncio task, fetches its questionnaire, saves its answers one request at a time
-through the respondent API (the service the survey pages use), as a page does when each answer is
-chosen, then submits. It keeps its connection open when the server allows (gthread workers do;
+through the respondent API (`--via api`, the default) or through the survey page's own autosave
+(`--via page`: /s/<token>/answers/ with {"answers": [...]}, what the page's script sends), one request
+as each answer is chosen, then submits. It keeps its connection open when the server allows (gthread workers do;
 sync workers close it after each response). `--rate` is the total offered load in answer saves per
 second (each respondent paces itself at rate ÷ respondents, with jitter); `--rate 0` sends as fast
 as answers come back. Afterwards it reads the database and compares every stored answer with what
@@ -169,9 +171,12 @@ async def answer_all(
     await start_gate.wait()
     # Respondents do not start in lockstep.
     await asyncio.sleep(rng.uniform(0, interval))
+    save_path, page = base + "answers/", VIA == "page"
+    if page:
+        save_path = f"/s/{respondent.token}/answers/"
     for answer in planned:
         began = time.perf_counter()
-        status, body = await connection.request("POST", base + "answers/", answer)
+        status, body = await connection.request("POST", save_path, {"answers": [answer]} if page else answer)
         respondent.latencies.append(time.perf_counter() - began)
         respondent.completed.append(time.perf_counter())
         if status != 200:
@@ -329,6 +334,7 @@ def start_gunicorn(
 
 
 WORKERS: list[int] = []  # gunicorn's worker processes, once started
+VIA = "api"  # which autosave the respondents use (--via)
 
 
 def worker_pids(server: subprocess.Popen) -> list[int]:
@@ -466,7 +472,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="gunicorn worker processes (default: config)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread only)")
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument(
+        "--via", choices=("api", "page"), default="api", help="the respondent API, or the survey page's autosave"
+    )
     args = parser.parse_args()
+    global VIA
+    VIA = args.via
 
     everyone = setup_database(args.database_url, args.peer + args.respondents)
     peer, target = everyone[: args.peer], everyone[args.peer :]
@@ -484,7 +495,7 @@ def main() -> None:
         f"gunicorn: {len(WORKERS) or '?'} workers ({args.worker_class or 'config/gunicorn.py'}"
         f"{f' × {args.threads} threads' if args.worker_class == 'gthread' else ''}), "
         f"offered rate: {args.rate or 'unpaced'}{' saves/s' if args.rate else ''}, "
-        f"cache: {args.cache_url.split(':')[0]}"
+        f"cache: {args.cache_url.split(':')[0]}, answers saved through the {'survey page' if VIA == 'page' else 'API'}"
     )
     if peer_outcome is not None:
         report("peer", peer_outcome)

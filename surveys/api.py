@@ -166,17 +166,18 @@ class RespondentAnswers(RespondentView):
         Each answer a respondent chooses is one request, and most of the CPU of one went to the REST
         framework's request, negotiation, serializer and rendering. A request whose body `plain_answers`
         reads is throttled, looked up and saved here, in the view's own order, and its result or error
-        rendered as the view renders it (`tests/surveys/test_plain_answer.py` sends the same requests both
+        rendered as the view renders it (`tests/surveys/test_plain_answers.py` sends the same requests both
         ways and compares status, headers and body). Anything else, and anything `plain_answers` is not
         sure of, goes to the view itself, before anything is counted or read.
         """
         full = super().as_view(**initkwargs)
+        allow = ", ".join(cls(**initkwargs).allowed_methods)  # the Allow header the view sends
 
         def view(request: HttpRequest, token: str) -> HttpResponseBase:
             answers = plain_answers(request)
             if answers is None:
                 return full(request, token=token)
-            return _save_plain(request, token, answers)
+            return _save_plain(request, token, answers, allow=allow)
 
         # What the URL resolver, CSRF and the schema generator read from a view (as DRF's as_view sets).
         view.cls = full.cls  # type: ignore[attr-defined]
@@ -226,14 +227,13 @@ PLAIN_CONTENT_TYPES = frozenset(
     {"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"}
 )
 PLAIN_ACCEPT = frozenset({None, "", "*/*", "application/json"})
-PLAIN_ALLOW = "POST, OPTIONS"  # the Allow header the view sends (its methods)
 
 
 def plain_answers(request: HttpRequest) -> list[AnswerInput] | None:
     """The answers of a request as the view reads them, when the request is the plain autosave; else None.
 
     Plain: a POST without an Idempotency-Key, JSON accepted and sent as UTF-8, and a body that
-    `serializers.plain_answers` reads. Anything else is None, before anything is counted or stored.
+    `serializers.read_plain_answers` reads. Anything else is None, before anything is counted or stored.
     """
     meta = request.META
     if (
@@ -250,7 +250,7 @@ def plain_answers(request: HttpRequest) -> list[AnswerInput] | None:
     return read_plain_answers(body)
 
 
-def _save_plain(request: HttpRequest, token: str, answers: list[AnswerInput]) -> HttpResponseBase:
+def _save_plain(request: HttpRequest, token: str, answers: list[AnswerInput], *, allow: str) -> HttpResponseBase:
     """RespondentAnswers.post for plain answers: throttled, looked up, saved, or the view's error."""
     try:
         wait = survey_wait(request, token)
@@ -271,7 +271,7 @@ def _save_plain(request: HttpRequest, token: str, answers: list[AnswerInput]) ->
     response.accepted_renderer = JSONRenderer()
     response.accepted_media_type = "application/json"
     response.renderer_context = {"request": request, "response": response}
-    response["Allow"] = PLAIN_ALLOW
+    response["Allow"] = allow
     return response
 
 
