@@ -689,8 +689,14 @@ def take_snapshot_if_due(*, assessment: models.Assessment) -> models.ScoreSnapsh
     counted = list(
         models.Response.objects.filter(assessment=locked).counted().order_by("id").values_list("id", flat=True)
     )
-    latest = models.ScoreSnapshot.objects.filter(assessment=locked).order_by("-respondents", "-id").first()
-    taken = set(latest.response_ids) if latest else set()
+    # Only the latest's ids: its scores and kept forms are not needed to tell whether a new one is due.
+    latest = (
+        models.ScoreSnapshot.objects.filter(assessment=locked)
+        .order_by("-respondents", "-id")
+        .values_list("response_ids", flat=True)
+        .first()
+    )
+    taken = set(latest) if latest else set()
     if sum(1 for rid in counted if rid not in taken) < min_respondents():
         return None
     loaded, scores, people = score_counted(locked, response_ids=counted)
