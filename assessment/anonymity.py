@@ -411,6 +411,18 @@ def published_scores(assessment: models.Assessment, *, role: str | None) -> Publ
     )
 
 
+def rubric_versions_of(assessments: Sequence[models.Assessment]) -> dict[int, models.RubricVersion]:
+    """The rubric versions of assessments by id: those loaded with them (`select_related`, as
+    `queries.assessments_with_evidence` loads them) as they are, the others in one query."""
+    versions = {
+        a.rubric_version_id: a.rubric_version for a in assessments if models.Assessment.rubric_version.is_cached(a)
+    }
+    missing = {a.rubric_version_id for a in assessments} - versions.keys()
+    if missing:
+        versions.update(models.RubricVersion.objects.select_related("rubric").in_bulk(missing))
+    return versions
+
+
 def published_many(assessments: Sequence[models.Assessment], *, role: str | None) -> list[Published]:
     """`published_scores` of several assessments, in their order, in a number of queries that does not
     grow with the number of closed ones: their rubric versions in one query (each version's rubric built
@@ -419,7 +431,7 @@ def published_many(assessments: Sequence[models.Assessment], *, role: str | None
     minimum = min_respondents()
     closed = [a for a in assessments if a.state == models.AssessmentState.CLOSED and not not_published_notice(a, role)]
     closed_ids = {a.id for a in closed}
-    versions = models.RubricVersion.objects.select_related("rubric").in_bulk({a.rubric_version_id for a in closed})
+    versions = rubric_versions_of(closed)
     kept = dict(models.KeptScores.objects.filter(assessment_id__in=closed_ids).values_list("assessment_id", "data"))
     result = []
     for assessment in assessments:
@@ -584,9 +596,7 @@ def headline_snapshots(
         and not not_published_notice(a, role)
         and {"overall_respondents", "dimension_respondents", "overall_reason"} <= set(a.closing_scores or {})
     }
-    versions = models.RubricVersion.objects.select_related("rubric").in_bulk(
-        {a.rubric_version_id for a in assessments if a.id in usable}
-    )
+    versions = rubric_versions_of([a for a in assessments if a.id in usable])
     snapshots: list[AssessmentSnapshot | None] = []
     for assessment in assessments:
         if assessment.id not in usable:

@@ -319,10 +319,12 @@ def assessment_roadmap(assessment: models.Assessment) -> tuple[Rubric, Assessmen
 
 
 def assessments_with_evidence(organisation_id: int) -> list[models.Assessment]:
-    """An organisation's assessments that have evidence (open or closed), by period."""
+    """An organisation's assessments that have evidence (open or closed), by period, with their rubric
+    versions (which every reader of their scores needs: `anonymity.rubric_versions_of`)."""
     return list(
         models.Assessment.objects.filter(organisation_id=organisation_id)
         .exclude(state="draft")
+        .select_related("rubric_version__rubric")
         .order_by("period", "id")
     )
 

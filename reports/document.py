@@ -25,6 +25,7 @@ from assessment.anonymity import (
     headline_snapshots,
     published_many,
     published_scores,
+    rubric_versions_of,
     withheld_reason,
     year_snapshot,
 )
@@ -1953,8 +1954,7 @@ def _rubric_changes(rubric: Rubric, previous_assessment: models.Assessment | Non
     """What changed between last year's rubric version and this year's: stated, never hidden."""
     if previous_assessment is None:
         return ()
-    old_version = models.RubricVersion.objects.select_related("rubric").get(pk=previous_assessment.rubric_version_id)
-    old = load_rubric(old_version).rubric
+    old = load_rubric(rubric_versions_of([previous_assessment])[previous_assessment.rubric_version_id]).rubric
     if (old.key, old.version) == (rubric.key, rubric.version):
         return (f"{previous_assessment.period} used the same version, so nothing changed.",)
     lines = [

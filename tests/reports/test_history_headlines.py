@@ -4,6 +4,8 @@ withheld the same way, as their complete kept scores give."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assessment import services
 from assessment.anonymity import headline_snapshots, published_many, year_snapshot
@@ -94,3 +96,32 @@ def test_the_roadmaps_trend_shows_every_year_as_its_complete_scores_would(years)
     assert built.year_over_year.periods == ("FY2021", "FY2022", "FY2023", "FY2024")
     for key, values in trends.items():
         assert values == tuple(s.dimensions.get(key) for s in complete), key
+
+
+def test_an_organisations_history_reads_its_rubric_versions_with_its_assessments(years, django_assert_num_queries):
+    """Its assessments come with their rubric versions: the trend, last year's scores and the rubric's
+    changes read none again, however many years; assessments loaded without them cost one query."""
+    from assessment.anonymity import rubric_versions_of
+    from assessment.queries import assessments_with_evidence
+
+    with django_assert_num_queries(1):
+        history = assessments_with_evidence(years[0].organisation_id)
+    with django_assert_num_queries(0):
+        versions = rubric_versions_of(history)
+        headline_snapshots(history[:-1], role=Role.VIEWER)
+    assert versions == {years[0].rubric_version_id: years[0].rubric_version}
+    assert versions[years[0].rubric_version_id].rubric.key == years[0].rubric_version.rubric.key
+    plain = list(Assessment.objects.filter(pk__in=[a.pk for a in years]))
+    with django_assert_num_queries(1):
+        assert rubric_versions_of(plain) == versions
+    # The whole roadmap of an assessment loaded with its own version: no rubric version read, and the
+    # same queries with four years of history (FY2024) as with two (FY2022).
+    built = {}
+    for assessment in (years[1], years[-1]):
+        with CaptureQueriesContext(connection) as queries:
+            document.build_roadmap_document(
+                Assessment.objects.select_related("rubric_version__rubric").get(pk=assessment.pk)
+            )
+        built[assessment.period] = [q["sql"] for q in queries.captured_queries]
+    assert not [sql for sql in built["FY2024"] if 'FROM "assessment_rubricversion"' in sql]
+    assert len(built["FY2024"]) == len(built["FY2022"])
