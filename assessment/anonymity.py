@@ -425,8 +425,9 @@ def rubric_versions_of(assessments: Sequence[models.Assessment]) -> dict[int, mo
 
 def published_many(assessments: Sequence[models.Assessment], *, role: str | None) -> list[Published]:
     """`published_scores` of several assessments, in their order, in a number of queries that does not
-    grow with the number of closed ones: their rubric versions in one query (each version's rubric built
-    once per process) and their kept scores in another. Open ones are read as `published_scores` reads them.
+    grow with the number of closed ones: their rubric versions as loaded with them, or in one query
+    (`rubric_versions_of`; each version's rubric built once per process), and their kept scores in
+    another. Open ones are read as `published_scores` reads them.
     """
     minimum = min_respondents()
     closed = [a for a in assessments if a.state == models.AssessmentState.CLOSED and not not_published_notice(a, role)]
