@@ -7,6 +7,7 @@ are for consultants and leaders of the assessment's organisation.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -15,7 +16,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import Throttled
@@ -89,6 +89,15 @@ QuestionnaireSerializer = inline_serializer(
 )
 
 
+def respondent_invitation(request: HttpRequest, token: str, *, answering: bool = False) -> Invitation:
+    """The invitation of a respondent's link; an unknown link is counted against the client's address."""
+    try:
+        return services.find_invitation(token=token, answering=answering)
+    except NotFound:
+        record_bad_token(request)
+        raise
+
+
 class RespondentView(APIView):
     """Authenticated by the invitation token in the path, and by nothing else."""
 
@@ -98,11 +107,7 @@ class RespondentView(APIView):
     throttle_classes = [SurveyThrottle]
 
     def invitation(self, token: str, *, answering: bool = False) -> Invitation:
-        try:
-            return services.find_invitation(token=token, answering=answering)
-        except NotFound:
-            record_bad_token(self.request)
-            raise
+        return respondent_invitation(self.request, token, answering=answering)
 
     def idempotent(self, request: Request, invitation: Invitation, work: Any) -> Response:
         """Run `work()` once per Idempotency-Key (when the client sends one)."""
@@ -173,19 +178,16 @@ class RespondentAnswers(RespondentView):
         full = super().as_view(**initkwargs)
         allow = ", ".join(cls(**initkwargs).allowed_methods)  # the Allow header the view sends
 
+        # With what the URL resolver, CSRF and the schema generator read from DRF's view (cls, initkwargs,
+        # view_class, csrf_exempt, the docstring).
+        @functools.wraps(full)
         def view(request: HttpRequest, token: str) -> HttpResponseBase:
             answers = plain_answers(request)
             if answers is None:
                 return full(request, token=token)
             return _save_plain(request, token, answers, allow=allow)
 
-        # What the URL resolver, CSRF and the schema generator read from a view (as DRF's as_view sets).
-        view.cls = full.cls  # type: ignore[attr-defined]
-        view.initkwargs = full.initkwargs  # type: ignore[attr-defined]
-        view.view_class = full.view_class  # type: ignore[attr-defined]
-        view.view_initkwargs = full.view_initkwargs  # type: ignore[attr-defined]
-        view.__doc__ = full.__doc__
-        return csrf_exempt(view)
+        return view
 
     @extend_schema(
         auth=[],
@@ -256,11 +258,7 @@ def _save_plain(request: HttpRequest, token: str, answers: list[AnswerInput], *,
         wait = survey_wait(request, token)
         if wait is not None:
             raise Throttled(wait)
-        try:
-            invitation = services.find_invitation(token=token, answering=True)
-        except NotFound:
-            record_bad_token(request)
-            raise
+        invitation = respondent_invitation(request, token, answering=True)
         response = Response(saved_answers(invitation, answers))
     except Exception as exc:
         handled = handle_exception(exc, {"view": None, "args": (), "kwargs": {"token": token}, "request": request})
